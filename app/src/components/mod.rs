@@ -1,0 +1,7 @@
+//! Reusable pieces: the staff shell and form fields.
+
+mod field;
+mod shell;
+
+pub use field::{FieldErrorsFor, TextField};
+pub use shell::StaffShell;

@@ -1,0 +1,68 @@
+//! The HospitalLink user interface: one Leptos application rendered on the server and hydrated
+//! in the browser. Pages call server functions; server functions call the domain core.
+
+pub mod components;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use pages::{
+    doors::{PatientPortalDoor, StaffSignInDoor},
+    hospitals::HospitalsPage,
+    landing::Landing,
+    not_found::NotFound,
+};
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Set once the wasm has taken over the page; end-to-end tests wait for it.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hospitallink.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Meta name="theme-color" content="#0f766e" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "HospitalLink".to_string() } else { format!("{text} · HospitalLink") }
+        } />
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=Landing />
+                    <Route path=path!("/hospitals") view=HospitalsPage />
+                    <Route path=path!("/login") view=StaffSignInDoor />
+                    <Route path=path!("/portal/login") view=PatientPortalDoor />
+                </Routes>
+            </Router>
+        </div>
+    }
+}

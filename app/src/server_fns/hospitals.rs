@@ -1,0 +1,24 @@
+use hospitallink::domain::hospital::{Hospital, HospitalInput};
+use hospitallink::domain::page::Page;
+use hospitallink::domain::ErrorKind;
+use leptos::prelude::*;
+
+/// One page of the hospital registry, filtered by a name or code prefix.
+#[server(prefix = "/_fn", endpoint = "hospitals/list")]
+pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, ErrorKind> {
+    use hospitallink::domain::page::PageRequest;
+    let (core, actor) = crate::state::caller().await?;
+    let page = PageRequest::parse(Some(&page.to_string()), None)?;
+    hospitallink::services::hospitals::list(&core, &actor, Some(&q), page)
+        .await
+        .map_err(|e| e.into_kind())
+}
+
+/// Registers a hospital.
+#[server(prefix = "/_fn", endpoint = "hospitals/create")]
+pub async fn create_hospital(input: HospitalInput) -> Result<Hospital, ErrorKind> {
+    let (core, actor) = crate::state::caller().await?;
+    hospitallink::services::hospitals::create(&core, &actor, &input)
+        .await
+        .map_err(|e| e.into_kind())
+}

@@ -1,0 +1,257 @@
+//! The error kind: what a client may see of a failure (code, message, field errors).
+//!
+//! It is serializable so server functions hand it to the hydrated UI unchanged; REST renders it
+//! as `{"error", "code", "fields"}`. Causes stay on the server (see `AppError`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Field name -> messages, ordered so responses are stable.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 400: input that does not satisfy a rule; `fields` names what to fix.
+    Invalid {
+        code: String,
+        message: String,
+        fields: FieldErrors,
+    },
+    /// 401
+    Unauthenticated { message: String },
+    /// 403
+    Forbidden { code: String, message: String },
+    /// 404: absent or invisible to the caller (existence never leaks).
+    NotFound { message: String },
+    /// 409
+    Conflict {
+        code: String,
+        message: String,
+        fields: FieldErrors,
+    },
+    /// 412: `If-Match` did not match the current version.
+    PreconditionFailed { current_version: i64 },
+    /// 413
+    PayloadTooLarge { limit_bytes: u64 },
+    /// 415
+    UnsupportedMediaType { message: String },
+    /// 429
+    RateLimited { retry_after_secs: u64 },
+    /// 503: a dependency (usually the database lock) is busy; retry later.
+    Unavailable { retry_after_secs: u64 },
+    /// 500: the cause is logged on the server with the request id, never shown.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Field errors collected by validation.
+    pub fn validation(fields: FieldErrors) -> Self {
+        ErrorKind::Invalid {
+            code: "validation_failed".into(),
+            message: "Some fields need attention.".into(),
+            fields,
+        }
+    }
+
+    /// One invalid field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_string(), vec![message.into()]);
+        Self::validation(fields)
+    }
+
+    /// A bad request that is not about one field (e.g. malformed JSON).
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ErrorKind::Invalid {
+            code: code.into(),
+            message: message.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ErrorKind::NotFound {
+            message: format!("{what} not found"),
+        }
+    }
+
+    pub fn conflict_on(code: &str, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_string(), vec![message.clone()]);
+        ErrorKind::Conflict {
+            code: code.into(),
+            message,
+            fields,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        ErrorKind::Unauthenticated {
+            message: "Sign in to continue.".into(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        ErrorKind::Forbidden {
+            code: "forbidden".into(),
+            message: "You do not have permission to do this.".into(),
+        }
+    }
+
+    /// HTTP status code for this kind.
+    pub fn status(&self) -> u16 {
+        match self {
+            ErrorKind::Invalid { .. } => 400,
+            ErrorKind::Unauthenticated { .. } => 401,
+            ErrorKind::Forbidden { .. } => 403,
+            ErrorKind::NotFound { .. } => 404,
+            ErrorKind::Conflict { .. } => 409,
+            ErrorKind::PreconditionFailed { .. } => 412,
+            ErrorKind::PayloadTooLarge { .. } => 413,
+            ErrorKind::UnsupportedMediaType { .. } => 415,
+            ErrorKind::RateLimited { .. } => 429,
+            ErrorKind::Unavailable { .. } => 503,
+            ErrorKind::Internal => 500,
+        }
+    }
+
+    /// Stable snake_case code for clients.
+    pub fn code(&self) -> &str {
+        match self {
+            ErrorKind::Invalid { code, .. }
+            | ErrorKind::Forbidden { code, .. }
+            | ErrorKind::Conflict { code, .. } => code,
+            ErrorKind::Unauthenticated { .. } => "unauthenticated",
+            ErrorKind::NotFound { .. } => "not_found",
+            ErrorKind::PreconditionFailed { .. } => "version_mismatch",
+            ErrorKind::PayloadTooLarge { .. } => "payload_too_large",
+            ErrorKind::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::Unavailable { .. } => "unavailable",
+            ErrorKind::Internal => "internal_error",
+        }
+    }
+
+    /// Human message, safe to show.
+    pub fn message(&self) -> String {
+        match self {
+            ErrorKind::Invalid { message, .. }
+            | ErrorKind::Unauthenticated { message }
+            | ErrorKind::Forbidden { message, .. }
+            | ErrorKind::NotFound { message }
+            | ErrorKind::Conflict { message, .. }
+            | ErrorKind::UnsupportedMediaType { message } => message.clone(),
+            ErrorKind::PreconditionFailed { current_version } => format!(
+                "The record changed since you loaded it (current version {current_version}); reload and try again."
+            ),
+            ErrorKind::PayloadTooLarge { limit_bytes } => {
+                format!("The request body is larger than {limit_bytes} bytes.")
+            }
+            ErrorKind::RateLimited { retry_after_secs } => {
+                format!("Too many requests; try again in {retry_after_secs} s.")
+            }
+            ErrorKind::Unavailable { retry_after_secs } => {
+                format!("The service is busy; try again in {retry_after_secs} s.")
+            }
+            ErrorKind::Internal => "Something went wrong on our side. It has been logged.".into(),
+        }
+    }
+
+    /// Field errors, empty when the error is not about fields.
+    pub fn fields(&self) -> FieldErrors {
+        match self {
+            ErrorKind::Invalid { fields, .. } | ErrorKind::Conflict { fields, .. } => {
+                fields.clone()
+            }
+            _ => FieldErrors::new(),
+        }
+    }
+
+    /// Messages for one field (empty when none).
+    pub fn field(&self, name: &str) -> Vec<String> {
+        match self {
+            ErrorKind::Invalid { fields, .. } | ErrorKind::Conflict { fields, .. } => {
+                fields.get(name).cloned().unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The REST wire body: `{"error", "code", "fields"}`.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.message(),
+            code: self.code().to_string(),
+            fields: self.fields(),
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message(), self.code())
+    }
+}
+
+impl std::error::Error for ErrorKind {}
+
+/// The JSON body of every REST error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Human-readable message.
+    pub error: String,
+    /// Stable snake_case code.
+    pub code: String,
+    /// Field name -> messages.
+    pub fields: FieldErrors,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_shape_names_the_field() {
+        let err = ErrorKind::invalid_field("name", "is required");
+        let json = serde_json::to_value(err.body()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "error": "Some fields need attention.",
+                "code": "validation_failed",
+                "fields": {"name": ["is required"]}
+            })
+        );
+        assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn kinds_round_trip_for_the_ui() {
+        let err = ErrorKind::conflict_on("hospital_code_taken", "code", "already used");
+        let back: ErrorKind = serde_json::from_str(&serde_json::to_string(&err).unwrap()).unwrap();
+        assert_eq!(back, err);
+        assert_eq!(back.status(), 409);
+        assert_eq!(back.field("code"), vec!["already used".to_string()]);
+    }
+}
+
+/// Server functions return `ErrorKind` directly, so the hydrated UI sees the same codes and
+/// field errors as REST clients.
+impl server_fn::error::FromServerFnError for ErrorKind {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::MissingArg(m) => ErrorKind::bad_request("invalid_arguments", m),
+            E::Request(_) => ErrorKind::Unavailable {
+                retry_after_secs: 5,
+            },
+            _ => ErrorKind::Internal,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Types and rules shared by the server and the browser. No I/O here.
+
+pub mod error;
+pub mod hospital;
+pub mod page;
+pub mod role;
+pub mod validate;
+
+pub use error::{ErrorKind, FieldErrors};

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "hospitals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub name: String,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub address: Option<String>,
+    pub contact_email: String,
+    pub country: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::staff_account::Entity")]
+    StaffAccount,
+}
+
+impl Related<super::staff_account::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StaffAccount.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,171 @@
+//! The hospital registry.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use uuid::Uuid;
+
+use super::Core;
+use crate::db::{begin_write, is_unique_violation};
+use crate::domain::hospital::{Hospital, HospitalInput, ValidHospital};
+use crate::domain::page::{Page, PageRequest, Pagination};
+use crate::domain::ErrorKind;
+use crate::entities::hospital;
+use crate::error::{AppError, AppResult};
+use crate::policy::{authorize, Action, Actor};
+
+fn to_view(m: hospital::Model) -> Hospital {
+    Hospital {
+        id: m.id,
+        name: m.name,
+        code: m.code,
+        address: m.address,
+        contact_email: m.contact_email,
+        country: m.country,
+        active: m.active,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+fn code_taken(code: &str) -> AppError {
+    ErrorKind::conflict_on(
+        "hospital_code_taken",
+        "code",
+        format!("the code {code} is already used by another hospital"),
+    )
+    .into()
+}
+
+/// Registers a hospital.
+pub async fn create(core: &Core, actor: &Actor, input: &HospitalInput) -> AppResult<Hospital> {
+    authorize(actor, Action::RegisterHospital)?;
+    let valid = input.validate()?;
+    let now = core.clock.now();
+    let txn = begin_write(&core.db).await?;
+    if code_exists(&txn, &valid.code, None).await? {
+        return Err(code_taken(&valid.code));
+    }
+    let ValidHospital { name, code, address, contact_email, country, active } = valid;
+    let model = hospital::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        code: Set(code.clone()),
+        address: Set(address),
+        contact_email: Set(contact_email),
+        country: Set(country),
+        active: Set(active),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { code_taken(&code) } else { e.into() })?;
+    txn.commit().await?;
+    tracing::info!(hospital_id = %model.id, "hospital registered");
+    Ok(to_view(model))
+}
+
+async fn code_exists(
+    db: &impl sea_orm::ConnectionTrait,
+    code: &str,
+    except: Option<Uuid>,
+) -> AppResult<bool> {
+    let mut cond = Condition::all().add(hospital::Column::Code.eq(code));
+    if let Some(id) = except {
+        cond = cond.add(hospital::Column::Id.ne(id));
+    }
+    Ok(hospital::Entity::find().filter(cond).count(db).await? > 0)
+}
+
+/// Lists hospitals by name, optionally filtered by a name or code prefix.
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    query: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<Hospital>> {
+    authorize(actor, Action::ListHospitals)?;
+    let mut select = hospital::Entity::find();
+    if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("{}%", escaped.to_lowercase());
+        select = select.filter(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(hospital::Column::Name)))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                )
+                .add(hospital::Column::Code.starts_with(q.to_uppercase())),
+        );
+    }
+    let total = select.clone().count(&core.db).await?;
+    let rows = select
+        .order_by_asc(hospital::Column::Name)
+        .order_by_asc(hospital::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&core.db)
+        .await?;
+    Ok(Page {
+        data: rows.into_iter().map(to_view).collect(),
+        pagination: Pagination::new(page, total),
+    })
+}
+
+/// Reads one hospital.
+pub async fn get(core: &Core, actor: &Actor, id: Uuid) -> AppResult<Hospital> {
+    authorize(actor, Action::ReadHospital)?;
+    hospital::Entity::find_by_id(id)
+        .one(&core.db)
+        .await?
+        .map(to_view)
+        .ok_or_else(|| ErrorKind::not_found("hospital").into())
+}
+
+/// Replaces a hospital's fields. With `if_match`, the update happens only if the stored
+/// version is that one (412 otherwise).
+pub async fn update(
+    core: &Core,
+    actor: &Actor,
+    id: Uuid,
+    input: &HospitalInput,
+    if_match: Option<i64>,
+) -> AppResult<Hospital> {
+    authorize(actor, Action::UpdateHospital(id))?;
+    let valid = input.validate()?;
+    let txn = begin_write(&core.db).await?;
+    let current = hospital::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
+    if let Some(expected) = if_match {
+        if expected != current.version {
+            return Err(ErrorKind::PreconditionFailed { current_version: current.version }.into());
+        }
+    }
+    if valid.code != current.code && code_exists(&txn, &valid.code, Some(id)).await? {
+        return Err(code_taken(&valid.code));
+    }
+    let ValidHospital { name, code, address, contact_email, country, active } = valid;
+    let version = current.version + 1;
+    let mut model: hospital::ActiveModel = current.into();
+    model.name = Set(name);
+    model.code = Set(code.clone());
+    model.address = Set(address);
+    model.contact_email = Set(contact_email);
+    model.country = Set(country);
+    model.active = Set(active);
+    model.version = Set(version);
+    model.updated_at = Set(core.clock.now());
+    let model = model
+        .update(&txn)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { code_taken(&code) } else { e.into() })?;
+    txn.commit().await?;
+    Ok(to_view(model))
+}

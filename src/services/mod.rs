@@ -1,0 +1,36 @@
+//! One module per capability. Services take an `Actor`, ask the policy, and own every rule and
+//! query; handlers and server functions only adapt.
+
+pub mod access;
+pub mod demo;
+pub mod hospitals;
+pub mod staff;
+
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+
+/// The core's handle: database, configuration and clock.
+#[derive(Clone, Debug)]
+pub struct Core {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Core {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
