@@ -494,3 +494,8 @@ mod tests {
         assert!(parse_key("short").is_none());
     }
 }
+
+/// Reads `./.env` into the process environment if present (existing variables win).
+pub fn load_dotenv() -> Option<()> {
+    dotenvy::dotenv().ok().map(|_| ())
+}

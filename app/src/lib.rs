@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The HospitalLink user interface: one Leptos application rendered on the server and hydrated
 //! in the browser. Pages call server functions; server functions call the domain core.
 

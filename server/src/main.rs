@@ -1,1 +1,92 @@
-fn main(){}
+use clap::Parser;
+use hospitallink::config::Config;
+use migration::{Migrator, MigratorTrait};
+use server::cli::{AdminCommand, Cli, Command};
+use server::Application;
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.compact().init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let _ = dotenvy_load();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(!config.env.is_development());
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dotenvy_load() -> Option<()> {
+    hospitallink::config::load_dotenv()
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            let url = app.core.config.app_url.clone();
+            let env = app.core.config.env.as_str();
+            tracing::info!(port = app.port(), env, "listening");
+            println!();
+            println!("  HospitalLink is running at {url}  ({env})");
+            println!("  Hospital registry: {url}/hospitals   API docs: {url}/api/docs");
+            if app.seeded_demo {
+                println!("  Demo network seeded: {} hospitals.", hospitallink::services::demo::DEMO_HOSPITALS.len());
+            }
+            if app.core.config.env.is_development() {
+                println!("  Development mode: the registry form works without signing in.");
+                println!("  Create an admin for the API: hospitallink admin create --email you@example.org");
+            }
+            println!();
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let db = hospitallink::db::connect(&config.database_url).await?;
+            Migrator::up(&db, None).await?;
+            println!("migrations applied");
+        }
+        Command::SeedDemo => {
+            let mut config = config;
+            config.seed_demo = true;
+            let (_, seeded) = server::prepare_core(config).await?;
+            println!("{}", if seeded { "demo network seeded" } else { "database already has hospitals; nothing seeded" });
+        }
+        Command::Admin { command: AdminCommand::Create { email, password } } => {
+            let (core, _) = server::prepare_core(Config { seed_demo: false, ..config }).await?;
+            match hospitallink::services::staff::create_platform_admin(&core, &email, &password).await {
+                Ok(id) => println!("platform admin {email} created ({id})"),
+                Err(e) => {
+                    let kind = e.into_kind();
+                    let mut text = kind.message();
+                    for (field, messages) in kind.fields() {
+                        text.push_str(&format!("\n  {field}: {}", messages.join("; ")));
+                    }
+                    anyhow::bail!(text);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "hospitallink", version, about = "HIV care coordination across a network of hospitals")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application and the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed the demo network if the database has no hospital yet.
+    SeedDemo,
+    /// Manage platform administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// At least 12 characters. Prefer the HOSPITALLINK_ADMIN_PASSWORD variable, which stays
+        /// out of the shell history.
+        #[arg(long, env = "HOSPITALLINK_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}

@@ -1,0 +1,79 @@
+//! Plain form posts for browsers without JavaScript. Each parses the form, calls the same
+//! service as the server function, and either redirects (303) or re-renders the page with the
+//! errors and what was typed, so nothing is lost.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use hospitallink::domain::hospital::HospitalInput;
+use hospitallink::domain::ErrorKind;
+use leptos::prelude::provide_context;
+
+use crate::context::provide_request_context;
+use app::pages::hospitals::HospitalFormOutcome;
+use app::state::AppState;
+
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// `POST /hospitals`
+pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let input = match to_bytes(body, FORM_LIMIT).await {
+        Ok(bytes) => serde_urlencoded::from_bytes::<HospitalInput>(&bytes)
+            .map_err(|e| ErrorKind::bad_request("invalid_form", format!("The form could not be read: {e}"))),
+        Err(_) => Err(ErrorKind::PayloadTooLarge { limit_bytes: FORM_LIMIT as u64 }),
+    };
+    let authorization = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let outcome = match input {
+        Err(error) => HospitalFormOutcome { input: HospitalInput::default(), error: Some(error) },
+        Ok(input) => {
+            let result = async {
+                let actor =
+                    hospitallink::services::access::resolve(&state.core, authorization.as_deref()).await?;
+                hospitallink::services::hospitals::create(&state.core, &actor, &input).await
+            }
+            .await;
+            match result {
+                Ok(hospital) => {
+                    let target = format!("/hospitals?created={}", urlencode(&hospital.code));
+                    return Redirect::to(&target).into_response();
+                }
+                Err(e) => HospitalFormOutcome { input, error: Some(e.into_kind()) },
+            }
+        }
+    };
+    let status = outcome
+        .error
+        .as_ref()
+        .and_then(|e| StatusCode::from_u16(e.status()).ok())
+        .unwrap_or(StatusCode::BAD_REQUEST);
+    let mut request = Request::from_parts(parts, Body::empty());
+    *request.uri_mut() = Uri::from_static("/hospitals");
+    let render = leptos_axum::render_app_to_stream_with_context(
+        {
+            let state = state.clone();
+            move || {
+                provide_request_context(&state);
+                provide_context(outcome.clone());
+            }
+        },
+        {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        },
+    );
+    let mut response = render(request).await.into_response();
+    *response.status_mut() = status;
+    response
+}
+
+fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}

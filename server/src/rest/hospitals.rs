@@ -1,0 +1,152 @@
+//! `/api/v1/hospitals`
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use hospitallink::domain::error::ErrorBody;
+use hospitallink::domain::hospital::{Hospital, HospitalInput};
+use hospitallink::domain::page::{PageRequest, Pagination};
+use hospitallink::services::hospitals;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{if_match, parse_id, ApiJson, Caller};
+use app::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hospitals", get(list).post(create))
+        .route("/hospitals/{id}", get(get_one).put(update))
+}
+
+/// A page of hospitals.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct HospitalList {
+    data: Vec<Hospital>,
+    pagination: Pagination,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Prefix of the name (any word) or of the code.
+    q: Option<String>,
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Items per page, 1-100 (default 20).
+    per_page: Option<String>,
+}
+
+fn with_etag(status: StatusCode, hospital: Hospital) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", hospital.version)).ok();
+    let mut response = (status, Json(hospital)).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Register a hospital (platform admin).
+#[utoipa::path(
+    post, path = "/api/v1/hospitals", tag = "hospitals",
+    request_body = HospitalInput,
+    security(("basic" = [])),
+    responses(
+        (status = 201, description = "Registered", body = Hospital),
+        (status = 400, description = "Invalid input; `fields` names each problem", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a platform admin", body = ErrorBody),
+        (status = 409, description = "Code already used (`hospital_code_taken`)", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<HospitalInput>,
+) -> ApiResult<Response> {
+    let hospital = hospitals::create(&state.core, &actor, &input).await?;
+    let location = HeaderValue::from_str(&format!("/api/v1/hospitals/{}", hospital.id)).ok();
+    let mut response = with_etag(StatusCode::CREATED, hospital);
+    if let Some(location) = location {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// List hospitals by name.
+#[utoipa::path(
+    get, path = "/api/v1/hospitals", tag = "hospitals",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page", body = HospitalList),
+        (status = 400, description = "Bad paging values", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params.map_err(|e| {
+        ApiError(hospitallink::domain::ErrorKind::bad_request("invalid_query", e.body_text()))
+    })?;
+    let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
+    let page = hospitals::list(&state.core, &actor, params.q.as_deref(), page).await?;
+    Ok(Json(page).into_response())
+}
+
+/// Read one hospital. The `ETag` is its version.
+#[utoipa::path(
+    get, path = "/api/v1/hospitals/{id}", tag = "hospitals",
+    params(("id" = uuid::Uuid, Path, description = "Hospital id")),
+    responses(
+        (status = 200, description = "The hospital", body = Hospital),
+        (status = 400, description = "The id is not a UUID", body = ErrorBody),
+        (status = 404, description = "No such hospital", body = ErrorBody),
+    )
+)]
+pub async fn get_one(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let hospital = hospitals::get(&state.core, &actor, id).await?;
+    Ok(with_etag(StatusCode::OK, hospital))
+}
+
+/// Replace a hospital's fields (platform admin). Send `If-Match` with the version you read to
+/// avoid overwriting someone else's change.
+#[utoipa::path(
+    put, path = "/api/v1/hospitals/{id}", tag = "hospitals",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Hospital id"),
+        ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\""),
+    ),
+    request_body = HospitalInput,
+    security(("basic" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Hospital),
+        (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a platform admin", body = ErrorBody),
+        (status = 404, description = "No such hospital", body = ErrorBody),
+        (status = 409, description = "Code already used", body = ErrorBody),
+        (status = 412, description = "Version mismatch", body = ErrorBody),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<HospitalInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let expected = if_match(&headers)?;
+    let hospital = hospitals::update(&state.core, &actor, id, &input, expected).await?;
+    Ok(with_etag(StatusCode::OK, hospital))
+}
