@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use pages::{
@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
             <Router>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Landing />
-                    <Route path=path!("/hospitals") view=HospitalsPage />
+                    <Route path=path!("/hospitals") view=HospitalsPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=StaffSignInDoor />
                     <Route path=path!("/portal/login") view=PatientPortalDoor />
                 </Routes>

@@ -45,6 +45,9 @@ pub fn TextField(
                 aria-invalid=move || invalid().to_string()
                 aria-describedby=format!("{name}-error")
                 class="focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3 text-base aria-[invalid=true]:border-red-600"
+                // The attribute carries the value into server-rendered HTML (no-JS re-render);
+                // the binding keeps it in sync once hydrated.
+                value=value.get_untracked()
                 bind:value=value
             />
             {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}

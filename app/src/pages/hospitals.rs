@@ -72,6 +72,7 @@ pub fn HospitalsPage() -> impl IntoView {
                         type="search"
                         placeholder="Name or code"
                         class="focus-ring min-h-11 w-56 rounded border border-slate-300 bg-white px-3"
+                        value=filter.get_untracked()
                         bind:value=filter
                     />
                     <button type="submit" class="focus-ring min-h-11 rounded bg-slate-800 px-4 text-white">"Search"</button>

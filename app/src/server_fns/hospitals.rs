@@ -8,10 +8,11 @@ use leptos::prelude::*;
 pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, ErrorKind> {
     use hospitallink::domain::page::PageRequest;
     let (core, actor) = crate::state::caller().await?;
-    let page = PageRequest::parse(Some(&page.to_string()), None)?;
+    let page = PageRequest::parse(Some(&page.to_string()), None)
+        .map_err(|e| crate::state::fail(e.into()))?;
     hospitallink::services::hospitals::list(&core, &actor, Some(&q), page)
         .await
-        .map_err(|e| e.into_kind())
+        .map_err(crate::state::fail)
 }
 
 /// Registers a hospital.
@@ -20,5 +21,5 @@ pub async fn create_hospital(input: HospitalInput) -> Result<Hospital, ErrorKind
     let (core, actor) = crate::state::caller().await?;
     hospitallink::services::hospitals::create(&core, &actor, &input)
         .await
-        .map_err(|e| e.into_kind())
+        .map_err(crate::state::fail)
 }
