@@ -117,7 +117,11 @@ impl Config {
 
     /// Loads from any variable source (tests pass a map).
     pub fn load(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let mut problems = Vec::new();
 
         let env = match var("APP_ENV").as_deref() {
@@ -131,26 +135,44 @@ impl Config {
             }
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let host = parse_or(&var, "APP_HOST", IpAddr::from([127, 0, 0, 1]), &mut problems, "an IP address such as 0.0.0.0");
-        let port: u16 = parse_or(&var, "APP_PORT", 3000u16, &mut problems, "a port number (1-65535)");
+        let host = parse_or(
+            &var,
+            "APP_HOST",
+            IpAddr::from([127, 0, 0, 1]),
+            &mut problems,
+            "an IP address such as 0.0.0.0",
+        );
+        let port: u16 = parse_or(
+            &var,
+            "APP_PORT",
+            3000u16,
+            &mut problems,
+            "a port number (1-65535)",
+        );
         let app_url = var("APP_URL")
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"))
             .trim_end_matches('/')
             .to_string();
         if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
-            problems.push(format!("APP_URL: `{app_url}` must start with http:// or https://"));
+            problems.push(format!(
+                "APP_URL: `{app_url}` must start with http:// or https://"
+            ));
         } else if env == AppEnv::Production && !app_url.starts_with("https://") {
             problems.push("APP_URL: must use https:// in production (cookies are Secure)".into());
         }
 
         let database_url = var("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("hospitallink.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("hospitallink.db").display()
+            )
         });
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
-            problems.push("DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
+            problems
+                .push("DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
         }
 
         let jwt_expires_in = match var("JWT_EXPIRES_IN") {
@@ -185,7 +207,8 @@ impl Config {
         };
         let jwt_secret = var("JWT_SECRET").or(stored.jwt_secret).unwrap_or_default();
         if jwt_secret.is_empty() {
-            problems.push("JWT_SECRET: required in production (at least 32 random characters)".into());
+            problems
+                .push("JWT_SECRET: required in production (at least 32 random characters)".into());
         } else if is_weak_secret(&jwt_secret) {
             problems.push("JWT_SECRET: too weak; use at least 32 random characters (e.g. `openssl rand -hex 32`)".into());
         }
@@ -194,17 +217,22 @@ impl Config {
                 problems.push("ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64)".into());
                 [0u8; 32]
             }
-            Some(raw) => match parse_key(&raw) {
-                Some(key) if key.iter().any(|b| *b != key[0]) => key,
-                Some(_) => {
-                    problems.push("ENCRYPTION_KEY: too weak (all bytes equal); generate 32 random bytes".into());
-                    [0u8; 32]
+            Some(raw) => {
+                match parse_key(&raw) {
+                    Some(key) if key.iter().any(|b| *b != key[0]) => key,
+                    Some(_) => {
+                        problems.push(
+                            "ENCRYPTION_KEY: too weak (all bytes equal); generate 32 random bytes"
+                                .into(),
+                        );
+                        [0u8; 32]
+                    }
+                    None => {
+                        problems.push("ENCRYPTION_KEY: must be 32 bytes written as 64 hex characters or base64".into());
+                        [0u8; 32]
+                    }
                 }
-                None => {
-                    problems.push("ENCRYPTION_KEY: must be 32 bytes written as 64 hex characters or base64".into());
-                    [0u8; 32]
-                }
-            },
+            }
         };
 
         let mailer = var("MAILER_HOST").map(|host| {
@@ -213,7 +241,9 @@ impl Config {
                 Some("tls") => MailerTls::Tls,
                 Some("none") => MailerTls::None,
                 Some(other) => {
-                    problems.push(format!("MAILER_TLS: `{other}` is not one of none, starttls, tls"));
+                    problems.push(format!(
+                        "MAILER_TLS: `{other}` is not one of none, starttls, tls"
+                    ));
                     MailerTls::Starttls
                 }
             };
@@ -222,8 +252,15 @@ impl Config {
                 MailerTls::Starttls => 587,
                 MailerTls::Tls => 465,
             };
-            let port = parse_or(&var, "MAILER_PORT", default_port, &mut problems, "a port number");
-            let from = var("MAILER_FROM").unwrap_or_else(|| "HospitalLink <no-reply@localhost>".into());
+            let port = parse_or(
+                &var,
+                "MAILER_PORT",
+                default_port,
+                &mut problems,
+                "a port number",
+            );
+            let from =
+                var("MAILER_FROM").unwrap_or_else(|| "HospitalLink <no-reply@localhost>".into());
             MailerConfig {
                 host,
                 port,
@@ -235,14 +272,22 @@ impl Config {
         });
         let sms = match (var("SMS_PROVIDER_URL"), var("SMS_PROVIDER_API_KEY")) {
             (None, _) => None,
-            (Some(url), Some(key)) => Some(SmsConfig { url, api_key: Secret::new(key) }),
+            (Some(url), Some(key)) => Some(SmsConfig {
+                url,
+                api_key: Secret::new(key),
+            }),
             (Some(_), None) => {
                 problems.push("SMS_PROVIDER_API_KEY: required when SMS_PROVIDER_URL is set".into());
                 None
             }
         };
-        let audit_log_retention_days =
-            parse_or(&var, "AUDIT_LOG_RETENTION_DAYS", 365u32, &mut problems, "a number of days");
+        let audit_log_retention_days = parse_or(
+            &var,
+            "AUDIT_LOG_RETENTION_DAYS",
+            365u32,
+            &mut problems,
+            "a number of days",
+        );
         if audit_log_retention_days == 0 {
             problems.push("AUDIT_LOG_RETENTION_DAYS: must be at least 1".into());
         }
@@ -390,14 +435,21 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
+/// Reads `./.env` into the process environment if present (existing variables win).
+pub fn load_dotenv() -> Option<()> {
+    dotenvy::dotenv().ok().map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(|k| map.get(k).cloned())
     }
 
@@ -423,7 +475,11 @@ mod tests {
 
     #[test]
     fn production_refuses_missing_and_weak_secrets() {
-        let err = load(&[("APP_ENV", "production"), ("APP_URL", "https://hl.example.org")]).unwrap_err();
+        let err = load(&[
+            ("APP_ENV", "production"),
+            ("APP_URL", "https://hl.example.org"),
+        ])
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("JWT_SECRET: required"), "{text}");
         assert!(text.contains("ENCRYPTION_KEY: required"), "{text}");
@@ -435,7 +491,10 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.0.iter().any(|p| p.starts_with("JWT_SECRET: too weak")));
-        assert!(err.0.iter().any(|p| p.starts_with("ENCRYPTION_KEY: too weak")));
+        assert!(err
+            .0
+            .iter()
+            .any(|p| p.starts_with("ENCRYPTION_KEY: too weak")));
     }
 
     #[test]
@@ -477,10 +536,19 @@ mod tests {
         ])
         .unwrap_err();
         for name in [
-            "APP_ENV", "APP_PORT", "DATABASE_URL", "JWT_EXPIRES_IN", "MAILER_TLS",
-            "SMS_PROVIDER_API_KEY", "AUDIT_LOG_RETENTION_DAYS", "SEED_DEMO",
+            "APP_ENV",
+            "APP_PORT",
+            "DATABASE_URL",
+            "JWT_EXPIRES_IN",
+            "MAILER_TLS",
+            "SMS_PROVIDER_API_KEY",
+            "AUDIT_LOG_RETENTION_DAYS",
+            "SEED_DEMO",
         ] {
-            assert!(err.0.iter().any(|p| p.starts_with(name)), "{name} not named in {err}");
+            assert!(
+                err.0.iter().any(|p| p.starts_with(name)),
+                "{name} not named in {err}"
+            );
         }
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -493,9 +561,4 @@ mod tests {
         assert!(parse_key(&"ab".repeat(32)).is_some());
         assert!(parse_key("short").is_none());
     }
-}
-
-/// Reads `./.env` into the process environment if present (existing variables win).
-pub fn load_dotenv() -> Option<()> {
-    dotenvy::dotenv().ok().map(|_| ())
 }

@@ -8,8 +8,8 @@
 //! `Retry-After`, never a lost write.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlxPostgresConnector,
-    SqlxSqliteConnector, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -33,8 +33,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbErr::Custom(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
         }
         let pool = SqlitePoolOptions::new()
@@ -89,12 +90,17 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
 /// Whether the error is SQLite's "database is locked/busy".
 pub fn is_busy(err: &DbErr) -> bool {
     let text = err.to_string();
-    text.contains("database is locked") || text.contains("database is busy") || text.contains("(code: 5)")
+    text.contains("database is locked")
+        || text.contains("database is busy")
+        || text.contains("(code: 5)")
 }
 
 /// Whether the error is a unique-constraint violation (both backends).
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// Checks that the database answers (for `/ready`).

@@ -30,7 +30,9 @@ impl AppError {
     pub fn into_kind(self) -> ErrorKind {
         if self.kind.status() >= 500 {
             match &self.source {
-                Some(cause) => tracing::error!(error = %cause, code = self.kind.code(), "request failed"),
+                Some(cause) => {
+                    tracing::error!(error = %cause, code = self.kind.code(), "request failed")
+                }
                 None => tracing::error!(code = self.kind.code(), "request failed"),
             }
         }
@@ -48,7 +50,9 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         if crate::db::is_busy(&err) {
             return AppError {
-                kind: ErrorKind::Unavailable { retry_after_secs: 1 },
+                kind: ErrorKind::Unavailable {
+                    retry_after_secs: 1,
+                },
                 source: Some(Box::new(err)),
             };
         }

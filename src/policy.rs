@@ -92,6 +92,9 @@ mod tests {
                 assert_eq!(decide(&actor, action), expected, "{role} {action:?}");
             }
         }
-        assert_eq!(decide(&Actor::Anonymous, Action::ListHospitals), Decision::Allow);
+        assert_eq!(
+            decide(&Actor::Anonymous, Action::ListHospitals),
+            Decision::Allow
+        );
     }
 }

@@ -3,8 +3,8 @@
 use axum::extract::FromRef;
 use hospitallink::domain::ErrorKind;
 use hospitallink::policy::Actor;
-use hospitallink::AppError;
 use hospitallink::services::Core;
+use hospitallink::AppError;
 use leptos::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -24,8 +24,11 @@ pub use crate::pages::hospitals::HospitalFormOutcome;
 
 /// The core and the calling actor for the current server-function request.
 pub async fn caller() -> Result<(Core, Actor), ErrorKind> {
-    let state = use_context::<AppState>()
-        .ok_or_else(|| fail(AppError::internal("AppState missing from the server-function context")))?;
+    let state = use_context::<AppState>().ok_or_else(|| {
+        fail(AppError::internal(
+            "AppState missing from the server-function context",
+        ))
+    })?;
     let authorization = use_context::<http::request::Parts>().and_then(|parts| {
         parts
             .headers

@@ -50,7 +50,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(WriteLock::Table)
                     .if_not_exists()
-                    .col(ColumnDef::new(WriteLock::Id).integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(WriteLock::Id)
+                            .integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -59,16 +64,48 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Hospitals::Table)
                     .if_not_exists()
-                    .col(ColumnDef::new(Hospitals::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Hospitals::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Hospitals::Name).string_len(200).not_null())
-                    .col(ColumnDef::new(Hospitals::Code).string_len(20).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Hospitals::Code)
+                            .string_len(20)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Hospitals::Address).string_len(500))
-                    .col(ColumnDef::new(Hospitals::ContactEmail).string_len(254).not_null())
+                    .col(
+                        ColumnDef::new(Hospitals::ContactEmail)
+                            .string_len(254)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Hospitals::Country).char_len(2).not_null())
-                    .col(ColumnDef::new(Hospitals::Active).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Hospitals::Version).big_integer().not_null().default(1))
-                    .col(ColumnDef::new(Hospitals::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Hospitals::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Hospitals::Active)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Hospitals::Version)
+                            .big_integer()
+                            .not_null()
+                            .default(1),
+                    )
+                    .col(
+                        ColumnDef::new(Hospitals::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Hospitals::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -86,16 +123,52 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(StaffAccounts::Table)
                     .if_not_exists()
-                    .col(ColumnDef::new(StaffAccounts::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(StaffAccounts::Email).string_len(254).not_null().unique_key())
-                    .col(ColumnDef::new(StaffAccounts::DisplayName).string_len(200).not_null())
-                    .col(ColumnDef::new(StaffAccounts::Role).string_len(32).not_null())
+                    .col(
+                        ColumnDef::new(StaffAccounts::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::Email)
+                            .string_len(254)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::DisplayName)
+                            .string_len(200)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::Role)
+                            .string_len(32)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(StaffAccounts::HospitalId).uuid())
                     .col(ColumnDef::new(StaffAccounts::PasswordHash).text())
-                    .col(ColumnDef::new(StaffAccounts::Active).boolean().not_null().default(true))
-                    .col(ColumnDef::new(StaffAccounts::Version).big_integer().not_null().default(1))
-                    .col(ColumnDef::new(StaffAccounts::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(StaffAccounts::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(StaffAccounts::Active)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::Version)
+                            .big_integer()
+                            .not_null()
+                            .default(1),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(StaffAccounts::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_staff_accounts_hospital")

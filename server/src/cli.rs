@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "hospitallink", version, about = "HIV care coordination across a network of hospitals")]
+#[command(
+    name = "hospitallink",
+    version,
+    about = "HIV care coordination across a network of hospitals"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -28,9 +28,8 @@ impl IntoResponse for ApiError {
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(self.0.body())).into_response();
         let retry_after = match self.0 {
-            ErrorKind::RateLimited { retry_after_secs } | ErrorKind::Unavailable { retry_after_secs } => {
-                Some(retry_after_secs)
-            }
+            ErrorKind::RateLimited { retry_after_secs }
+            | ErrorKind::Unavailable { retry_after_secs } => Some(retry_after_secs),
             _ => None,
         };
         if let Some(secs) = retry_after {

@@ -20,9 +20,12 @@ const FORM_LIMIT: usize = 64 * 1024;
 pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let input = match to_bytes(body, FORM_LIMIT).await {
-        Ok(bytes) => serde_urlencoded::from_bytes::<HospitalInput>(&bytes)
-            .map_err(|e| ErrorKind::bad_request("invalid_form", format!("The form could not be read: {e}"))),
-        Err(_) => Err(ErrorKind::PayloadTooLarge { limit_bytes: FORM_LIMIT as u64 }),
+        Ok(bytes) => serde_urlencoded::from_bytes::<HospitalInput>(&bytes).map_err(|e| {
+            ErrorKind::bad_request("invalid_form", format!("The form could not be read: {e}"))
+        }),
+        Err(_) => Err(ErrorKind::PayloadTooLarge {
+            limit_bytes: FORM_LIMIT as u64,
+        }),
     };
     let authorization = parts
         .headers
@@ -30,11 +33,15 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let outcome = match input {
-        Err(error) => HospitalFormOutcome { input: HospitalInput::default(), error: Some(error) },
+        Err(error) => HospitalFormOutcome {
+            input: HospitalInput::default(),
+            error: Some(error),
+        },
         Ok(input) => {
             let result = async {
                 let actor =
-                    hospitallink::services::access::resolve(&state.core, authorization.as_deref()).await?;
+                    hospitallink::services::access::resolve(&state.core, authorization.as_deref())
+                        .await?;
                 hospitallink::services::hospitals::create(&state.core, &actor, &input).await
             }
             .await;
@@ -43,7 +50,10 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
                     let target = format!("/hospitals?created={}", urlencode(&hospital.code));
                     return Redirect::to(&target).into_response();
                 }
-                Err(e) => HospitalFormOutcome { input, error: Some(e.into_kind()) },
+                Err(e) => HospitalFormOutcome {
+                    input,
+                    error: Some(e.into_kind()),
+                },
             }
         }
     };

@@ -62,18 +62,30 @@ impl Application {
         let (core, seeded_demo) = prepare_core(config).await?;
         let router = router(core.clone());
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self { listener, router, core, seeded_demo })
+        Ok(Self {
+            listener,
+            router,
+            core,
+            seeded_demo,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
@@ -120,7 +132,10 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 pub fn router(core: Core) -> Router {
     let config = core.config.clone();
     let leptos_options = leptos_options(&config);
-    let state = AppState { leptos_options: leptos_options.clone(), core };
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        core,
+    };
     let routes = generate_route_list(app::App);
     let metrics = Metrics::default();
     let site = Path::new(&config.site_root);
@@ -134,11 +149,15 @@ pub fn router(core: Core) -> Router {
         .route("/api/docs", get(docs::page))
         .nest_service(
             "/api/docs/assets",
-            ServeDir::new(site.join("api-docs")).precompressed_br().precompressed_gzip(),
+            ServeDir::new(site.join("api-docs"))
+                .precompressed_br()
+                .precompressed_gzip(),
         )
         .nest_service(
             "/pkg",
-            ServeDir::new(site.join("pkg")).precompressed_br().precompressed_gzip(),
+            ServeDir::new(site.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
         )
         .leptos_routes_with_context(
             &state,
@@ -153,16 +172,24 @@ pub fn router(core: Core) -> Router {
             },
         )
         .route("/hospitals", post(forms::create_hospital))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             {
                 let state = state.clone();
                 move || context::provide_request_context(&state)
             },
             app::shell,
         ))
-        .layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            metrics::track,
+        ))
         .layer(Extension(metrics))
-        .layer(axum::middleware::from_fn(move |req, next| middleware::security_headers(hsts, req, next)))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            middleware::security_headers(hsts, req, next)
+        }))
         .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
@@ -181,8 +208,14 @@ pub fn router(core: Core) -> Router {
                     )
                 })
                 .on_response(
-                    |res: &axum::response::Response, latency: std::time::Duration, _span: &tracing::Span| {
-                        tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
+                    |res: &axum::response::Response,
+                     latency: std::time::Duration,
+                     _span: &tracing::Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            latency_ms = latency.as_millis() as u64,
+                            "response"
+                        );
                     },
                 ),
         )
@@ -210,7 +243,10 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics_text(Extension(metrics): Extension<Metrics>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         metrics.render(),
     )
 }

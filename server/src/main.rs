@@ -8,7 +8,9 @@ use tracing_subscriber::EnvFilter;
 fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if json {
         builder.json().flatten_event(true).init();
     } else {
@@ -52,7 +54,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("  HospitalLink is running at {url}  ({env})");
             println!("  Hospital registry: {url}/hospitals   API docs: {url}/api/docs");
             if app.seeded_demo {
-                println!("  Demo network seeded: {} hospitals.", hospitallink::services::demo::DEMO_HOSPITALS.len());
+                println!(
+                    "  Demo network seeded: {} hospitals.",
+                    hospitallink::services::demo::DEMO_HOSPITALS.len()
+                );
             }
             if app.core.config.env.is_development() {
                 println!("  Development mode: the registry form works without signing in.");
@@ -71,11 +76,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let mut config = config;
             config.seed_demo = true;
             let (_, seeded) = server::prepare_core(config).await?;
-            println!("{}", if seeded { "demo network seeded" } else { "database already has hospitals; nothing seeded" });
+            println!(
+                "{}",
+                if seeded {
+                    "demo network seeded"
+                } else {
+                    "database already has hospitals; nothing seeded"
+                }
+            );
         }
-        Command::Admin { command: AdminCommand::Create { email, password } } => {
-            let (core, _) = server::prepare_core(Config { seed_demo: false, ..config }).await?;
-            match hospitallink::services::staff::create_platform_admin(&core, &email, &password).await {
+        Command::Admin {
+            command: AdminCommand::Create { email, password },
+        } => {
+            let (core, _) = server::prepare_core(Config {
+                seed_demo: false,
+                ..config
+            })
+            .await?;
+            match hospitallink::services::staff::create_platform_admin(&core, &email, &password)
+                .await
+            {
                 Ok(id) => println!("platform admin {email} created ({id})"),
                 Err(e) => {
                     let kind = e.into_kind();

@@ -68,8 +68,16 @@ impl Metrics {
                 "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 s.count
             );
-            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
         out
     }
@@ -96,7 +104,12 @@ pub async fn track(
             }
         });
     let response = next.run(req).await;
-    metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -110,7 +123,9 @@ mod tests {
         m.observe("GET", "/health", 200, 0.0005);
         m.observe("GET", "/health", 200, 0.2);
         let text = m.render();
-        assert!(text.contains("http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"));
+        assert!(
+            text.contains("http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2")
+        );
         assert!(text.contains("le=\"0.001\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));

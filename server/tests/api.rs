@@ -10,7 +10,10 @@ const PRODUCTION: [(&str, &str); 4] = [
     ("APP_ENV", "production"),
     ("APP_URL", "https://hospitallink.example.org"),
     ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
-    ("ENCRYPTION_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+    (
+        "ENCRYPTION_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    ),
 ];
 
 #[tokio::test]
@@ -22,10 +25,24 @@ async fn health_ready_and_metrics() {
     let r = app.client.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "ready");
-    app.client.get(app.url("/api/v1/hospitals")).send().await.unwrap();
-    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.client
+        .get(app.url("/api/v1/hospitals"))
+        .send()
+        .await
+        .unwrap();
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        text.contains(r#"http_requests_total{method="GET",route="/api/v1/hospitals",status="200"} 1"#),
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/hospitals",status="200"} 1"#
+        ),
         "{text}"
     );
     assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\""));
@@ -47,27 +64,58 @@ async fn hospital_registry_round_trip() {
     assert_eq!(r.headers()["etag"], "\"1\"");
     let created: Value = r.json().await.unwrap();
     assert_eq!(created["code"], "KSM-1");
-    assert_eq!(location, format!("/api/v1/hospitals/{}", created["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/v1/hospitals/{}", created["id"].as_str().unwrap())
+    );
 
-    let got: Value = app.client.get(app.url(&location)).send().await.unwrap().json().await.unwrap();
+    let got: Value = app
+        .client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got, created);
 
     // Update with the right version, then with a stale one.
     let mut body = hospital_json("KSM-1");
     body["name"] = json!("Kisumu County Referral");
     body["active"] = json!(false);
-    let r = app.client.put(app.url(&location)).header("If-Match", "\"1\"").json(&body).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&location))
+        .header("If-Match", "\"1\"")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(updated["version"], 2);
     assert_eq!(updated["active"], false);
     assert_eq!(updated["name"], "Kisumu County Referral");
-    let r = app.client.put(app.url(&location)).header("If-Match", "1").json(&body).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&location))
+        .header("If-Match", "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "version_mismatch");
 
     // The code is unique across the network.
-    let r = app.client.post(app.url("/api/v1/hospitals")).json(&hospital_json("KSM-1")).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/hospitals"))
+        .json(&hospital_json("KSM-1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let err: Value = r.json().await.unwrap();
     assert_eq!(err["code"], "hospital_code_taken");
@@ -75,7 +123,13 @@ async fn hospital_registry_round_trip() {
 
     // Listing and searching.
     for code in ["MBR", "CHB"] {
-        let r = app.client.post(app.url("/api/v1/hospitals")).json(&hospital_json(code)).send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url("/api/v1/hospitals"))
+            .json(&hospital_json(code))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
     }
     let page: Value = app
@@ -92,7 +146,15 @@ async fn hospital_registry_round_trip() {
         page["pagination"],
         json!({"total": 3, "page": 1, "per_page": 2, "has_next": true, "has_prev": false})
     );
-    let found: Value = app.client.get(app.url("/api/v1/hospitals?q=mbr")).send().await.unwrap().json().await.unwrap();
+    let found: Value = app
+        .client
+        .get(app.url("/api/v1/hospitals?q=mbr"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(found["pagination"]["total"], 1);
     assert_eq!(found["data"][0]["code"], "MBR");
     app.cleanup().await;
@@ -100,7 +162,10 @@ async fn hospital_registry_round_trip() {
 
 async fn expect_error(r: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(r.status().as_u16(), status);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert!(body["error"].as_str().is_some_and(|s| !s.is_empty()));
@@ -117,18 +182,41 @@ async fn bad_input_gets_a_clear_error_never_a_500() {
             .header("content-type", "application/json")
             .body(body)
     };
-    let b = expect_error(post("{\"name\": \"x\",").send().await.unwrap(), 400, "malformed_json").await;
+    let b = expect_error(
+        post("{\"name\": \"x\",").send().await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
     assert!(b["error"].as_str().unwrap().contains("line 1"));
-    let b = expect_error(post(r#"{"name": 5}"#).send().await.unwrap(), 400, "validation_failed").await;
-    assert!(b["fields"]["name"][0].as_str().unwrap().contains("expected a string"));
-    let b = expect_error(post(r#"{"beds": 5}"#).send().await.unwrap(), 400, "validation_failed").await;
+    let b = expect_error(
+        post(r#"{"name": 5}"#).send().await.unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert!(b["fields"]["name"][0]
+        .as_str()
+        .unwrap()
+        .contains("expected a string"));
+    let b = expect_error(
+        post(r#"{"beds": 5}"#).send().await.unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
     assert!(b["fields"]["beds"].is_array());
     let b = expect_error(post("{}").send().await.unwrap(), 400, "validation_failed").await;
     for f in ["name", "code", "contact_email", "country"] {
         assert_eq!(b["fields"][f][0], "is required", "{f}");
     }
     expect_error(
-        app.client.post(app.url("/api/v1/hospitals")).body("name=x").send().await.unwrap(),
+        app.client
+            .post(app.url("/api/v1/hospitals"))
+            .body("name=x")
+            .send()
+            .await
+            .unwrap(),
         415,
         "unsupported_media_type",
     )
@@ -147,7 +235,11 @@ async fn bad_input_gets_a_clear_error_never_a_500() {
     )
     .await;
     let b = expect_error(
-        app.client.get(app.url("/api/v1/hospitals/not-a-uuid")).send().await.unwrap(),
+        app.client
+            .get(app.url("/api/v1/hospitals/not-a-uuid"))
+            .send()
+            .await
+            .unwrap(),
         400,
         "validation_failed",
     )
@@ -163,10 +255,32 @@ async fn bad_input_gets_a_clear_error_never_a_500() {
         "not_found",
     )
     .await;
-    expect_error(app.client.get(app.url("/api/v1/nothing/here")).send().await.unwrap(), 404, "not_found").await;
-    expect_error(app.client.delete(app.url("/api/v1/hospitals")).send().await.unwrap(), 405, "method_not_allowed").await;
+    expect_error(
+        app.client
+            .get(app.url("/api/v1/nothing/here"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        app.client
+            .delete(app.url("/api/v1/hospitals"))
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "method_not_allowed",
+    )
+    .await;
     let b = expect_error(
-        app.client.get(app.url("/api/v1/hospitals?per_page=500&page=0")).send().await.unwrap(),
+        app.client
+            .get(app.url("/api/v1/hospitals?per_page=500&page=0"))
+            .send()
+            .await
+            .unwrap(),
         400,
         "validation_failed",
     )
@@ -191,12 +305,22 @@ async fn bad_input_gets_a_clear_error_never_a_500() {
 #[tokio::test]
 async fn production_requires_a_platform_admin_to_change_the_registry() {
     let app = spawn_app_with(&PRODUCTION).await;
-    let r = app.client.post(app.url("/api/v1/hospitals")).json(&hospital_json("P1")).send().await.unwrap();
-    let _ = expect_error(r, 401, "unauthenticated").await;
-
-    hospitallink::services::staff::create_platform_admin(&app.core, "Root@Example.org", "correct horse battery")
+    let r = app
+        .client
+        .post(app.url("/api/v1/hospitals"))
+        .json(&hospital_json("P1"))
+        .send()
         .await
         .unwrap();
+    let _ = expect_error(r, 401, "unauthenticated").await;
+
+    hospitallink::services::staff::create_platform_admin(
+        &app.core,
+        "Root@Example.org",
+        "correct horse battery",
+    )
+    .await
+    .unwrap();
     let r = app
         .client
         .post(app.url("/api/v1/hospitals"))
@@ -215,15 +339,31 @@ async fn production_requires_a_platform_admin_to_change_the_registry() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    assert!(r.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
     // Reading the directory needs no account.
-    let page: Value = app.client.get(app.url("/api/v1/hospitals")).send().await.unwrap().json().await.unwrap();
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/hospitals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["pagination"]["total"], 1);
     // The no-JS form and the server function refuse anonymous changes too.
     let r = app
         .client
         .post(app.url("/hospitals"))
-        .form(&[("name", "Anon"), ("code", "ANON"), ("contact_email", "a@b.org"), ("country", "KE")])
+        .form(&[
+            ("name", "Anon"),
+            ("code", "ANON"),
+            ("contact_email", "a@b.org"),
+            ("country", "KE"),
+        ])
         .send()
         .await
         .unwrap();
@@ -232,7 +372,12 @@ async fn production_requires_a_platform_admin_to_change_the_registry() {
         .client
         .post(app.url("/_fn/hospitals/create"))
         .header("accept", "application/json")
-        .form(&[("input[name]", "Anon"), ("input[code]", "ANON"), ("input[contact_email]", "a@b.org"), ("input[country]", "KE")])
+        .form(&[
+            ("input[name]", "Anon"),
+            ("input[code]", "ANON"),
+            ("input[contact_email]", "a@b.org"),
+            ("input[country]", "KE"),
+        ])
         .send()
         .await
         .unwrap();
@@ -245,18 +390,48 @@ async fn pages_carry_security_headers_and_a_matching_nonce() {
     let app = spawn_app().await;
     let r = app.client.get(app.url("/hospitals")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["referrer-policy"], "same-origin");
-    assert!(!r.headers().contains_key("strict-transport-security"), "no HSTS in development");
+    assert!(
+        !r.headers().contains_key("strict-transport-security"),
+        "no HSTS in development"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
     let html = r.text().await.unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "scripts carry the header's nonce");
-    assert!(!html.contains("<script>"), "no inline script without a nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry the header's nonce"
+    );
+    assert!(
+        !html.contains("<script>"),
+        "no inline script without a nonce"
+    );
     let second = app.client.get(app.url("/hospitals")).send().await.unwrap();
-    assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "nonce is per request");
-    let r = app.client.get(app.url("/no-such-page")).send().await.unwrap();
+    assert!(
+        !second.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce),
+        "nonce is per request"
+    );
+    let r = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     app.cleanup().await;
 }
@@ -267,24 +442,44 @@ async fn the_registration_form_works_as_a_plain_post() {
     let r = app
         .client
         .post(app.url("/hospitals"))
-        .form(&[("name", "Lira Regional"), ("code", "LIRA"), ("contact_email", "bad"), ("country", "UG"), ("address", "")])
+        .form(&[
+            ("name", "Lira Regional"),
+            ("code", "LIRA"),
+            ("contact_email", "bad"),
+            ("country", "UG"),
+            ("address", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
-    assert!(html.contains("value=\"Lira Regional\""), "typed values survive");
+    assert!(
+        html.contains("value=\"Lira Regional\""),
+        "typed values survive"
+    );
     assert!(html.contains("must be an email address"));
     let r = app
         .client
         .post(app.url("/hospitals"))
-        .form(&[("name", "Lira Regional"), ("code", "LIRA"), ("contact_email", "art@lira.example.org"), ("country", "UG")])
+        .form(&[
+            ("name", "Lira Regional"),
+            ("code", "LIRA"),
+            ("contact_email", "art@lira.example.org"),
+            ("country", "UG"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/hospitals?created=LIRA");
-    let r = app.client.post(app.url("/hospitals")).body("%%%").send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/hospitals"))
+        .body("%%%")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400, "an unreadable form is a 400, not a 500");
     app.cleanup().await;
 }
@@ -293,7 +488,12 @@ async fn the_registration_form_works_as_a_plain_post() {
 async fn server_functions_answer_with_the_error_kind_and_status() {
     let app = spawn_app().await;
     let form = |code: &'static str, email: &'static str| {
-        vec![("input[name]", "Arua Regional"), ("input[code]", code), ("input[contact_email]", email), ("input[country]", "UG")]
+        vec![
+            ("input[name]", "Arua Regional"),
+            ("input[code]", code),
+            ("input[contact_email]", email),
+            ("input[country]", "UG"),
+        ]
     };
     let r = app
         .client
@@ -317,8 +517,16 @@ async fn server_functions_answer_with_the_error_kind_and_status() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "ARUA");
-    let r = app.client.get(app.url("/_fn/hospitals/create")).send().await.unwrap();
-    assert!(r.status().is_client_error(), "no GET encoding for a mutating server function");
+    let r = app
+        .client
+        .get(app.url("/_fn/hospitals/create"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_client_error(),
+        "no GET encoding for a mutating server function"
+    );
     app.cleanup().await;
 }
 
@@ -330,15 +538,34 @@ async fn concurrent_writers_all_land() {
             let client = app.client.clone();
             let url = app.url("/api/v1/hospitals");
             tokio::spawn(async move {
-                client.post(url).json(&hospital_json(&format!("C{i}"))).send().await.unwrap().status()
+                client
+                    .post(url)
+                    .json(&hospital_json(&format!("C{i}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
             })
         })
         .collect();
     for t in tasks {
         assert_eq!(t.await.unwrap(), StatusCode::CREATED);
     }
-    let page: Value = app.client.get(app.url("/api/v1/hospitals")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(page["pagination"]["total"], 24, "backend {}", common::backend());
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/hospitals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["pagination"]["total"],
+        24,
+        "backend {}",
+        common::backend()
+    );
     app.cleanup().await;
 }
 
@@ -352,8 +579,17 @@ async fn openapi_documents_every_operation_and_the_docs_page_is_local() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["content-encoding"], "gzip", "responses are compressed");
-    let r = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-encoding"],
+        "gzip",
+        "responses are compressed"
+    );
+    let r = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     let doc: Value = r.json().await.unwrap();
     for (path, methods) in [
         ("/api/v1/hospitals", vec!["get", "post"]),
@@ -364,20 +600,46 @@ async fn openapi_documents_every_operation_and_the_docs_page_is_local() {
         }
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
-    let html = app.client.get(app.url("/api/docs")).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("/api/docs/assets/swagger-ui-bundle.js"));
-    assert!(!html.contains("https://"), "nothing fetched from the internet");
+    assert!(
+        !html.contains("https://"),
+        "nothing fetched from the internet"
+    );
     app.cleanup().await;
 }
 
 #[tokio::test]
 async fn demo_seed_runs_once() {
     let app = spawn_app_with(&[("SEED_DEMO", "true")]).await;
-    let seeded_again = hospitallink::services::demo::seed_if_empty(&app.core).await.unwrap();
+    let seeded_again = hospitallink::services::demo::seed_if_empty(&app.core)
+        .await
+        .unwrap();
     assert!(!seeded_again, "a second start does not seed again");
-    let page: Value = app.client.get(app.url("/api/v1/hospitals")).send().await.unwrap().json().await.unwrap();
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/hospitals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["pagination"]["total"], 3);
-    let codes: Vec<&str> = page["data"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["CHB", "KSM", "MBR"], "ordered by name");
     app.cleanup().await;
 }

@@ -210,6 +210,23 @@ pub struct ErrorBody {
     pub fields: FieldErrors,
 }
 
+/// Server functions return `ErrorKind` directly, so the hydrated UI sees the same codes and
+/// field errors as REST clients.
+impl server_fn::error::FromServerFnError for ErrorKind {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::MissingArg(m) => ErrorKind::bad_request("invalid_arguments", m),
+            E::Request(_) => ErrorKind::Unavailable {
+                retry_after_secs: 5,
+            },
+            _ => ErrorKind::Internal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,22 +253,5 @@ mod tests {
         assert_eq!(back, err);
         assert_eq!(back.status(), 409);
         assert_eq!(back.field("code"), vec!["already used".to_string()]);
-    }
-}
-
-/// Server functions return `ErrorKind` directly, so the hydrated UI sees the same codes and
-/// field errors as REST clients.
-impl server_fn::error::FromServerFnError for ErrorKind {
-    type Encoder = server_fn::codec::JsonEncoding;
-
-    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
-        use server_fn::error::ServerFnErrorErr as E;
-        match value {
-            E::Args(m) | E::MissingArg(m) => ErrorKind::bad_request("invalid_arguments", m),
-            E::Request(_) => ErrorKind::Unavailable {
-                retry_after_secs: 5,
-            },
-            _ => ErrorKind::Internal,
-        }
     }
 }

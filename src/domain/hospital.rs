@@ -54,11 +54,7 @@ impl HospitalInput {
         let code = e
             .required_text("code", self.code.as_deref(), 2, 20)
             .to_uppercase();
-        if !code.is_empty()
-            && !code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
+        if !code.is_empty() && !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             e.add("code", "may contain only letters, digits and hyphens");
         }
         let address = e.optional_text("address", self.address.as_deref(), 500);
@@ -71,7 +67,10 @@ impl HospitalInput {
         if country.is_empty() {
             e.add("country", "is required");
         } else if !is_country_code(&country) {
-            e.add("country", "must be an ISO 3166-1 two-letter country code, e.g. KE");
+            e.add(
+                "country",
+                "must be an ISO 3166-1 two-letter country code, e.g. KE",
+            );
         }
         let active = self.active.unwrap_or(true);
         e.finish(|| ValidHospital {

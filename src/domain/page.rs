@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn parses_and_bounds() {
-        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest::default());
+        assert_eq!(
+            PageRequest::parse(None, None).unwrap(),
+            PageRequest::default()
+        );
         let p = PageRequest::parse(Some("3"), Some("10")).unwrap();
         assert_eq!(p.offset(), 20);
         let err = PageRequest::parse(Some("0"), Some("101")).unwrap_err();
@@ -101,10 +104,19 @@ mod tests {
 
     #[test]
     fn flags() {
-        let req = PageRequest { page: 2, per_page: 10 };
+        let req = PageRequest {
+            page: 2,
+            per_page: 10,
+        };
         let p = Pagination::new(req, 25);
         assert!(p.has_next && p.has_prev);
-        let p = Pagination::new(PageRequest { page: 3, per_page: 10 }, 25);
+        let p = Pagination::new(
+            PageRequest {
+                page: 3,
+                per_page: 10,
+            },
+            25,
+        );
         assert!(!p.has_next && p.has_prev);
         let p = Pagination::new(PageRequest::default(), 0);
         assert!(!p.has_next && !p.has_prev);

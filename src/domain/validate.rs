@@ -49,7 +49,12 @@ impl Errors {
     }
 
     /// An optional text field: trimmed; empty becomes `None`.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         self.length(field, value, 0, max);
         Some(value.to_string())
@@ -106,7 +111,9 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@hospital.example.org"] {
             assert!(is_plausible_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co"] {
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co",
+        ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
     }

@@ -1,10 +1,10 @@
 //! The hospital registry.
 
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use uuid::Uuid;
 
 use super::Core;
@@ -49,7 +49,14 @@ pub async fn create(core: &Core, actor: &Actor, input: &HospitalInput) -> AppRes
     if code_exists(&txn, &valid.code, None).await? {
         return Err(code_taken(&valid.code));
     }
-    let ValidHospital { name, code, address, contact_email, country, active } = valid;
+    let ValidHospital {
+        name,
+        code,
+        address,
+        contact_email,
+        country,
+        active,
+    } = valid;
     let model = hospital::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name),
@@ -64,7 +71,13 @@ pub async fn create(core: &Core, actor: &Actor, input: &HospitalInput) -> AppRes
     }
     .insert(&txn)
     .await
-    .map_err(|e| if is_unique_violation(&e) { code_taken(&code) } else { e.into() })?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            code_taken(&code)
+        } else {
+            e.into()
+        }
+    })?;
     txn.commit().await?;
     tracing::info!(hospital_id = %model.id, "hospital registered");
     Ok(to_view(model))
@@ -92,7 +105,10 @@ pub async fn list(
     authorize(actor, Action::ListHospitals)?;
     let mut select = hospital::Entity::find();
     if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("{}%", escaped.to_lowercase());
         select = select.filter(
             Condition::any()
@@ -145,13 +161,23 @@ pub async fn update(
         .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
     if let Some(expected) = if_match {
         if expected != current.version {
-            return Err(ErrorKind::PreconditionFailed { current_version: current.version }.into());
+            return Err(ErrorKind::PreconditionFailed {
+                current_version: current.version,
+            }
+            .into());
         }
     }
     if valid.code != current.code && code_exists(&txn, &valid.code, Some(id)).await? {
         return Err(code_taken(&valid.code));
     }
-    let ValidHospital { name, code, address, contact_email, country, active } = valid;
+    let ValidHospital {
+        name,
+        code,
+        address,
+        contact_email,
+        country,
+        active,
+    } = valid;
     let version = current.version + 1;
     let mut model: hospital::ActiveModel = current.into();
     model.name = Set(name);
@@ -162,10 +188,13 @@ pub async fn update(
     model.active = Set(active);
     model.version = Set(version);
     model.updated_at = Set(core.clock.now());
-    let model = model
-        .update(&txn)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { code_taken(&code) } else { e.into() })?;
+    let model = model.update(&txn).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            code_taken(&code)
+        } else {
+            e.into()
+        }
+    })?;
     txn.commit().await?;
     Ok(to_view(model))
 }

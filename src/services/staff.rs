@@ -31,7 +31,10 @@ fn hashing_permits() -> Arc<Semaphore> {
 
 /// Hashes on a blocking thread behind the concurrency limit.
 pub async fn hash_password(password: String) -> AppResult<String> {
-    let _permit = hashing_permits().acquire_owned().await.map_err(AppError::internal)?;
+    let _permit = hashing_permits()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         argon2()
@@ -47,7 +50,10 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 /// verification runs so timing does not reveal whether the account exists.
 pub async fn verify_password(password: String, stored: Option<String>) -> AppResult<bool> {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let _permit = hashing_permits().acquire_owned().await.map_err(AppError::internal)?;
+    let _permit = hashing_permits()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let dummy = DUMMY.get_or_init(|| {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
@@ -63,7 +69,10 @@ pub async fn verify_password(password: String, stored: Option<String>) -> AppRes
         let Ok(parsed) = PasswordHash::new(hash) else {
             return false;
         };
-        argon2().verify_password(password.as_bytes(), &parsed).is_ok() && real
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && real
     })
     .await
     .map_err(AppError::internal)
@@ -95,7 +104,12 @@ pub async fn create_platform_admin(core: &Core, email: &str, password: &str) -> 
         .await?
         .is_some();
     let taken = || -> AppError {
-        ErrorKind::conflict_on("email_taken", "email", "a staff account with this email exists").into()
+        ErrorKind::conflict_on(
+            "email_taken",
+            "email",
+            "a staff account with this email exists",
+        )
+        .into()
     };
     if exists {
         return Err(taken());
@@ -115,7 +129,13 @@ pub async fn create_platform_admin(core: &Core, email: &str, password: &str) -> 
     }
     .insert(&txn)
     .await
-    .map_err(|err| if is_unique_violation(&err) { taken() } else { err.into() })?;
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            taken()
+        } else {
+            err.into()
+        }
+    })?;
     txn.commit().await?;
     Ok(id)
 }

@@ -145,7 +145,12 @@ fn HospitalTable(rows: impl Fn() -> Vec<Hospital> + Send + Sync + 'static) -> im
 
 #[component]
 fn Pager(page: u64, has_prev: bool, has_next: bool, total: u64, q: String) -> impl IntoView {
-    let link = move |p: u64| format!("/hospitals?q={}&page={p}", q.replace(' ', "+").replace('&', "%26"));
+    let link = move |p: u64| {
+        format!(
+            "/hospitals?q={}&page={p}",
+            q.replace(' ', "+").replace('&', "%26")
+        )
+    };
     view! {
         <nav aria-label="Pages" class="mt-3 flex items-center gap-3 text-sm text-slate-600">
             <span>{format!("{total} in all · page {page}")}</span>
@@ -158,8 +163,8 @@ fn Pager(page: u64, has_prev: bool, has_next: bool, total: u64, q: String) -> im
 #[component]
 fn RegisterHospital(create: ServerAction<CreateHospital>) -> impl IntoView {
     // After a plain POST that failed, the server provides what was typed and what was wrong.
-    let outcome = SharedValue::new(|| use_context::<HospitalFormOutcome>().unwrap_or_default())
-        .into_inner();
+    let outcome =
+        SharedValue::new(|| use_context::<HospitalFormOutcome>().unwrap_or_default()).into_inner();
     let init = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
     let name = init(&outcome.input.name);
     let code = init(&outcome.input.code);

@@ -91,7 +91,10 @@ pub async fn list(
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(|e| {
-        ApiError(hospitallink::domain::ErrorKind::bad_request("invalid_query", e.body_text()))
+        ApiError(hospitallink::domain::ErrorKind::bad_request(
+            "invalid_query",
+            e.body_text(),
+        ))
     })?;
     let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
     let page = hospitals::list(&state.core, &actor, params.q.as_deref(), page).await?;

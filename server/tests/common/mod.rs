@@ -23,16 +23,24 @@ pub struct TestApp {
 }
 
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// Which backend this run uses, for messages.
 pub fn backend() -> &'static str {
-    if postgres_admin_url().is_some() { "postgres" } else { "sqlite" }
+    if postgres_admin_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 fn with_database(admin: &str, name: &str) -> String {
-    let (base, _) = admin.rsplit_once('/').expect("TEST_DATABASE_URL has a database path");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL has a database path");
     format!("{base}/{name}")
 }
 
@@ -49,12 +57,17 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         ("DATA_DIR".into(), data_dir.display().to_string()),
         ("APP_PORT".into(), "0".into()),
         ("SEED_DEMO".into(), "false".into()),
-        ("LEPTOS_SITE_ROOT".into(), data_dir.join("site").display().to_string()),
+        (
+            "LEPTOS_SITE_ROOT".into(),
+            data_dir.join("site").display().to_string(),
+        ),
     ]);
     let mut pg = None;
     if let Some(admin) = postgres_admin_url() {
         let name = format!("hl_test_{id}");
-        let conn = Database::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+        let conn = Database::connect(&admin)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
         conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
             .await
             .expect("create test database");
@@ -78,7 +91,15 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .cookie_store(true)
         .build()
         .unwrap();
-    TestApp { base, client, core, data_dir, pg, stop: Some(stop), server: Some(server) }
+    TestApp {
+        base,
+        client,
+        core,
+        data_dir,
+        pg,
+        stop: Some(stop),
+        server: Some(server),
+    }
 }
 
 impl TestApp {
@@ -88,11 +109,17 @@ impl TestApp {
 
     /// Stops the server (letting in-flight requests finish) and removes the database.
     pub async fn cleanup(mut self) {
+        // Close our pooled connections first, then ask the server to stop.
+        self.client = reqwest::Client::new();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            tokio::time::timeout(std::time::Duration::from_secs(10), server)
+                .await
+                .expect("the server stops within 10 s of a shutdown request")
+                .expect("server task")
+                .expect("server ran cleanly");
         }
         self.core.db.clone().close().await.ok();
         if let Some((admin, name)) = self.pg.take() {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: formatting, clippy, every Rust test on SQLite and on PostgreSQL, then the
+# browser tests against a freshly built app.
+source "$(dirname "$0")/env.sh"
+"$ROOT/scripts/setup.sh" --browser
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy (server side, all targets)"
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+log "cargo clippy (browser side, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+log "Rust tests on SQLite"
+env -u TEST_DATABASE_URL cargo test --workspace --exclude frontend
+
+# PostgreSQL: use TEST_DATABASE_URL if given, else a server answering on 127.0.0.1:5432.
+PG_URL="${TEST_DATABASE_URL:-}"
+if [ -z "$PG_URL" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
+  PG_URL="postgres://postgres@127.0.0.1:5432/postgres"
+fi
+if [ -n "$PG_URL" ]; then
+  log "Rust tests on PostgreSQL ($PG_URL; each test creates and drops its own database)"
+  TEST_DATABASE_URL="$PG_URL" cargo test --workspace --exclude frontend
+  # Databases of tests that panicked before cleaning up.
+  if command -v psql >/dev/null; then
+    for db in $(psql "$PG_URL" -Atc "select datname from pg_database where datname like 'hl_test_%'" 2>/dev/null); do
+      psql "$PG_URL" -qc "drop database if exists \"$db\" with (force)" >/dev/null
+    done
+  fi
+else
+  log "SKIPPING the PostgreSQL run: no TEST_DATABASE_URL and nothing answers on 127.0.0.1:5432"
+fi
+
+"$ROOT/scripts/e2e.sh"
+log "all checks passed"

@@ -1,0 +1,110 @@
+//! Domain-core services against the real database (SQLite, or PostgreSQL with
+//! `TEST_DATABASE_URL`).
+
+mod common;
+
+use hospitallink::clock::{Clock, FixedClock};
+use hospitallink::domain::hospital::HospitalInput;
+use hospitallink::domain::role::Role;
+use hospitallink::policy::Actor;
+use hospitallink::services::{hospitals, staff};
+use std::sync::Arc;
+
+#[tokio::test]
+async fn platform_admins_authenticate_by_password() {
+    let app = common::spawn_app().await;
+    let core = &app.core;
+    let err = staff::create_platform_admin(core, "not-an-email", "short")
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert_eq!(err.field("email").len(), 1);
+    assert_eq!(
+        err.field("password"),
+        vec!["must be at least 12 characters"]
+    );
+
+    let id = staff::create_platform_admin(core, "Admin@Example.org", "pässwörd with ümlauts")
+        .await
+        .unwrap();
+    let dup = staff::create_platform_admin(core, "admin@example.org", "another long password")
+        .await
+        .unwrap_err();
+    assert_eq!(dup.kind.code(), "email_taken");
+
+    let actor = staff::authenticate(core, "ADMIN@example.org", "pässwörd with ümlauts")
+        .await
+        .unwrap();
+    assert_eq!(
+        actor,
+        Some(Actor::Staff {
+            id,
+            role: Role::PlatformAdmin,
+            hospital_id: None
+        })
+    );
+    assert_eq!(
+        staff::authenticate(core, "admin@example.org", "wrong password!!")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        staff::authenticate(core, "nobody@example.org", "pässwörd with ümlauts")
+            .await
+            .unwrap(),
+        None
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn registry_changes_are_authorized_and_versioned() {
+    let app = common::spawn_app().await;
+    let clock = FixedClock::new("2026-01-05T08:00:00Z".parse().unwrap());
+    let core = app.core.clone().with_clock(Arc::new(clock.clone()));
+    let input = HospitalInput {
+        name: Some("Jinja Regional".into()),
+        code: Some("JIN".into()),
+        address: None,
+        contact_email: Some("art@jinja.example.org".into()),
+        country: Some("UG".into()),
+        active: None,
+    };
+    let clinician = Actor::Staff {
+        id: uuid::Uuid::now_v7(),
+        role: Role::Clinician,
+        hospital_id: None,
+    };
+    let denied = hospitals::create(&core, &clinician, &input)
+        .await
+        .unwrap_err();
+    assert_eq!(denied.kind.status(), 403);
+    let denied = hospitals::create(&core, &Actor::Anonymous, &input)
+        .await
+        .unwrap_err();
+    assert_eq!(denied.kind.status(), 401);
+
+    let h = hospitals::create(&core, &Actor::System, &input)
+        .await
+        .unwrap();
+    assert_eq!(h.created_at, clock.now());
+    clock.advance(chrono::Duration::hours(2));
+    let mut changed = input.clone();
+    changed.active = Some(false);
+    let h2 = hospitals::update(&core, &Actor::System, h.id, &changed, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(h2.version, 2);
+    assert!(!h2.active);
+    assert_eq!(h2.updated_at - h2.created_at, chrono::Duration::hours(2));
+    let stale = hospitals::update(&core, &Actor::System, h.id, &changed, Some(1))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.kind.status(), 412);
+    let missing = hospitals::get(&core, &Actor::Anonymous, uuid::Uuid::now_v7())
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind.status(), 404);
+    app.cleanup().await;
+}
