@@ -23,7 +23,7 @@ fi
 WBG_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG_VERSION" ]; then
   log "installing wasm-bindgen-cli $WBG_VERSION"
-  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+  cargo install --force wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
 # 3. npm packages (Tailwind, binaryen's wasm-opt, Swagger UI assets, Playwright).

@@ -108,3 +108,26 @@ async fn registry_changes_are_authorized_and_versioned() {
     assert_eq!(missing.kind.status(), 404);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn sqlite_runs_durable_and_strict() {
+    if common::backend() != "sqlite" {
+        return; // PostgreSQL has no pragmas; this run checks the SQLite settings only.
+    }
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = common::spawn_app().await;
+    let db = &app.core.db;
+    for (pragma, expected) in [("journal_mode", "wal"), ("foreign_keys", "1"), ("synchronous", "2"), ("busy_timeout", "5000")] {
+        let row = db
+            .query_one(Statement::from_string(db.get_database_backend(), format!("PRAGMA {pragma}")))
+            .await
+            .unwrap()
+            .unwrap();
+        let value: String = row
+            .try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+            .unwrap();
+        assert_eq!(value, expected, "PRAGMA {pragma}");
+    }
+    app.cleanup().await;
+}

@@ -108,7 +108,12 @@ impl TestApp {
     }
 
     /// Stops the server (letting in-flight requests finish) and removes the database.
-    pub async fn cleanup(mut self) {
+    pub async fn cleanup(self) {
+        self.cleanup_keeping_database().await.remove_database().await;
+    }
+
+    /// Stops the server, letting in-flight requests finish; the database stays.
+    pub async fn cleanup_keeping_database(mut self) -> Self {
         // Close our pooled connections first, then ask the server to stop.
         self.client = reqwest::Client::new();
         if let Some(stop) = self.stop.take() {
@@ -121,6 +126,10 @@ impl TestApp {
                 .expect("server task")
                 .expect("server ran cleanly");
         }
+        self
+    }
+
+    async fn remove_database(mut self) {
         self.core.db.clone().close().await.ok();
         if let Some((admin, name)) = self.pg.take() {
             let conn = Database::connect(&admin).await.expect("connect admin");
