@@ -3,8 +3,8 @@
 mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with};
-use reqwest::StatusCode;
 use futures_util::StreamExt;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PRODUCTION: [(&str, &str); 4] = [
@@ -651,7 +651,10 @@ async fn shutdown_finishes_the_requests_in_flight() {
     // A registration whose body arrives slowly: half now, half after shutdown was requested.
     let body = serde_json::to_vec(&hospital_json("SLOW")).unwrap();
     let (first, second) = body.split_at(body.len() / 2);
-    let (first, second) = (bytes::Bytes::copy_from_slice(first), bytes::Bytes::copy_from_slice(second));
+    let (first, second) = (
+        bytes::Bytes::copy_from_slice(first),
+        bytes::Bytes::copy_from_slice(second),
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
         futures_util::stream::once(async move {
@@ -672,7 +675,11 @@ async fn shutdown_finishes_the_requests_in_flight() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     tx.send(()).unwrap();
     let response = in_flight.await.unwrap().unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED, "the in-flight request completed");
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "the in-flight request completed"
+    );
     let app = stopping.await.unwrap();
     let page = hospitallink::services::hospitals::list(
         &core,
@@ -693,11 +700,22 @@ async fn static_assets_are_served_precompressed() {
     std::fs::create_dir_all(&pkg).unwrap();
     std::fs::write(pkg.join("hospitallink.js"), "console.log('plain')").unwrap();
     std::fs::write(pkg.join("hospitallink.js.br"), "brotli bytes").unwrap();
-    let r = app.client.get(app.url("/pkg/hospitallink.js")).header("accept-encoding", "br").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/pkg/hospitallink.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-encoding"], "br");
     assert_eq!(r.text().await.unwrap(), "brotli bytes");
-    let r = app.client.get(app.url("/pkg/hospitallink.js")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/pkg/hospitallink.js"))
+        .send()
+        .await
+        .unwrap();
     assert!(!r.headers().contains_key("content-encoding"));
     assert_eq!(r.text().await.unwrap(), "console.log('plain')");
     app.cleanup().await;

@@ -117,9 +117,17 @@ async fn sqlite_runs_durable_and_strict() {
     use sea_orm::{ConnectionTrait, Statement};
     let app = common::spawn_app().await;
     let db = &app.core.db;
-    for (pragma, expected) in [("journal_mode", "wal"), ("foreign_keys", "1"), ("synchronous", "2"), ("busy_timeout", "5000")] {
+    for (pragma, expected) in [
+        ("journal_mode", "wal"),
+        ("foreign_keys", "1"),
+        ("synchronous", "2"),
+        ("busy_timeout", "5000"),
+    ] {
         let row = db
-            .query_one(Statement::from_string(db.get_database_backend(), format!("PRAGMA {pragma}")))
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("PRAGMA {pragma}"),
+            ))
             .await
             .unwrap()
             .unwrap();

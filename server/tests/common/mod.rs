@@ -109,7 +109,10 @@ impl TestApp {
 
     /// Stops the server (letting in-flight requests finish) and removes the database.
     pub async fn cleanup(self) {
-        self.cleanup_keeping_database().await.remove_database().await;
+        self.cleanup_keeping_database()
+            .await
+            .remove_database()
+            .await;
     }
 
     /// Stops the server, letting in-flight requests finish; the database stays.
