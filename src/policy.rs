@@ -25,6 +25,44 @@ pub enum Actor {
     Anonymous,
 }
 
+/// Where a request came from, for the audit log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The actor plus the request it arrived with. Every service takes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub actor: Actor,
+    pub meta: RequestMeta,
+}
+
+impl Caller {
+    pub fn new(actor: Actor, meta: RequestMeta) -> Self {
+        Self { actor, meta }
+    }
+
+    /// The application itself (command line, demo seed).
+    pub fn system() -> Self {
+        Self::new(Actor::System, RequestMeta::default())
+    }
+}
+
+impl Actor {
+    /// `staff`, `development_operator`, `system` or `anonymous`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Staff { .. } => "staff",
+            Actor::DevelopmentOperator => "development_operator",
+            Actor::System => "system",
+            Actor::Anonymous => "anonymous",
+        }
+    }
+}
+
 /// What they want to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -32,6 +70,10 @@ pub enum Action {
     ReadHospital,
     RegisterHospital,
     UpdateHospital(Uuid),
+    /// Read audit entries (platform admins: all; hospital admins: their hospital's).
+    ReadAudit,
+    /// Check the whole hash chain.
+    VerifyAudit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +92,8 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         // The registry is the network's directory: names, codes and institutional contacts.
         Action::ListHospitals | Action::ReadHospital => return Decision::Allow,
         Action::RegisterHospital | Action::UpdateHospital(_) => Permission::HospitalsManage,
+        Action::ReadAudit => Permission::AuditRead,
+        Action::VerifyAudit => Permission::AuditVerify,
     };
     match actor {
         Actor::Anonymous => Decision::Unauthenticated,

@@ -2,7 +2,7 @@
 
 use axum::extract::FromRef;
 use hospitallink::domain::ErrorKind;
-use hospitallink::policy::Actor;
+use hospitallink::policy::{Caller, RequestMeta};
 use hospitallink::services::Core;
 use hospitallink::AppError;
 use leptos::prelude::*;
@@ -22,24 +22,49 @@ impl FromRef<AppState> for LeptosOptions {
 /// Outcome of a plain (no-JavaScript) form post, handed to the page that re-renders it.
 pub use crate::pages::hospitals::HospitalFormOutcome;
 
-/// The core and the calling actor for the current server-function request.
-pub async fn caller() -> Result<(Core, Actor), ErrorKind> {
+/// Where the request came from: client address, user agent and request id.
+pub fn request_meta(parts: &http::request::Parts) -> RequestMeta {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    RequestMeta {
+        ip: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+        user_agent: header("user-agent"),
+        request_id: header("x-request-id"),
+    }
+}
+
+/// The caller of a request: who (see `services::access`) and from where.
+pub async fn resolve_caller(core: &Core, parts: &http::request::Parts) -> Result<Caller, AppError> {
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let actor = hospitallink::services::access::resolve(core, authorization).await?;
+    Ok(Caller::new(actor, request_meta(parts)))
+}
+
+/// The core and the caller for the current server-function request.
+pub async fn caller() -> Result<(Core, Caller), ErrorKind> {
     let state = use_context::<AppState>().ok_or_else(|| {
         fail(AppError::internal(
             "AppState missing from the server-function context",
         ))
     })?;
-    let authorization = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    });
-    let actor = hospitallink::services::access::resolve(&state.core, authorization.as_deref())
-        .await
-        .map_err(fail)?;
-    Ok((state.core, actor))
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| {
+        fail(AppError::internal(
+            "request parts missing from the server-function context",
+        ))
+    })?;
+    let caller = resolve_caller(&state.core, &parts).await.map_err(fail)?;
+    Ok((state.core, caller))
 }
 
 /// Ends a server function with an error: logs the cause of a 5xx, sets the HTTP status the

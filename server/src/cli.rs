@@ -21,6 +21,11 @@ pub enum Command {
     Migrate,
     /// Seed the demo network if the database has no hospital yet.
     SeedDemo,
+    /// Audit log operations.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage platform administrators.
     Admin {
         #[command(subcommand)]
@@ -39,4 +44,10 @@ pub enum AdminCommand {
         #[arg(long, env = "HOSPITALLINK_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; exits with status 1 naming the first broken entry.
+    Verify,
 }

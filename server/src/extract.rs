@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, HeaderMap};
 use hospitallink::domain::ErrorKind;
-use hospitallink::policy::Actor;
+use hospitallink::policy::Caller;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -119,22 +119,17 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
-/// The calling actor (see `hospitallink::services::access`).
-pub struct Caller(pub Actor);
+/// The caller: who is asking (see `hospitallink::services::access`) and from where.
+pub struct Auth(pub Caller);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let authorization = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let actor = hospitallink::services::access::resolve(&state.core, authorization).await?;
-        Ok(Caller(actor))
+        Ok(Auth(app::state::resolve_caller(&state.core, parts).await?))
     }
 }
 

@@ -27,11 +27,6 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
             limit_bytes: FORM_LIMIT as u64,
         }),
     };
-    let authorization = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     let outcome = match input {
         Err(error) => HospitalFormOutcome {
             input: HospitalInput::default(),
@@ -39,10 +34,8 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
         },
         Ok(input) => {
             let result = async {
-                let actor =
-                    hospitallink::services::access::resolve(&state.core, authorization.as_deref())
-                        .await?;
-                hospitallink::services::hospitals::create(&state.core, &actor, &input).await
+                let caller = app::state::resolve_caller(&state.core, &parts).await?;
+                hospitallink::services::hospitals::create(&state.core, &caller, &input).await
             }
             .await;
             match result {

@@ -1,7 +1,7 @@
 use clap::Parser;
 use hospitallink::config::Config;
 use migration::{Migrator, MigratorTrait};
-use server::cli::{AdminCommand, Cli, Command};
+use server::cli::{AdminCommand, AuditCommand, Cli, Command};
 use server::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -84,6 +84,29 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     "database already has hospitals; nothing seeded"
                 }
             );
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = hospitallink::db::connect(&config.database_url).await?;
+            Migrator::up(&db, None).await?;
+            let report = hospitallink::services::audit::verify_chain(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
+            if report.intact {
+                println!("audit chain intact: {} entries checked", report.checked);
+            } else {
+                println!(
+                    "audit chain BROKEN at entry {} ({}): {}",
+                    report.first_broken_seq.unwrap_or_default(),
+                    report
+                        .first_broken_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    report.problem.unwrap_or_default()
+                );
+                std::process::exit(1);
+            }
         }
         Command::Admin {
             command: AdminCommand::Create { email, password },

@@ -683,7 +683,7 @@ async fn shutdown_finishes_the_requests_in_flight() {
     let app = stopping.await.unwrap();
     let page = hospitallink::services::hospitals::list(
         &core,
-        &hospitallink::policy::Actor::System,
+        &hospitallink::policy::Caller::system(),
         Some("SLOW"),
         Default::default(),
     )

@@ -6,7 +6,7 @@ mod common;
 use hospitallink::clock::{Clock, FixedClock};
 use hospitallink::domain::hospital::HospitalInput;
 use hospitallink::domain::role::Role;
-use hospitallink::policy::Actor;
+use hospitallink::policy::{Actor, Caller, RequestMeta};
 use hospitallink::services::{hospitals, staff};
 use std::sync::Arc;
 
@@ -76,35 +76,47 @@ async fn registry_changes_are_authorized_and_versioned() {
         role: Role::Clinician,
         hospital_id: None,
     };
-    let denied = hospitals::create(&core, &clinician, &input)
-        .await
-        .unwrap_err();
+    let denied = hospitals::create(
+        &core,
+        &Caller::new(clinician, RequestMeta::default()),
+        &input,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(denied.kind.status(), 403);
-    let denied = hospitals::create(&core, &Actor::Anonymous, &input)
-        .await
-        .unwrap_err();
+    let denied = hospitals::create(
+        &core,
+        &Caller::new(Actor::Anonymous, RequestMeta::default()),
+        &input,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(denied.kind.status(), 401);
 
-    let h = hospitals::create(&core, &Actor::System, &input)
+    let h = hospitals::create(&core, &Caller::system(), &input)
         .await
         .unwrap();
     assert_eq!(h.created_at, clock.now());
     clock.advance(chrono::Duration::hours(2));
     let mut changed = input.clone();
     changed.active = Some(false);
-    let h2 = hospitals::update(&core, &Actor::System, h.id, &changed, Some(1))
+    let h2 = hospitals::update(&core, &Caller::system(), h.id, &changed, Some(1))
         .await
         .unwrap();
     assert_eq!(h2.version, 2);
     assert!(!h2.active);
     assert_eq!(h2.updated_at - h2.created_at, chrono::Duration::hours(2));
-    let stale = hospitals::update(&core, &Actor::System, h.id, &changed, Some(1))
+    let stale = hospitals::update(&core, &Caller::system(), h.id, &changed, Some(1))
         .await
         .unwrap_err();
     assert_eq!(stale.kind.status(), 412);
-    let missing = hospitals::get(&core, &Actor::Anonymous, uuid::Uuid::now_v7())
-        .await
-        .unwrap_err();
+    let missing = hospitals::get(
+        &core,
+        &Caller::new(Actor::Anonymous, RequestMeta::default()),
+        uuid::Uuid::now_v7(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(missing.kind.status(), 404);
     app.cleanup().await;
 }

@@ -1,5 +1,6 @@
 //! Types and rules shared by the server and the browser. No I/O here.
 
+pub mod audit;
 pub mod error;
 pub mod hospital;
 pub mod page;

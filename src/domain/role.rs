@@ -48,7 +48,8 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::PlatformAdmin => &[HospitalsRead, HospitalsManage],
+            Role::PlatformAdmin => &[HospitalsRead, HospitalsManage, AuditRead, AuditVerify],
+            Role::HospitalAdmin => &[HospitalsRead, AuditRead],
             _ => &[HospitalsRead],
         }
     }
@@ -82,6 +83,10 @@ pub enum Permission {
     HospitalsRead,
     /// `hospitals.manage`: register and edit hospitals.
     HospitalsManage,
+    /// `audit.read`: read audit entries within the role's scope.
+    AuditRead,
+    /// `audit.verify`: check the whole network's hash chain.
+    AuditVerify,
 }
 
 impl Permission {
@@ -89,6 +94,8 @@ impl Permission {
         match self {
             Permission::HospitalsRead => "hospitals.read",
             Permission::HospitalsManage => "hospitals.manage",
+            Permission::AuditRead => "audit.read",
+            Permission::AuditVerify => "audit.verify",
         }
     }
 }

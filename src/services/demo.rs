@@ -6,7 +6,7 @@ use super::{hospitals, Core};
 use crate::domain::hospital::HospitalInput;
 use crate::entities::hospital;
 use crate::error::AppResult;
-use crate::policy::Actor;
+use crate::policy::Caller;
 
 /// The demo hospitals: (name, code, address, contact email, country).
 pub const DEMO_HOSPITALS: [(&str, &str, &str, &str, &str); 3] = [
@@ -47,7 +47,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             country: Some(country.into()),
             active: Some(true),
         };
-        hospitals::create(core, &Actor::System, &input).await?;
+        hospitals::create(core, &Caller::system(), &input).await?;
     }
     Ok(true)
 }

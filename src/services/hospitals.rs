@@ -7,14 +7,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::audit::{self, Event};
 use super::Core;
 use crate::db::{begin_write, is_unique_violation};
+use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::hospital::{Hospital, HospitalInput, ValidHospital};
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::ErrorKind;
 use crate::entities::hospital;
 use crate::error::{AppError, AppResult};
-use crate::policy::{authorize, Action, Actor};
+use crate::policy::{authorize, Action, Caller};
+use serde_json::json;
 
 fn to_view(m: hospital::Model) -> Hospital {
     Hospital {
@@ -41,8 +44,9 @@ fn code_taken(code: &str) -> AppError {
 }
 
 /// Registers a hospital.
-pub async fn create(core: &Core, actor: &Actor, input: &HospitalInput) -> AppResult<Hospital> {
-    authorize(actor, Action::RegisterHospital)?;
+pub async fn create(core: &Core, caller: &Caller, input: &HospitalInput) -> AppResult<Hospital> {
+    let event = Event::new("hospital", AuditAction::Create);
+    audit::authorize(core, caller, Action::RegisterHospital, &event).await?;
     let valid = input.validate()?;
     let now = core.clock.now();
     let txn = begin_write(&core.db).await?;
@@ -78,6 +82,10 @@ pub async fn create(core: &Core, actor: &Actor, input: &HospitalInput) -> AppRes
             e.into()
         }
     })?;
+    let event = event
+        .entity_id(model.id)
+        .details(json!({"code": model.code}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     tracing::info!(hospital_id = %model.id, "hospital registered");
     Ok(to_view(model))
@@ -98,11 +106,11 @@ async fn code_exists(
 /// Lists hospitals by name, optionally filtered by a name or code prefix.
 pub async fn list(
     core: &Core,
-    actor: &Actor,
+    caller: &Caller,
     query: Option<&str>,
     page: PageRequest,
 ) -> AppResult<Page<Hospital>> {
-    authorize(actor, Action::ListHospitals)?;
+    authorize(&caller.actor, Action::ListHospitals)?;
     let mut select = hospital::Entity::find();
     if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
         let escaped = q
@@ -134,8 +142,8 @@ pub async fn list(
 }
 
 /// Reads one hospital.
-pub async fn get(core: &Core, actor: &Actor, id: Uuid) -> AppResult<Hospital> {
-    authorize(actor, Action::ReadHospital)?;
+pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Hospital> {
+    authorize(&caller.actor, Action::ReadHospital)?;
     hospital::Entity::find_by_id(id)
         .one(&core.db)
         .await?
@@ -147,12 +155,13 @@ pub async fn get(core: &Core, actor: &Actor, id: Uuid) -> AppResult<Hospital> {
 /// version is that one (412 otherwise).
 pub async fn update(
     core: &Core,
-    actor: &Actor,
+    caller: &Caller,
     id: Uuid,
     input: &HospitalInput,
     if_match: Option<i64>,
 ) -> AppResult<Hospital> {
-    authorize(actor, Action::UpdateHospital(id))?;
+    let event = Event::new("hospital", AuditAction::Update).entity_id(id);
+    audit::authorize(core, caller, Action::UpdateHospital(id), &event).await?;
     let valid = input.validate()?;
     let txn = begin_write(&core.db).await?;
     let current = hospital::Entity::find_by_id(id)
@@ -179,6 +188,17 @@ pub async fn update(
         active,
     } = valid;
     let version = current.version + 1;
+    let changed: Vec<&str> = [
+        ("name", name != current.name),
+        ("code", code != current.code),
+        ("address", address != current.address),
+        ("contact_email", contact_email != current.contact_email),
+        ("country", country != current.country),
+        ("active", active != current.active),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect();
     let mut model: hospital::ActiveModel = current.into();
     model.name = Set(name);
     model.code = Set(code.clone());
@@ -187,7 +207,8 @@ pub async fn update(
     model.country = Set(country);
     model.active = Set(active);
     model.version = Set(version);
-    model.updated_at = Set(core.clock.now());
+    let now = core.clock.now();
+    model.updated_at = Set(now);
     let model = model.update(&txn).await.map_err(|e| {
         if is_unique_violation(&e) {
             code_taken(&code)
@@ -195,6 +216,8 @@ pub async fn update(
             e.into()
         }
     })?;
+    let event = event.details(json!({"version": version, "changed": changed}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     Ok(to_view(model))
 }

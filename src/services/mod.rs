@@ -2,6 +2,7 @@
 //! query; handlers and server functions only adapt.
 
 pub mod access;
+pub mod audit;
 pub mod demo;
 pub mod hospitals;
 pub mod staff;

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 #[server(prefix = "/_fn", endpoint = "hospitals/list")]
 pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, ErrorKind> {
     use hospitallink::domain::page::PageRequest;
-    let (core, actor) = crate::state::caller().await?;
+    let (core, caller) = crate::state::caller().await?;
     let page = PageRequest::parse(Some(&page.to_string()), None)
         .map_err(|e| crate::state::fail(e.into()))?;
-    hospitallink::services::hospitals::list(&core, &actor, Some(&q), page)
+    hospitallink::services::hospitals::list(&core, &caller, Some(&q), page)
         .await
         .map_err(crate::state::fail)
 }
@@ -18,8 +18,8 @@ pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, Erro
 /// Registers a hospital.
 #[server(prefix = "/_fn", endpoint = "hospitals/create")]
 pub async fn create_hospital(input: HospitalInput) -> Result<Hospital, ErrorKind> {
-    let (core, actor) = crate::state::caller().await?;
-    hospitallink::services::hospitals::create(&core, &actor, &input)
+    let (core, caller) = crate::state::caller().await?;
+    hospitallink::services::hospitals::create(&core, &caller, &input)
         .await
         .map_err(crate::state::fail)
 }

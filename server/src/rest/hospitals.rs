@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{if_match, parse_id, ApiJson, Caller};
+use crate::extract::{if_match, parse_id, ApiJson, Auth};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -64,10 +64,10 @@ fn with_etag(status: StatusCode, hospital: Hospital) -> Response {
 )]
 pub async fn create(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Auth(caller): Auth,
     ApiJson(input): ApiJson<HospitalInput>,
 ) -> ApiResult<Response> {
-    let hospital = hospitals::create(&state.core, &actor, &input).await?;
+    let hospital = hospitals::create(&state.core, &caller, &input).await?;
     let location = HeaderValue::from_str(&format!("/api/v1/hospitals/{}", hospital.id)).ok();
     let mut response = with_etag(StatusCode::CREATED, hospital);
     if let Some(location) = location {
@@ -87,7 +87,7 @@ pub async fn create(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Auth(caller): Auth,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(|e| {
@@ -97,7 +97,7 @@ pub async fn list(
         ))
     })?;
     let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
-    let page = hospitals::list(&state.core, &actor, params.q.as_deref(), page).await?;
+    let page = hospitals::list(&state.core, &caller, params.q.as_deref(), page).await?;
     Ok(Json(page).into_response())
 }
 
@@ -113,11 +113,11 @@ pub async fn list(
 )]
 pub async fn get_one(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let hospital = hospitals::get(&state.core, &actor, id).await?;
+    let hospital = hospitals::get(&state.core, &caller, id).await?;
     Ok(with_etag(StatusCode::OK, hospital))
 }
 
@@ -143,13 +143,13 @@ pub async fn get_one(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<HospitalInput>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
-    let hospital = hospitals::update(&state.core, &actor, id, &input, expected).await?;
+    let hospital = hospitals::update(&state.core, &caller, id, &input, expected).await?;
     Ok(with_etag(StatusCode::OK, hospital))
 }

@@ -1,11 +1,13 @@
 //! REST API under `/api/v1`: plain axum handlers over the domain core.
 
+pub mod audit;
 pub mod hospitals;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use hospitallink::domain::audit::{AuditEntry, ChainReport};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::hospital::{Hospital, HospitalInput};
 use hospitallink::domain::page::Pagination;
@@ -27,10 +29,24 @@ use app::state::AppState;
         hospitals::list,
         hospitals::get_one,
         hospitals::update,
+        audit::list,
+        audit::verify,
     ),
-    components(schemas(Hospital, HospitalInput, ErrorBody, Pagination, hospitals::HospitalList)),
+    components(schemas(
+        Hospital,
+        HospitalInput,
+        ErrorBody,
+        Pagination,
+        hospitals::HospitalList,
+        AuditEntry,
+        ChainReport,
+        audit::AuditList
+    )),
     modifiers(&BasicAuth),
-    tags((name = "hospitals", description = "The network's hospital registry"))
+    tags(
+        (name = "hospitals", description = "The network's hospital registry"),
+        (name = "audit", description = "The tamper-evident audit log")
+    )
 )]
 pub struct ApiDoc;
 
@@ -53,6 +69,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .merge(hospitals::router())
+        .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))
 }

@@ -1,0 +1,305 @@
+//! The audit log: every registry change and every denial is recorded, the hash chain holds
+//! under concurrent writers, and tampering in the database is found and named.
+
+mod common;
+
+use common::{hospital_json, spawn_app, spawn_app_with};
+use hospitallink::domain::role::Role;
+use hospitallink::entities::staff_account;
+use hospitallink::policy::Caller;
+use hospitallink::services::audit::verify_chain;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
+use serde_json::Value;
+
+const PRODUCTION: [(&str, &str); 4] = [
+    ("APP_ENV", "production"),
+    ("APP_URL", "https://hospitallink.example.org"),
+    ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
+    (
+        "ENCRYPTION_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    ),
+];
+
+async fn sql(app: &common::TestApp, text: &str) {
+    let db = &app.core.db;
+    db.execute(Statement::from_string(
+        db.get_database_backend(),
+        text.to_string(),
+    ))
+    .await
+    .unwrap();
+}
+
+async fn create_hospitals(app: &common::TestApp, n: usize) {
+    for i in 0..n {
+        let r = app
+            .client
+            .post(app.url("/api/v1/hospitals"))
+            .json(&hospital_json(&format!("A{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+}
+
+#[tokio::test]
+async fn registry_changes_are_recorded_with_who_and_from_where() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/hospitals"))
+        .header("x-request-id", "req-123")
+        .header("user-agent", "ehr-sync/2.1")
+        .json(&hospital_json("AUD"))
+        .send()
+        .await
+        .unwrap();
+    let hospital: Value = r.json().await.unwrap();
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/audit?entity=hospital&action=create"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["pagination"]["total"], 1, "{page}");
+    let e = &page["data"][0];
+    assert_eq!(e["entity_id"], hospital["id"]);
+    assert_eq!(e["outcome"], "allowed");
+    assert_eq!(e["actor_type"], "development_operator");
+    assert_eq!(e["request_id"], "req-123");
+    assert_eq!(e["user_agent"], "ehr-sync/2.1");
+    assert_eq!(e["ip"], "127.0.0.1");
+    assert_eq!(e["details"]["code"], "AUD");
+    // Reading the log is itself recorded.
+    let reads: Value = app
+        .client
+        .get(app.url("/api/v1/audit?entity=audit_log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(reads["pagination"]["total"].as_u64().unwrap() >= 2);
+    // Bad filters are named.
+    let r = app
+        .client
+        .get(app.url("/api/v1/audit?action=peek&from=yesterday&patient_id=7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let err: Value = r.json().await.unwrap();
+    for f in ["action", "from", "patient_id"] {
+        assert!(err["fields"][f].is_array(), "{f}: {err}");
+    }
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn denials_are_recorded_and_reading_is_scoped() {
+    let app = spawn_app_with(&PRODUCTION).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/hospitals"))
+        .json(&hospital_json("DENY"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let core = &app.core;
+    hospitallink::services::staff::create_platform_admin(
+        core,
+        "root@example.org",
+        "correct horse battery",
+    )
+    .await
+    .unwrap();
+    let as_root = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .basic_auth("root@example.org", Some("correct horse battery"))
+    };
+    let page: Value = as_root("/api/v1/audit?action=create")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let denied = &page["data"][0];
+    assert_eq!(denied["outcome"], "denied");
+    assert_eq!(denied["actor_type"], "anonymous");
+    assert_eq!(denied["entity"], "hospital");
+
+    // A hospital admin sees their hospital's entries only and cannot verify the network chain.
+    let h = hospitallink::services::hospitals::create(
+        core,
+        &Caller::system(),
+        &serde_json::from_value(hospital_json("OWN")).unwrap(),
+    )
+    .await
+    .unwrap();
+    let hash = hospitallink::services::staff::hash_password("hospital admin pass".into())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    staff_account::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        email: Set("admin@own.example.org".into()),
+        display_name: Set("Own admin".into()),
+        role: Set(Role::HospitalAdmin.as_str().into()),
+        hospital_id: Set(Some(h.id)),
+        password_hash: Set(Some(hash)),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&core.db)
+    .await
+    .unwrap();
+    let as_admin = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .basic_auth("admin@own.example.org", Some("hospital admin pass"))
+    };
+    let page: Value = as_admin("/api/v1/audit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = page["data"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for e in entries {
+        assert_eq!(e["actor_hospital_id"], h.id.to_string(), "{e}");
+    }
+    assert_eq!(
+        as_admin("/api/v1/audit/verify")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let report: Value = as_root("/api/v1/audit/verify")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["intact"], true, "{report}");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn concurrent_writers_form_one_chain() {
+    let app = spawn_app().await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/hospitals");
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&hospital_json(&format!("K{i}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let report = verify_chain(&app.core.db).await.unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.checked, 16);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_edited_entry_is_named() {
+    let app = spawn_app().await;
+    create_hospitals(&app, 5).await;
+    assert!(verify_chain(&app.core.db).await.unwrap().intact);
+    sql(
+        &app,
+        "UPDATE audit_logs SET details = '{\"code\":\"FORGED\"}' WHERE seq = 3",
+    )
+    .await;
+    let report = verify_chain(&app.core.db).await.unwrap();
+    assert!(!report.intact);
+    assert_eq!(report.first_broken_seq, Some(3));
+    assert!(report.problem.unwrap().contains("changed"));
+    // Through the API too.
+    let r: Value = app
+        .client
+        .get(app.url("/api/v1/audit/verify"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["first_broken_seq"], 3);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_deleted_entry_is_named() {
+    let app = spawn_app().await;
+    create_hospitals(&app, 5).await;
+    sql(&app, "DELETE FROM audit_logs WHERE seq = 2").await;
+    let report = verify_chain(&app.core.db).await.unwrap();
+    assert_eq!(report.first_broken_seq, Some(3));
+    assert!(report.problem.unwrap().contains("entry 2 is missing"));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn reordered_entries_are_named() {
+    let app = spawn_app().await;
+    create_hospitals(&app, 5).await;
+    sql(&app, "UPDATE audit_logs SET seq = -1 WHERE seq = 2").await;
+    sql(&app, "UPDATE audit_logs SET seq = 2 WHERE seq = 3").await;
+    sql(&app, "UPDATE audit_logs SET seq = 3 WHERE seq = -1").await;
+    let report = verify_chain(&app.core.db).await.unwrap();
+    assert!(!report.intact);
+    assert_eq!(report.first_broken_seq, Some(2));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn removing_the_newest_entries_is_noticed() {
+    let app = spawn_app().await;
+    create_hospitals(&app, 4).await;
+    sql(&app, "DELETE FROM audit_logs WHERE seq >= 3").await;
+    let report = verify_chain(&app.core.db).await.unwrap();
+    assert!(!report.intact);
+    assert_eq!(report.first_broken_seq, Some(3));
+    assert!(report
+        .problem
+        .unwrap()
+        .contains("newest entries were removed"));
+    app.cleanup().await;
+}
