@@ -27,8 +27,8 @@ OUT="bench-results/$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
   echo "HospitalLink load run: $(date -u), $(nproc) cores, $CONNECTIONS connections, $DURATION per endpoint, release build, SQLite"
   for path in /health / /api/v1/hospitals; do
-    oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --latency-correction --disable-keepalive=false \
-      -o json "http://127.0.0.1:$PORT$path" > "$DATA/r.json" 2>/dev/null || oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --output-format json "http://127.0.0.1:$PORT$path" > "$DATA/r.json"
+    oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --latency-correction --output-format json \
+      "http://127.0.0.1:$PORT$path" > "$DATA/r.json"
     python3 - "$path" "$DATA/r.json" <<'PY'
 import json, sys
 path, f = sys.argv[1], sys.argv[2]

@@ -8,14 +8,10 @@ use crate::domain::ErrorKind;
 pub struct AppError {
     pub kind: ErrorKind,
     #[source]
-    pub source: Option<anyhow_like::BoxError>,
+    pub source: Option<BoxError>,
 }
 
-mod anyhow_like {
-    pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-}
-
-pub use anyhow_like::BoxError;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl AppError {
     /// An unexpected failure: the client sees a 500 with no detail; the cause is logged.

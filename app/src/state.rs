@@ -19,9 +19,6 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Outcome of a plain (no-JavaScript) form post, handed to the page that re-renders it.
-pub use crate::pages::hospitals::HospitalFormOutcome;
-
 /// Where the request came from: client address, user agent and request id.
 pub fn request_meta(parts: &http::request::Parts) -> RequestMeta {
     let header = |name: &str| {

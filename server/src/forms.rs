@@ -40,7 +40,8 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
             .await;
             match result {
                 Ok(hospital) => {
-                    let target = format!("/hospitals?created={}", urlencode(&hospital.code));
+                    // Codes are letters, digits and hyphens: safe in a query string as they are.
+                    let target = format!("/hospitals?created={}", hospital.code);
                     return Redirect::to(&target).into_response();
                 }
                 Err(e) => HospitalFormOutcome {
@@ -73,10 +74,4 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
     let mut response = render(request).await.into_response();
     *response.status_mut() = status;
     response
-}
-
-fn urlencode(value: &str) -> String {
-    serde_urlencoded::to_string([("", value)])
-        .map(|s| s.trim_start_matches('=').to_string())
-        .unwrap_or_default()
 }

@@ -2,20 +2,10 @@
 
 mod common;
 
-use common::{hospital_json, spawn_app, spawn_app_with};
+use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const PRODUCTION: [(&str, &str); 4] = [
-    ("APP_ENV", "production"),
-    ("APP_URL", "https://hospitallink.example.org"),
-    ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
-    (
-        "ENCRYPTION_KEY",
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-    ),
-];
 
 #[tokio::test]
 async fn health_ready_and_metrics() {

@@ -3,23 +3,13 @@
 
 mod common;
 
-use common::{hospital_json, spawn_app, spawn_app_with};
+use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use hospitallink::domain::role::Role;
 use hospitallink::entities::staff_account;
 use hospitallink::policy::Caller;
 use hospitallink::services::audit::verify_chain;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
 use serde_json::Value;
-
-const PRODUCTION: [(&str, &str); 4] = [
-    ("APP_ENV", "production"),
-    ("APP_URL", "https://hospitallink.example.org"),
-    ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
-    (
-        "ENCRYPTION_KEY",
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-    ),
-];
 
 async fn sql(app: &common::TestApp, text: &str) {
     let db = &app.core.db;

@@ -143,14 +143,22 @@ fn HospitalTable(rows: impl Fn() -> Vec<Hospital> + Send + Sync + 'static) -> im
     }
 }
 
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 fn Pager(page: u64, has_prev: bool, has_next: bool, total: u64, q: String) -> impl IntoView {
-    let link = move |p: u64| {
-        format!(
-            "/hospitals?q={}&page={p}",
-            q.replace(' ', "+").replace('&', "%26")
-        )
-    };
+    let link = move |p: u64| format!("/hospitals?q={}&page={p}", encode_query_value(&q));
     view! {
         <nav aria-label="Pages" class="mt-3 flex items-center gap-3 text-sm text-slate-600">
             <span>{format!("{total} in all · page {page}")}</span>
@@ -228,5 +236,19 @@ fn RegisterHospital(create: ServerAction<CreateHospital>) -> impl IntoView {
                 {move || saved.get().map(|m| view! { <p role="status" class="text-sm text-teal-800">{m}</p> })}
             </form>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_query_value;
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            encode_query_value("St. Mary's & co"),
+            "St.%20Mary%27s%20%26%20co"
+        );
+        assert_eq!(encode_query_value("Ké#1"), "K%C3%A9%231");
     }
 }

@@ -12,6 +12,17 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+/// Settings for a production-mode instance.
+pub const PRODUCTION: [(&str, &str); 4] = [
+    ("APP_ENV", "production"),
+    ("APP_URL", "https://hospitallink.example.org"),
+    ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
+    (
+        "ENCRYPTION_KEY",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    ),
+];
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
