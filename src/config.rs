@@ -82,6 +82,8 @@ pub struct Config {
     pub jwt_secret: Secret<String>,
     pub jwt_expires_in: Duration,
     pub encryption_key: Secret<[u8; 32]>,
+    /// Earlier keys, still able to open values sealed with them until `keys rotate` re-seals.
+    pub retired_encryption_keys: Vec<Secret<[u8; 32]>>,
     pub mailer: Option<MailerConfig>,
     pub sms: Option<SmsConfig>,
     pub audit_log_retention_days: u32,
@@ -235,6 +237,23 @@ impl Config {
             }
         };
 
+        let mut retired_encryption_keys = Vec::new();
+        for (i, raw) in var("ENCRYPTION_KEYS_RETIRED")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .enumerate()
+        {
+            match parse_key(raw) {
+                Some(key) => retired_encryption_keys.push(Secret::new(key)),
+                None => problems.push(format!(
+                    "ENCRYPTION_KEYS_RETIRED: key {} must be 32 bytes written as 64 hex characters or base64",
+                    i + 1
+                )),
+            }
+        }
+
         let mailer = var("MAILER_HOST").map(|host| {
             let tls = match var("MAILER_TLS").as_deref() {
                 None | Some("starttls") => MailerTls::Starttls,
@@ -317,6 +336,7 @@ impl Config {
             jwt_secret: Secret::new(jwt_secret),
             jwt_expires_in,
             encryption_key: Secret::new(encryption_key),
+            retired_encryption_keys,
             mailer,
             sms,
             audit_log_retention_days,
@@ -324,6 +344,16 @@ impl Config {
             seed_demo,
             site_root,
         })
+    }
+
+    /// The field-encryption keyring: the primary key seals, retired keys only open.
+    pub fn keyring(&self) -> crate::crypto::Keyring {
+        let retired: Vec<[u8; 32]> = self
+            .retired_encryption_keys
+            .iter()
+            .map(|k| *k.expose())
+            .collect();
+        crate::crypto::Keyring::new(self.encryption_key.expose(), &retired)
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -514,6 +544,10 @@ mod tests {
         assert_eq!(cfg.app_url, "https://hl.example.org");
         assert_eq!(cfg.jwt_expires_in, Duration::from_secs(600));
         assert_eq!(cfg.encryption_key.expose()[31], 31);
+        assert_eq!(
+            cfg.keyring().primary_id(),
+            crate::crypto::key_id(cfg.encryption_key.expose())
+        );
         assert_eq!(cfg.mailer.as_ref().unwrap().port, 465);
         assert!(!cfg.seed_demo);
         assert!(!cfg.is_sqlite());
@@ -533,6 +567,7 @@ mod tests {
             ("SMS_PROVIDER_URL", "http://sms"),
             ("AUDIT_LOG_RETENTION_DAYS", "-1"),
             ("SEED_DEMO", "maybe"),
+            ("ENCRYPTION_KEYS_RETIRED", "nope"),
         ])
         .unwrap_err();
         for name in [
@@ -544,6 +579,7 @@ mod tests {
             "SMS_PROVIDER_API_KEY",
             "AUDIT_LOG_RETENTION_DAYS",
             "SEED_DEMO",
+            "ENCRYPTION_KEYS_RETIRED",
         ] {
             assert!(
                 err.0.iter().any(|p| p.starts_with(name)),
