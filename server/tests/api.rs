@@ -659,10 +659,10 @@ async fn shutdown_finishes_the_requests_in_flight() {
         .body(reqwest::Body::wrap_stream(stream))
         .send();
     let in_flight = tokio::spawn(request);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let core = app.core.clone();
     let stopping = tokio::spawn(app.cleanup_keeping_database());
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     tx.send(()).unwrap();
     let response = in_flight.await.unwrap().unwrap();
     assert_eq!(
