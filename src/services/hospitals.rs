@@ -43,6 +43,45 @@ fn code_taken(code: &str) -> AppError {
     .into()
 }
 
+/// Sets the editable fields from validated input.
+fn assign(model: &mut hospital::ActiveModel, valid: ValidHospital) {
+    model.name = Set(valid.name);
+    model.code = Set(valid.code);
+    model.address = Set(valid.address);
+    model.contact_email = Set(valid.contact_email);
+    model.country = Set(valid.country);
+    model.active = Set(valid.active);
+}
+
+/// Names of the fields an update changes (for the audit entry; never their values).
+fn changed_fields(current: &hospital::Model, valid: &ValidHospital) -> Vec<&'static str> {
+    [
+        ("name", valid.name != current.name),
+        ("code", valid.code != current.code),
+        ("address", valid.address != current.address),
+        (
+            "contact_email",
+            valid.contact_email != current.contact_email,
+        ),
+        ("country", valid.country != current.country),
+        ("active", valid.active != current.active),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect()
+}
+
+/// Maps a write failure: a unique-code race becomes the same 409 as the pre-check.
+fn write_error(code: &str) -> impl Fn(sea_orm::DbErr) -> AppError + '_ {
+    move |e| {
+        if is_unique_violation(&e) {
+            code_taken(code)
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// Registers a hospital.
 pub async fn create(core: &Core, caller: &Caller, input: &HospitalInput) -> AppResult<Hospital> {
     let event = Event::new("hospital", AuditAction::Create);
@@ -53,35 +92,16 @@ pub async fn create(core: &Core, caller: &Caller, input: &HospitalInput) -> AppR
     if code_exists(&txn, &valid.code, None).await? {
         return Err(code_taken(&valid.code));
     }
-    let ValidHospital {
-        name,
-        code,
-        address,
-        contact_email,
-        country,
-        active,
-    } = valid;
-    let model = hospital::ActiveModel {
+    let mut model = hospital::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name: Set(name),
-        code: Set(code.clone()),
-        address: Set(address),
-        contact_email: Set(contact_email),
-        country: Set(country),
-        active: Set(active),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            code_taken(&code)
-        } else {
-            e.into()
-        }
-    })?;
+        ..Default::default()
+    };
+    let code = valid.code.clone();
+    assign(&mut model, valid);
+    let model = model.insert(&txn).await.map_err(write_error(&code))?;
     let event = event
         .entity_id(model.id)
         .details(json!({"code": model.code}));
@@ -179,43 +199,15 @@ pub async fn update(
     if valid.code != current.code && code_exists(&txn, &valid.code, Some(id)).await? {
         return Err(code_taken(&valid.code));
     }
-    let ValidHospital {
-        name,
-        code,
-        address,
-        contact_email,
-        country,
-        active,
-    } = valid;
     let version = current.version + 1;
-    let changed: Vec<&str> = [
-        ("name", name != current.name),
-        ("code", code != current.code),
-        ("address", address != current.address),
-        ("contact_email", contact_email != current.contact_email),
-        ("country", country != current.country),
-        ("active", active != current.active),
-    ]
-    .into_iter()
-    .filter_map(|(field, differs)| differs.then_some(field))
-    .collect();
+    let changed = changed_fields(&current, &valid);
+    let code = valid.code.clone();
     let mut model: hospital::ActiveModel = current.into();
-    model.name = Set(name);
-    model.code = Set(code.clone());
-    model.address = Set(address);
-    model.contact_email = Set(contact_email);
-    model.country = Set(country);
-    model.active = Set(active);
+    assign(&mut model, valid);
     model.version = Set(version);
     let now = core.clock.now();
     model.updated_at = Set(now);
-    let model = model.update(&txn).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            code_taken(&code)
-        } else {
-            e.into()
-        }
-    })?;
+    let model = model.update(&txn).await.map_err(write_error(&code))?;
     let event = event.details(json!({"version": version, "changed": changed}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
