@@ -182,6 +182,10 @@ pub fn router(core: Core) -> Router {
             },
             app::shell,
         ))
+        .layer(axum::middleware::from_fn({
+            let app_url: std::sync::Arc<str> = config.app_url.as_str().into();
+            move |req, next| middleware::reject_cross_site(app_url.clone(), req, next)
+        }))
         .layer(axum::middleware::from_fn_with_state(
             metrics.clone(),
             metrics::track,

@@ -710,3 +710,69 @@ async fn static_assets_are_served_precompressed() {
     assert_eq!(r.text().await.unwrap(), "console.log('plain')");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn cross_site_state_changes_are_refused() {
+    let app = spawn_app().await;
+    let post = |extra: (&'static str, String)| {
+        app.client
+            .post(app.url("/api/v1/hospitals"))
+            .header(extra.0, extra.1)
+            .json(&hospital_json("CSRF"))
+    };
+    let r = post(("sec-fetch-site", "cross-site".into()))
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, 403, "cross_site_request").await;
+    let r = post(("origin", "https://evil.example".into()))
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, 403, "cross_site_request").await;
+    let r = app
+        .client
+        .post(app.url("/hospitals"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("name", "Evil"),
+            ("code", "EVIL"),
+            ("contact_email", "e@evil.example"),
+            ("country", "KE"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/hospitals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["pagination"]["total"], 0, "nothing was written");
+    // The same request from this site goes through.
+    let r = post(("origin", app.base.clone())).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    app.cleanup().await;
+}
+
+#[test]
+fn every_server_function_is_a_post_under_its_own_prefix() {
+    let paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(
+        paths.len() >= 2,
+        "server functions are registered: {paths:?}"
+    );
+    for (path, method) in paths {
+        assert!(path.starts_with("/_fn/"), "{path} lives under /_fn/");
+        assert_eq!(
+            method,
+            axum::http::Method::POST,
+            "{path} must not have a GET encoding"
+        );
+    }
+}
