@@ -89,6 +89,10 @@ pub struct Config {
     pub audit_log_retention_days: u32,
     pub storage_url: String,
     pub seed_demo: bool,
+    /// Password checks allowed per client address per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Password checks allowed per account per minute.
+    pub login_attempts_per_account_per_minute: u32,
     /// Where the built site (wasm, css, static files) lives.
     pub site_root: String,
 }
@@ -321,6 +325,31 @@ impl Config {
                 false
             }
         };
+        let login_attempts_per_ip_per_minute = parse_or(
+            &var,
+            "RATE_LIMIT_LOGIN_PER_IP",
+            30u32,
+            &mut problems,
+            "a number of attempts per minute",
+        );
+        let login_attempts_per_account_per_minute = parse_or(
+            &var,
+            "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+            10u32,
+            &mut problems,
+            "a number of attempts per minute",
+        );
+        for (name, value) in [
+            ("RATE_LIMIT_LOGIN_PER_IP", login_attempts_per_ip_per_minute),
+            (
+                "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+                login_attempts_per_account_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                problems.push(format!("{name}: must be at least 1"));
+            }
+        }
         let site_root = var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
 
         if !problems.is_empty() {
@@ -342,6 +371,8 @@ impl Config {
             audit_log_retention_days,
             storage_url,
             seed_demo,
+            login_attempts_per_ip_per_minute,
+            login_attempts_per_account_per_minute,
             site_root,
         })
     }

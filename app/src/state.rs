@@ -44,8 +44,9 @@ pub async fn resolve_caller(core: &Core, parts: &http::request::Parts) -> Result
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let actor = hospitallink::services::access::resolve(core, authorization).await?;
-    Ok(Caller::new(actor, request_meta(parts)))
+    let meta = request_meta(parts);
+    let actor = hospitallink::services::access::resolve(core, authorization, &meta).await?;
+    Ok(Caller::new(actor, meta))
 }
 
 /// The core and the caller for the current server-function request.

@@ -293,3 +293,56 @@ async fn removing_the_newest_entries_is_noticed() {
         .contains("newest entries were removed"));
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn password_attempts_are_limited_and_failures_recorded() {
+    let mut vars = PRODUCTION.to_vec();
+    vars.push(("RATE_LIMIT_LOGIN_PER_ACCOUNT", "3"));
+    let app = spawn_app_with(&vars).await;
+    hospitallink::services::staff::create_platform_admin(
+        &app.core,
+        "root@example.org",
+        "correct horse battery",
+    )
+    .await
+    .unwrap();
+    let attempt = |password: &'static str| {
+        app.client
+            .get(app.url("/api/v1/audit"))
+            .basic_auth("root@example.org", Some(password))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("wrong password!!").await.unwrap().status(), 401);
+    }
+    let r = attempt("correct horse battery").await.unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "the limit applies before the password is checked"
+    );
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let page = hospitallink::services::audit::list(
+        &app.core,
+        &Caller::system(),
+        &hospitallink::services::audit::AuditFilter {
+            action: Some(hospitallink::domain::audit::AuditAction::LoginFailed),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.pagination.total, 3);
+    assert_eq!(page.data[0].ip.as_deref(), Some("127.0.0.1"));
+    assert!(
+        !page.data[0].details.to_string().contains("root@"),
+        "the typed email is not kept"
+    );
+    app.cleanup().await;
+}

@@ -5,12 +5,20 @@
 
 use base64::Engine;
 
+use super::audit::{self, Event};
 use super::{staff, Core};
+use crate::db::begin_write;
+use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
 use crate::error::AppResult;
-use crate::policy::Actor;
+use crate::policy::{Actor, Caller, RequestMeta};
 
-pub async fn resolve(core: &Core, authorization: Option<&str>) -> AppResult<Actor> {
+/// Resolves the actor; `meta` carries the client address, which limits password attempts.
+pub async fn resolve(
+    core: &Core,
+    authorization: Option<&str>,
+    meta: &RequestMeta,
+) -> AppResult<Actor> {
     let Some(header) = authorization else {
         return Ok(if core.config.env.is_development() {
             Actor::DevelopmentOperator
@@ -32,8 +40,25 @@ pub async fn resolve(core: &Core, authorization: Option<&str>) -> AppResult<Acto
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(invalid)?;
     let (email, password) = decoded.split_once(':').ok_or_else(invalid)?;
-    match staff::authenticate(core, email, password).await? {
+    // Limits before the expensive password check.
+    let now = core.clock.now();
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    core.limits.login_per_ip.hit(&format!("ip:{ip}"), now)?;
+    let account = email.trim().to_lowercase();
+    core.limits
+        .login_per_account
+        .hit(&format!("account:{account}"), now)?;
+    match staff::authenticate(core, &account, password).await? {
         Some(actor) => Ok(actor),
-        None => Err(invalid().into()),
+        None => {
+            // Recorded without the email typed: it may be a patient's address or a password.
+            let caller = Caller::new(Actor::Anonymous, meta.clone());
+            let event = Event::new("staff_account", AuditAction::LoginFailed)
+                .details(serde_json::json!({"method": "basic"}));
+            let txn = begin_write(&core.db).await?;
+            audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
+            txn.commit().await?;
+            Err(invalid().into())
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod demo;
 pub mod hospitals;
+pub mod ratelimit;
 pub mod staff;
 
 use sea_orm::DatabaseConnection;
@@ -19,14 +20,20 @@ pub struct Core {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    pub limits: Arc<ratelimit::Limits>,
 }
 
 impl Core {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let limits = ratelimit::Limits::new(
+            config.login_attempts_per_ip_per_minute,
+            config.login_attempts_per_account_per_minute,
+        );
         Self {
             db,
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
+            limits: Arc::new(limits),
         }
     }
 
