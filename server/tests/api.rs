@@ -524,23 +524,8 @@ async fn server_functions_answer_with_the_error_kind_and_status() {
 #[tokio::test]
 async fn concurrent_writers_all_land() {
     let app = spawn_app().await;
-    let tasks: Vec<_> = (0..24)
-        .map(|i| {
-            let client = app.client.clone();
-            let url = app.url("/api/v1/hospitals");
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .json(&hospital_json(&format!("C{i}")))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), StatusCode::CREATED);
+    for status in common::register_concurrently(&app, "C", 24).await {
+        assert_eq!(status, StatusCode::CREATED);
     }
     let page: Value = app
         .client

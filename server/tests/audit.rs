@@ -203,23 +203,8 @@ async fn denials_are_recorded_and_reading_is_scoped() {
 #[tokio::test]
 async fn concurrent_writers_form_one_chain() {
     let app = spawn_app().await;
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let client = app.client.clone();
-            let url = app.url("/api/v1/hospitals");
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .json(&hospital_json(&format!("K{i}")))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), 201);
+    for status in common::register_concurrently(&app, "K", 16).await {
+        assert_eq!(status, 201);
     }
     let report = verify_chain(&app.core.db).await.unwrap();
     assert!(report.intact, "{report:?}");

@@ -7,7 +7,6 @@ use base64::Engine;
 
 use super::audit::{self, Event};
 use super::{staff, Core};
-use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
 use crate::error::AppResult;
@@ -55,9 +54,7 @@ pub async fn resolve(
             let caller = Caller::new(Actor::Anonymous, meta.clone());
             let event = Event::new("staff_account", AuditAction::LoginFailed)
                 .details(serde_json::json!({"method": "basic"}));
-            let txn = begin_write(&core.db).await?;
-            audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
-            txn.commit().await?;
+            audit::record(core, &caller, &event, Outcome::Denied).await?;
             Err(invalid().into())
         }
     }

@@ -153,6 +153,20 @@ pub async fn append(
     Ok(id)
 }
 
+/// Records an entry in a transaction of its own (for events that change nothing else:
+/// denials, failed sign-ins, checks).
+pub async fn record(
+    core: &Core,
+    caller: &Caller,
+    event: &Event,
+    outcome: Outcome,
+) -> AppResult<Uuid> {
+    let txn = begin_write(&core.db).await?;
+    let id = append(&txn, core.clock.now(), caller, event, outcome).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
 /// Asks the policy; a denial is recorded (in its own transaction) before the error returns.
 pub async fn authorize(
     core: &Core,
@@ -164,9 +178,7 @@ pub async fn authorize(
     if decision == Decision::Allow {
         return Ok(());
     }
-    let txn = begin_write(&core.db).await?;
-    append(&txn, core.clock.now(), caller, event, Outcome::Denied).await?;
-    txn.commit().await?;
+    record(core, caller, event, Outcome::Denied).await?;
     Err(match decision {
         Decision::Unauthenticated => ErrorKind::unauthenticated(),
         _ => ErrorKind::forbidden(),
@@ -353,16 +365,8 @@ pub async fn verify(core: &Core, caller: &Caller) -> AppResult<ChainReport> {
     let event = Event::new("audit_log", AuditAction::Read).details(json!({"verify": true}));
     authorize(core, caller, Action::VerifyAudit, &event).await?;
     let report = verify_chain(&core.db).await?;
-    let txn = begin_write(&core.db).await?;
-    append(
-        &txn,
-        core.clock.now(),
-        caller,
-        &event.details(json!({"verify": true, "intact": report.intact})),
-        Outcome::Allowed,
-    )
-    .await?;
-    txn.commit().await?;
+    let event = event.details(json!({"verify": true, "intact": report.intact}));
+    record(core, caller, &event, Outcome::Allowed).await?;
     Ok(report)
 }
 

@@ -1,18 +1,17 @@
 //! `/api/v1/audit`
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use hospitallink::domain::audit::{AuditEntry, ChainReport};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::Pagination;
-use hospitallink::domain::ErrorKind;
 use hospitallink::services::audit::{self, AuditQuery};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Auth;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, Auth};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -44,10 +43,8 @@ pub struct AuditList {
 pub async fn list(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
-    let Query(query) =
-        query.map_err(|e| ApiError(ErrorKind::bad_request("invalid_query", e.body_text())))?;
     let (filter, page) = query.parse()?;
     let page = audit::list(&state.core, &caller, &filter, page).await?;
     Ok(Json(page).into_response())

@@ -1,6 +1,6 @@
 //! `/api/v1/hospitals`
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,8 +12,8 @@ use hospitallink::services::hospitals;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{if_match, parse_id, ApiJson, Auth};
+use crate::error::ApiResult;
+use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -88,14 +88,8 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Response> {
-    let Query(params) = params.map_err(|e| {
-        ApiError(hospitallink::domain::ErrorKind::bad_request(
-            "invalid_query",
-            e.body_text(),
-        ))
-    })?;
     let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
     let page = hospitals::list(&state.core, &caller, params.q.as_deref(), page).await?;
     Ok(Json(page).into_response())

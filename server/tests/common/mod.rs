@@ -165,3 +165,25 @@ pub fn hospital_json(code: &str) -> serde_json::Value {
         "country": "KE"
     })
 }
+
+/// Registers `n` hospitals at once (codes `{prefix}0`...) and returns each response status.
+pub async fn register_concurrently(
+    app: &TestApp,
+    prefix: &str,
+    n: usize,
+) -> Vec<reqwest::StatusCode> {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let request = app
+                .client
+                .post(app.url("/api/v1/hospitals"))
+                .json(&hospital_json(&format!("{prefix}{i}")));
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
