@@ -93,6 +93,10 @@ pub struct Config {
     pub login_attempts_per_ip_per_minute: u32,
     /// Password checks allowed per account per minute.
     pub login_attempts_per_account_per_minute: u32,
+    /// One-time-code requests (and, separately, verifications) per client address per minute.
+    pub otp_attempts_per_ip_per_minute: u32,
+    /// Invitation acceptances per client address per minute.
+    pub invitation_attempts_per_ip_per_minute: u32,
     /// Where the built site (wasm, css, static files) lives.
     pub site_root: String,
 }
@@ -339,7 +343,26 @@ impl Config {
             &mut problems,
             "a number of attempts per minute",
         );
+        let otp_attempts_per_ip_per_minute = parse_or(
+            &var,
+            "RATE_LIMIT_OTP_PER_IP",
+            20u32,
+            &mut problems,
+            "a number of attempts per minute",
+        );
+        let invitation_attempts_per_ip_per_minute = parse_or(
+            &var,
+            "RATE_LIMIT_INVITATION_PER_IP",
+            10u32,
+            &mut problems,
+            "a number of attempts per minute",
+        );
         for (name, value) in [
+            ("RATE_LIMIT_OTP_PER_IP", otp_attempts_per_ip_per_minute),
+            (
+                "RATE_LIMIT_INVITATION_PER_IP",
+                invitation_attempts_per_ip_per_minute,
+            ),
             ("RATE_LIMIT_LOGIN_PER_IP", login_attempts_per_ip_per_minute),
             (
                 "RATE_LIMIT_LOGIN_PER_ACCOUNT",
@@ -373,6 +396,8 @@ impl Config {
             seed_demo,
             login_attempts_per_ip_per_minute,
             login_attempts_per_account_per_minute,
+            otp_attempts_per_ip_per_minute,
+            invitation_attempts_per_ip_per_minute,
             site_root,
         })
     }

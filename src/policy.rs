@@ -1,9 +1,11 @@
 //! THE authorization decision. Every service call that reads or changes protected data asks
-//! `authorize` first; handlers and components never decide.
+//! `decide` first (through `services::audit::authorize`, which records denials); handlers and
+//! components never decide.
 //!
-//! Until staff sign-in lands, two kinds of caller can change the hospital registry: a platform
-//! admin proving their password on the request (HTTP Basic, see the README), and, in development
-//! mode only, the local `DevelopmentOperator`.
+//! The decision looks at the actor's permissions (the role matrix in `domain::role`), the
+//! hospital scope of the object, and, for patient data, the patient link plus the hooks for
+//! consent grants and break-glass (`PatientAccess`). An object outside the caller's scope is
+//! `NotFound`, so its existence does not leak.
 
 use uuid::Uuid;
 
@@ -18,9 +20,18 @@ pub enum Actor {
         role: Role,
         hospital_id: Option<Uuid>,
     },
-    /// The local operator of a development instance (APP_ENV=development only).
-    DevelopmentOperator,
-    /// The application itself: command-line operations and the demo seed.
+    /// An admin signed in with the password who has not enrolled the required second factor:
+    /// may enrol, read `/auth/me` and sign out, nothing else.
+    EnrollingStaff {
+        id: Uuid,
+        role: Role,
+        hospital_id: Option<Uuid>,
+    },
+    /// A patient signed in to the portal.
+    Patient {
+        id: Uuid,
+    },
+    /// The application itself: command-line operations, the demo seed, background work.
     System,
     Anonymous,
 }
@@ -52,15 +63,55 @@ impl Caller {
 }
 
 impl Actor {
-    /// `staff`, `development_operator`, `system` or `anonymous`.
+    /// `staff`, `patient`, `system` or `anonymous`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Actor::Staff { .. } => "staff",
-            Actor::DevelopmentOperator => "development_operator",
+            Actor::Staff { .. } | Actor::EnrollingStaff { .. } => "staff",
+            Actor::Patient { .. } => "patient",
             Actor::System => "system",
             Actor::Anonymous => "anonymous",
         }
     }
+
+    /// The account id, for staff and patients.
+    pub fn id(&self) -> Option<Uuid> {
+        match self {
+            Actor::Staff { id, .. } | Actor::EnrollingStaff { id, .. } | Actor::Patient { id } => {
+                Some(*id)
+            }
+            Actor::System | Actor::Anonymous => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::Staff { role, .. } | Actor::EnrollingStaff { role, .. } => Some(*role),
+            _ => None,
+        }
+    }
+
+    pub fn hospital_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::Staff { hospital_id, .. } | Actor::EnrollingStaff { hospital_id, .. } => {
+                *hospital_id
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a patient relates to the caller's hospital; filled by the patient services so the
+/// decision can apply the link, consent and break-glass rules of SPEC section 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatientAccess {
+    /// The patient is linked to the caller's hospital.
+    pub linked: bool,
+    /// The record was created by the caller's hospital.
+    pub own_record: bool,
+    /// An active consent grant covers the caller's hospital and the data category.
+    pub consent: bool,
+    /// The caller has an active break-glass session for the patient.
+    pub break_glass: bool,
 }
 
 /// What they want to do.
@@ -74,6 +125,37 @@ pub enum Action {
     ReadAudit,
     /// Check the whole hash chain.
     VerifyAudit,
+    /// List staff accounts (the service limits hospital admins to their hospital).
+    ListStaff,
+    /// Invite someone with `role` into `hospital_id` (`None` for platform admins).
+    InviteStaff {
+        role: Role,
+        hospital_id: Option<Uuid>,
+    },
+    /// Read one account.
+    ReadStaff {
+        target: Uuid,
+        hospital_id: Option<Uuid>,
+        role: Role,
+    },
+    /// Change an account's role (`new_role`) or active flag.
+    UpdateStaff {
+        target: Uuid,
+        hospital_id: Option<Uuid>,
+        role: Role,
+        new_role: Role,
+    },
+    /// Enrol or change one's own second factor.
+    ManageOwnMfa,
+    /// Read one's own identity (`/auth/me`).
+    ReadSelf,
+    /// See messages in the outbox (development mode only; the service checks the mode).
+    ReadOutbox,
+    /// Read a patient's data of a category (hooks for issue-level rules).
+    ReadPatientData {
+        permission: Permission,
+        access: PatientAccess,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,62 +165,362 @@ pub enum Decision {
     Unauthenticated,
     /// Signed in without the permission (403).
     Deny,
+    /// Outside the caller's scope: answered as absent (404).
+    NotFound,
+    /// An admin who must enrol a second factor first (403 `mfa_enrollment_required`).
+    MfaEnrollmentRequired,
 }
 
-/// Decides by permission (and, as features arrive, hospital scope, patient link, consent
-/// grants and break-glass).
-pub fn decide(actor: &Actor, action: Action) -> Decision {
-    let permission = match action {
-        // The registry is the network's directory: names, codes and institutional contacts.
-        Action::ListHospitals | Action::ReadHospital => return Decision::Allow,
+impl Decision {
+    pub fn into_result(self) -> Result<(), ErrorKind> {
+        match self {
+            Decision::Allow => Ok(()),
+            Decision::Unauthenticated => Err(ErrorKind::unauthenticated()),
+            Decision::Deny => Err(ErrorKind::forbidden()),
+            Decision::NotFound => Err(ErrorKind::not_found("resource")),
+            Decision::MfaEnrollmentRequired => Err(ErrorKind::Forbidden {
+                code: "mfa_enrollment_required".into(),
+                message: "Set up two-step sign-in before anything else.".into(),
+            }),
+        }
+    }
+}
+
+/// The permission an action needs; `None` for actions open to any signed-in caller or to all.
+fn permission(action: Action) -> Option<Permission> {
+    Some(match action {
+        Action::ListHospitals | Action::ReadHospital => return None,
         Action::RegisterHospital | Action::UpdateHospital(_) => Permission::HospitalsManage,
         Action::ReadAudit => Permission::AuditRead,
         Action::VerifyAudit => Permission::AuditVerify,
+        Action::ListStaff | Action::ReadStaff { .. } => Permission::StaffRead,
+        Action::InviteStaff { .. } | Action::UpdateStaff { .. } => Permission::StaffManage,
+        Action::ManageOwnMfa | Action::ReadSelf => return None,
+        Action::ReadOutbox => Permission::OutboxRead,
+        Action::ReadPatientData { permission, .. } => permission,
+    })
+}
+
+/// Which roles an actor may give (invite into, or change to), and in which hospital.
+fn may_assign(
+    actor_role: Role,
+    actor_hospital: Option<Uuid>,
+    role: Role,
+    hospital: Option<Uuid>,
+) -> Decision {
+    match actor_role {
+        // Network admins manage admins: platform admins (no hospital) and hospital admins.
+        Role::PlatformAdmin => match (role, hospital) {
+            (Role::PlatformAdmin, None) => Decision::Allow,
+            (Role::HospitalAdmin, Some(_)) => Decision::Allow,
+            _ => Decision::Deny,
+        },
+        // Hospital admins manage their own hospital's staff, never platform admins.
+        Role::HospitalAdmin => {
+            if hospital != actor_hospital || actor_hospital.is_none() {
+                Decision::NotFound
+            } else if role == Role::PlatformAdmin {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            }
+        }
+        _ => Decision::Deny,
+    }
+}
+
+/// Decides by permission, hospital scope and (for patient data) link, consent and
+/// break-glass.
+pub fn decide(actor: &Actor, action: Action) -> Decision {
+    let (id, role, hospital_id) = match actor {
+        Actor::System => return Decision::Allow,
+        Actor::Anonymous => {
+            return match action {
+                Action::ListHospitals | Action::ReadHospital => Decision::Allow,
+                _ => Decision::Unauthenticated,
+            }
+        }
+        Actor::EnrollingStaff { .. } => {
+            return match action {
+                Action::ManageOwnMfa | Action::ReadSelf => Decision::Allow,
+                _ => Decision::MfaEnrollmentRequired,
+            }
+        }
+        Actor::Patient { .. } => {
+            return match action {
+                Action::ListHospitals | Action::ReadHospital | Action::ReadSelf => Decision::Allow,
+                // Staff-only actions are invisible to patients.
+                _ => Decision::Deny,
+            };
+        }
+        Actor::Staff {
+            id,
+            role,
+            hospital_id,
+        } => (*id, *role, *hospital_id),
     };
-    match actor {
-        Actor::Anonymous => Decision::Unauthenticated,
-        Actor::DevelopmentOperator | Actor::System => Decision::Allow,
-        Actor::Staff { role, .. } if role.has(permission) => Decision::Allow,
-        Actor::Staff { .. } => Decision::Deny,
+    if let Some(p) = permission(action) {
+        if !role.has(p) {
+            return Decision::Deny;
+        }
+    }
+    match action {
+        Action::InviteStaff {
+            role: new_role,
+            hospital_id: target_hospital,
+        } => may_assign(role, hospital_id, new_role, target_hospital),
+        Action::ReadStaff {
+            target,
+            hospital_id: target_hospital,
+            role: target_role,
+        } => {
+            if target == id {
+                return Decision::Allow;
+            }
+            match role {
+                Role::PlatformAdmin => Decision::Allow,
+                _ if target_role != Role::PlatformAdmin
+                    && target_hospital.is_some()
+                    && target_hospital == hospital_id =>
+                {
+                    Decision::Allow
+                }
+                _ => Decision::NotFound,
+            }
+        }
+        Action::UpdateStaff {
+            target,
+            hospital_id: target_hospital,
+            role: target_role,
+            new_role,
+        } => {
+            if target == id {
+                // Nobody changes or disables their own account: another admin must.
+                return Decision::Deny;
+            }
+            match may_assign(role, hospital_id, target_role, target_hospital) {
+                Decision::Allow => may_assign(role, hospital_id, new_role, target_hospital),
+                other => other,
+            }
+        }
+        Action::ReadPatientData { access, .. } => {
+            if !access.linked && !access.break_glass {
+                Decision::NotFound
+            } else if access.own_record || access.consent || access.break_glass {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        _ => Decision::Allow,
     }
 }
 
 /// `decide` as a `Result` for services.
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), ErrorKind> {
-    match decide(actor, action) {
-        Decision::Allow => Ok(()),
-        Decision::Unauthenticated => Err(ErrorKind::unauthenticated()),
-        Decision::Deny => Err(ErrorKind::forbidden()),
-    }
+    decide(actor, action).into_result()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn staff(role: Role, hospital_id: Option<Uuid>) -> Actor {
+        Actor::Staff {
+            id: Uuid::now_v7(),
+            role,
+            hospital_id,
+        }
+    }
+
     #[test]
     fn registry_changes_need_a_platform_admin() {
         let h = Uuid::now_v7();
         for action in [Action::RegisterHospital, Action::UpdateHospital(h)] {
             assert_eq!(decide(&Actor::Anonymous, action), Decision::Unauthenticated);
-            assert_eq!(decide(&Actor::DevelopmentOperator, action), Decision::Allow);
             for role in Role::ALL {
-                let actor = Actor::Staff {
-                    id: Uuid::now_v7(),
-                    role,
-                    hospital_id: Some(h),
-                };
                 let expected = if role == Role::PlatformAdmin {
                     Decision::Allow
                 } else {
                     Decision::Deny
                 };
-                assert_eq!(decide(&actor, action), expected, "{role} {action:?}");
+                assert_eq!(
+                    decide(&staff(role, Some(h)), action),
+                    expected,
+                    "{role} {action:?}"
+                );
             }
         }
         assert_eq!(
             decide(&Actor::Anonymous, Action::ListHospitals),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn an_unenrolled_admin_may_only_enrol() {
+        let actor = Actor::EnrollingStaff {
+            id: Uuid::now_v7(),
+            role: Role::PlatformAdmin,
+            hospital_id: None,
+        };
+        assert_eq!(decide(&actor, Action::ManageOwnMfa), Decision::Allow);
+        assert_eq!(decide(&actor, Action::ReadSelf), Decision::Allow);
+        for action in [
+            Action::ListHospitals,
+            Action::RegisterHospital,
+            Action::ReadAudit,
+            Action::ListStaff,
+        ] {
+            assert_eq!(
+                decide(&actor, action),
+                Decision::MfaEnrollmentRequired,
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn staff_management_is_scoped() {
+        let own = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let admin = staff(Role::HospitalAdmin, Some(own));
+        let invite = |role, hospital_id| Action::InviteStaff { role, hospital_id };
+        assert_eq!(
+            decide(&admin, invite(Role::Clinician, Some(own))),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&admin, invite(Role::Clinician, Some(other))),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&admin, invite(Role::PlatformAdmin, Some(own))),
+            Decision::Deny
+        );
+        let root = staff(Role::PlatformAdmin, None);
+        assert_eq!(
+            decide(&root, invite(Role::HospitalAdmin, Some(other))),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&root, invite(Role::Clinician, Some(other))),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&root, invite(Role::PlatformAdmin, None)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &staff(Role::Clinician, Some(own)),
+                invite(Role::Viewer, Some(own))
+            ),
+            Decision::Deny
+        );
+
+        let target = Uuid::now_v7();
+        let update = |hospital_id, role, new_role| Action::UpdateStaff {
+            target,
+            hospital_id,
+            role,
+            new_role,
+        };
+        assert_eq!(
+            decide(&admin, update(Some(own), Role::Viewer, Role::Clinician)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&admin, update(Some(other), Role::Viewer, Role::Clinician)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&admin, update(Some(own), Role::Viewer, Role::PlatformAdmin)),
+            Decision::Deny
+        );
+        let Actor::Staff { id, .. } = admin else {
+            unreachable!()
+        };
+        let own_account = Action::UpdateStaff {
+            target: id,
+            hospital_id: Some(own),
+            role: Role::HospitalAdmin,
+            new_role: Role::HospitalAdmin,
+        };
+        assert_eq!(
+            decide(&admin, own_account),
+            Decision::Deny,
+            "admins do not disable themselves"
+        );
+    }
+
+    #[test]
+    fn patient_data_needs_a_link_and_own_record_or_consent() {
+        let clinician = staff(Role::Clinician, Some(Uuid::now_v7()));
+        let read = |access| Action::ReadPatientData {
+            permission: Permission::RecordsRead,
+            access,
+        };
+        let none = PatientAccess {
+            linked: false,
+            own_record: false,
+            consent: false,
+            break_glass: false,
+        };
+        assert_eq!(decide(&clinician, read(none)), Decision::NotFound);
+        assert_eq!(
+            decide(
+                &clinician,
+                read(PatientAccess {
+                    linked: true,
+                    own_record: true,
+                    ..none
+                })
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &clinician,
+                read(PatientAccess {
+                    linked: true,
+                    ..none
+                })
+            ),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(
+                &clinician,
+                read(PatientAccess {
+                    linked: true,
+                    consent: true,
+                    ..none
+                })
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &clinician,
+                read(PatientAccess {
+                    break_glass: true,
+                    ..none
+                })
+            ),
+            Decision::Allow
+        );
+        let clerk = staff(Role::BillingClerk, Some(Uuid::now_v7()));
+        assert_eq!(
+            decide(
+                &clerk,
+                read(PatientAccess {
+                    linked: true,
+                    own_record: true,
+                    ..none
+                })
+            ),
+            Decision::Deny
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Types and rules shared by the server and the browser. No I/O here.
 
 pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod hospital;
 pub mod page;

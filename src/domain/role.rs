@@ -1,5 +1,4 @@
-//! Staff roles. The full role -> permission matrix arrives with the security spine; the roles
-//! and the permissions the hospital registry needs start here.
+//! Staff roles and the named permissions they carry: the one role -> permission matrix.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -44,14 +43,80 @@ impl Role {
         }
     }
 
-    /// Named permissions of this role.
+    /// Named permissions of this role (SPEC section 1). This is the whole matrix.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
+        const CLINICAL: &[Permission] = &[
+            HospitalsRead,
+            PatientsRead,
+            PatientsWrite,
+            RecordsRead,
+            RecordsWrite,
+            LabsWrite,
+            RegimensRead,
+            PrescriptionsWrite,
+            ConsentRecord,
+            BreakGlass,
+            AppointmentsRead,
+            AppointmentsWrite,
+        ];
         match self {
-            Role::PlatformAdmin => &[HospitalsRead, HospitalsManage, AuditRead, AuditVerify],
-            Role::HospitalAdmin => &[HospitalsRead, AuditRead],
-            _ => &[HospitalsRead],
+            Role::PlatformAdmin => &[
+                HospitalsRead,
+                HospitalsManage,
+                StaffRead,
+                StaffManage,
+                AuditRead,
+                AuditVerify,
+                IndicatorsRead,
+                OutboxRead,
+            ],
+            Role::HospitalAdmin => &[
+                HospitalsRead,
+                PatientsRead,
+                PatientsWrite,
+                PatientsDelete,
+                RecordsRead,
+                RecordsWrite,
+                LabsWrite,
+                RegimensRead,
+                PrescriptionsWrite,
+                ConsentRecord,
+                BreakGlass,
+                AppointmentsRead,
+                AppointmentsWrite,
+                StaffRead,
+                StaffManage,
+                SettingsManage,
+                AuditRead,
+                IndicatorsRead,
+                ExportBulk,
+                OutboxRead,
+            ],
+            Role::Clinician => CLINICAL,
+            Role::LabTechnician => &[HospitalsRead, PatientsRead, LabsWrite],
+            Role::Pharmacist => &[HospitalsRead, PatientsRead, RegimensRead, DispensingWrite],
+            Role::Receptionist => &[
+                HospitalsRead,
+                PatientsRead,
+                PatientsWrite,
+                AppointmentsRead,
+                AppointmentsWrite,
+            ],
+            Role::BillingClerk => &[HospitalsRead, PatientsRead, BillingRead, BillingWrite],
+            Role::Viewer => &[
+                HospitalsRead,
+                PatientsRead,
+                RecordsRead,
+                RegimensRead,
+                AppointmentsRead,
+            ],
         }
+    }
+
+    /// Whether an account with this role must use a second factor.
+    pub fn requires_mfa(self) -> bool {
+        matches!(self, Role::PlatformAdmin | Role::HospitalAdmin)
     }
 
     pub fn has(self, permission: Permission) -> bool {
@@ -79,23 +144,147 @@ impl FromStr for Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
-    /// `hospitals.read`
+    /// `hospitals.read`: read the hospital registry.
     HospitalsRead,
     /// `hospitals.manage`: register and edit hospitals.
     HospitalsManage,
+    /// `staff.read`: list staff accounts in scope.
+    StaffRead,
+    /// `staff.manage`: invite staff, change roles, disable and re-enable.
+    StaffManage,
+    /// `settings.manage`: hospital settings: privacy, retention, notifications, rule set.
+    SettingsManage,
     /// `audit.read`: read audit entries within the role's scope.
     AuditRead,
     /// `audit.verify`: check the whole network's hash chain.
     AuditVerify,
+    /// `patients.read`: find patients and read demographics.
+    PatientsRead,
+    /// `patients.write`: register patients and edit demographics.
+    PatientsWrite,
+    /// `patients.delete`: soft-delete a patient with a justification.
+    PatientsDelete,
+    /// `records.read`: read clinical records.
+    RecordsRead,
+    /// `records.write`: write clinical records.
+    RecordsWrite,
+    /// `labs.write`: enter lab results (viral load, CD4, other results).
+    LabsWrite,
+    /// `regimens.read`: read ART regimens and prescriptions.
+    RegimensRead,
+    /// `prescriptions.write`: prescribe.
+    PrescriptionsWrite,
+    /// `dispensing.write`: record dispensing.
+    DispensingWrite,
+    /// `consent.record`: record a patient's consent.
+    ConsentRecord,
+    /// `break_glass`: open time-limited emergency access.
+    BreakGlass,
+    /// `appointments.read`: read appointments.
+    AppointmentsRead,
+    /// `appointments.write`: book, reschedule and cancel appointments.
+    AppointmentsWrite,
+    /// `billing.read`: read invoices and payments.
+    BillingRead,
+    /// `billing.write`: create invoices and record payments.
+    BillingWrite,
+    /// `indicators.read`: aggregate indicators, no patient identities.
+    IndicatorsRead,
+    /// `export.bulk`: bulk export of the hospital's data.
+    ExportBulk,
+    /// `outbox.read`: see the notification outbox (development mode).
+    OutboxRead,
 }
 
 impl Permission {
+    pub const ALL: [Permission; 25] = [
+        Permission::HospitalsRead,
+        Permission::HospitalsManage,
+        Permission::StaffRead,
+        Permission::StaffManage,
+        Permission::SettingsManage,
+        Permission::AuditRead,
+        Permission::AuditVerify,
+        Permission::PatientsRead,
+        Permission::PatientsWrite,
+        Permission::PatientsDelete,
+        Permission::RecordsRead,
+        Permission::RecordsWrite,
+        Permission::LabsWrite,
+        Permission::RegimensRead,
+        Permission::PrescriptionsWrite,
+        Permission::DispensingWrite,
+        Permission::ConsentRecord,
+        Permission::BreakGlass,
+        Permission::AppointmentsRead,
+        Permission::AppointmentsWrite,
+        Permission::BillingRead,
+        Permission::BillingWrite,
+        Permission::IndicatorsRead,
+        Permission::ExportBulk,
+        Permission::OutboxRead,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::HospitalsRead => "hospitals.read",
             Permission::HospitalsManage => "hospitals.manage",
+            Permission::StaffRead => "staff.read",
+            Permission::StaffManage => "staff.manage",
+            Permission::SettingsManage => "settings.manage",
             Permission::AuditRead => "audit.read",
             Permission::AuditVerify => "audit.verify",
+            Permission::PatientsRead => "patients.read",
+            Permission::PatientsWrite => "patients.write",
+            Permission::PatientsDelete => "patients.delete",
+            Permission::RecordsRead => "records.read",
+            Permission::RecordsWrite => "records.write",
+            Permission::LabsWrite => "labs.write",
+            Permission::RegimensRead => "regimens.read",
+            Permission::PrescriptionsWrite => "prescriptions.write",
+            Permission::DispensingWrite => "dispensing.write",
+            Permission::ConsentRecord => "consent.record",
+            Permission::BreakGlass => "break_glass",
+            Permission::AppointmentsRead => "appointments.read",
+            Permission::AppointmentsWrite => "appointments.write",
+            Permission::BillingRead => "billing.read",
+            Permission::BillingWrite => "billing.write",
+            Permission::IndicatorsRead => "indicators.read",
+            Permission::ExportBulk => "export.bulk",
+            Permission::OutboxRead => "outbox.read",
+        }
+    }
+
+    /// What the permission allows, for documentation.
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::HospitalsRead => "read the hospital registry",
+            Permission::HospitalsManage => "register and edit hospitals",
+            Permission::StaffRead => "list staff accounts in scope",
+            Permission::StaffManage => "invite staff, change roles, disable and re-enable",
+            Permission::SettingsManage => {
+                "hospital settings: privacy, retention, notifications, rule set"
+            }
+            Permission::AuditRead => "read audit entries within the role's scope",
+            Permission::AuditVerify => "check the whole network's hash chain",
+            Permission::PatientsRead => "find patients and read demographics",
+            Permission::PatientsWrite => "register patients and edit demographics",
+            Permission::PatientsDelete => "soft-delete a patient with a justification",
+            Permission::RecordsRead => "read clinical records",
+            Permission::RecordsWrite => "write clinical records",
+            Permission::LabsWrite => "enter lab results (viral load, CD4, other results)",
+            Permission::RegimensRead => "read ART regimens and prescriptions",
+            Permission::PrescriptionsWrite => "prescribe",
+            Permission::DispensingWrite => "record dispensing",
+            Permission::ConsentRecord => "record a patient's consent",
+            Permission::BreakGlass => "open time-limited emergency access",
+            Permission::AppointmentsRead => "read appointments",
+            Permission::AppointmentsWrite => "book, reschedule and cancel appointments",
+            Permission::BillingRead => "read invoices and payments",
+            Permission::BillingWrite => "create invoices and record payments",
+            Permission::IndicatorsRead => "aggregate indicators, no patient identities",
+            Permission::ExportBulk => "bulk export of the hospital's data",
+            Permission::OutboxRead => "see the notification outbox (development mode)",
         }
     }
 }
@@ -122,6 +311,35 @@ mod tests {
                 "{role}"
             );
             assert!(role.has(Permission::HospitalsRead));
+        }
+    }
+
+    #[test]
+    fn receptionists_and_billing_clerks_never_read_clinical_records() {
+        for role in [Role::Receptionist, Role::BillingClerk] {
+            for p in [
+                Permission::RecordsRead,
+                Permission::RecordsWrite,
+                Permission::LabsWrite,
+                Permission::RegimensRead,
+            ] {
+                assert!(!role.has(p), "{role} {}", p.as_str());
+            }
+        }
+        assert!(
+            !Role::PlatformAdmin.has(Permission::PatientsRead),
+            "network admins see aggregates only"
+        );
+        assert!(Role::HospitalAdmin
+            .permissions()
+            .iter()
+            .all(|p| *p != Permission::AuditVerify));
+        for p in Role::Clinician.permissions() {
+            assert!(
+                Role::HospitalAdmin.has(*p),
+                "hospital admins do all a clinician does: {}",
+                p.as_str()
+            );
         }
     }
 }

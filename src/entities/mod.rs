@@ -3,4 +3,10 @@
 pub mod audit_chain_head;
 pub mod audit_log;
 pub mod hospital;
+pub mod outbox_message;
+pub mod patient;
+pub mod patient_otp;
+pub mod refresh_token;
+pub mod session;
 pub mod staff_account;
+pub mod staff_invitation;

@@ -17,6 +17,18 @@ pub struct Model {
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The TOTP secret, sealed (`crypto::Keyring`); set once enrolment is confirmed.
+    pub totp_secret: Option<String>,
+    /// A secret shown for enrolment and not confirmed yet, sealed.
+    pub totp_pending_secret: Option<String>,
+    pub totp_enabled_at: Option<ChronoDateTimeUtc>,
+    /// The last 30-second step accepted, so a code is never accepted twice.
+    pub totp_last_step: Option<i64>,
+    /// JSON array of SHA-256 hex digests of the unused recovery codes.
+    pub recovery_codes: Option<String>,
+    /// Raised on password change, disable and MFA change: older sessions and tokens stop working.
+    pub credentials_version: i64,
+    pub last_login_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

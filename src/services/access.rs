@@ -1,61 +1,153 @@
-//! Who is calling, until staff sign-in sessions exist (temporary; replaced by the identity
-//! work): an `Authorization: Basic` header with a staff account's email and password makes
-//! the caller that staff member; without it, a development instance treats the local user as
-//! the `DevelopmentOperator` and a production instance as anonymous.
+//! Who is calling. A request proves a `Subject` with a bearer access token or a browser
+//! session; this module turns it into the `Actor` the policy decides on, checking every time
+//! that the account still exists, is active, and has not changed credentials since.
 
-use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde::{Deserialize, Serialize};
 
-use super::audit::{self, Event};
-use super::{staff, Core};
-use crate::domain::audit::{AuditAction, Outcome};
+use super::tokens::{self, Stage, Subject, SubjectKind};
+use super::Core;
+use crate::domain::role::Role;
 use crate::domain::ErrorKind;
-use crate::error::AppResult;
-use crate::policy::{Actor, Caller, RequestMeta};
+use crate::entities::{patient, refresh_token, staff_account};
+use crate::error::{AppError, AppResult};
+use crate::policy::Actor;
 
-/// Resolves the actor; `meta` carries the client address, which limits password attempts.
-pub async fn resolve(
-    core: &Core,
-    authorization: Option<&str>,
-    meta: &RequestMeta,
-) -> AppResult<Actor> {
-    let Some(header) = authorization else {
-        return Ok(if core.config.env.is_development() {
-            Actor::DevelopmentOperator
-        } else {
-            Actor::Anonymous
-        });
-    };
-    let invalid = || ErrorKind::Unauthenticated {
-        message: "The credentials are not valid.".into(),
-    };
-    let encoded = header
-        .strip_prefix("Basic ")
-        .ok_or_else(|| ErrorKind::Unauthenticated {
-            message: "Only Basic credentials are accepted for now.".into(),
-        })?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(invalid)?;
-    let (email, password) = decoded.split_once(':').ok_or_else(invalid)?;
-    // Limits before the expensive password check.
-    let now = core.clock.now();
-    let ip = meta.ip.as_deref().unwrap_or("unknown");
-    core.limits.login_per_ip.hit(&format!("ip:{ip}"), now)?;
-    let account = email.trim().to_lowercase();
-    core.limits
-        .login_per_account
-        .hit(&format!("account:{account}"), now)?;
-    match staff::authenticate(core, &account, password).await? {
-        Some(actor) => Ok(actor),
-        None => {
-            // Recorded without the email typed: it may be a patient's address or a password.
-            let caller = Caller::new(Actor::Anonymous, meta.clone());
-            let event = Event::new("staff_account", AuditAction::LoginFailed)
-                .details(serde_json::json!({"method": "basic"}));
-            audit::record(core, &caller, &event, Outcome::Denied).await?;
-            Err(invalid().into())
+/// Absolute limit of a browser session (SPEC 2.1).
+pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
+/// Idle limits of a browser session.
+pub const STAFF_IDLE_MINUTES: i64 = 30;
+pub const PATIENT_IDLE_MINUTES: i64 = 15;
+/// A session's activity stamp is written at most this often (each write is a database write).
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// What a browser session holds about its sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub subject: Subject,
+    /// Last activity, for the idle limit.
+    pub seen_at: DateTime<Utc>,
+}
+
+impl SessionAuth {
+    pub fn new(subject: Subject, now: DateTime<Utc>) -> Self {
+        Self {
+            subject,
+            seen_at: now,
         }
+    }
+
+    pub fn idle_limit(&self) -> Duration {
+        match self.subject.kind {
+            SubjectKind::Staff => Duration::minutes(STAFF_IDLE_MINUTES),
+            SubjectKind::Patient => Duration::minutes(PATIENT_IDLE_MINUTES),
+        }
+    }
+
+    /// Whether the session is past its idle or absolute limit at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        now - self.seen_at > self.idle_limit()
+            || now - self.subject.auth_at > Duration::hours(SESSION_ABSOLUTE_HOURS)
+    }
+
+    /// Whether the activity stamp is old enough to be rewritten.
+    pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
+        now - self.seen_at > Duration::seconds(TOUCH_EVERY_SECONDS)
+    }
+}
+
+/// How the request proved who it is.
+pub enum Credential<'a> {
+    Bearer(&'a str),
+    Session(SessionAuth),
+    None,
+}
+
+/// Resolves the actor. A bearer token that does not verify is a 401 (the client should
+/// refresh); an expired session is simply anonymous (the browser is sent to sign in).
+pub async fn resolve(core: &Core, credential: Credential<'_>) -> AppResult<Actor> {
+    let subject = match credential {
+        Credential::None => return Ok(Actor::Anonymous),
+        Credential::Bearer(token) => tokens::read_access_token(core, token).ok_or_else(|| {
+            AppError::from(ErrorKind::Unauthenticated {
+                message: "The access token is not valid or has expired.".into(),
+            })
+        })?,
+        Credential::Session(auth) => {
+            if auth.expired(core.clock.now()) {
+                return Ok(Actor::Anonymous);
+            }
+            auth.subject
+        }
+    };
+    Ok(actor_for(&core.db, &subject)
+        .await?
+        .unwrap_or(Actor::Anonymous))
+}
+
+/// The actor a subject stands for now, or `None` when the account is gone, disabled, locked
+/// or changed credentials since.
+pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResult<Option<Actor>> {
+    match subject.kind {
+        SubjectKind::Staff => {
+            let Some(account) = staff_account::Entity::find_by_id(subject.id)
+                .one(db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if !account.active || account.credentials_version != subject.ver {
+                return Ok(None);
+            }
+            let role: Role = account.role.parse().map_err(AppError::internal)?;
+            let enrolled = account.totp_enabled_at.is_some();
+            let (id, hospital_id) = (account.id, account.hospital_id);
+            Ok(Some(
+                if subject.stage == Stage::MfaEnrollment || (role.requires_mfa() && !enrolled) {
+                    Actor::EnrollingStaff {
+                        id,
+                        role,
+                        hospital_id,
+                    }
+                } else {
+                    Actor::Staff {
+                        id,
+                        role,
+                        hospital_id,
+                    }
+                },
+            ))
+        }
+        SubjectKind::Patient => {
+            let Some(p) = patient::Entity::find_by_id(subject.id).one(db).await? else {
+                return Ok(None);
+            };
+            if p.deleted_at.is_some() || p.locked_at.is_some() {
+                return Ok(None);
+            }
+            Ok(Some(Actor::Patient { id: p.id }))
+        }
+    }
+}
+
+/// The current credentials version of a refresh token's account, if it may still sign in.
+pub async fn current_version(
+    db: &impl ConnectionTrait,
+    token: &refresh_token::Model,
+) -> AppResult<Option<i64>> {
+    if token.subject_kind == "patient" {
+        let p = patient::Entity::find_by_id(token.subject_id)
+            .one(db)
+            .await?;
+        Ok(
+            p.filter(|p| p.deleted_at.is_none() && p.locked_at.is_none())
+                .map(|_| 0),
+        )
+    } else {
+        let a = staff_account::Entity::find_by_id(token.subject_id)
+            .one(db)
+            .await?;
+        Ok(a.filter(|a| a.active).map(|a| a.credentials_version))
     }
 }

@@ -111,14 +111,12 @@ pub async fn append(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("audit chain head is missing"))?;
-    let (actor_id, actor_role, actor_hospital_id) = match &caller.actor {
-        Actor::Staff {
-            id,
-            role,
-            hospital_id,
-        } => (Some(*id), Some(role.as_str().to_string()), *hospital_id),
-        _ => (None, None, None),
-    };
+    let actor = &caller.actor;
+    let (actor_id, actor_role, actor_hospital_id) = (
+        actor.id(),
+        actor.role().map(|r| r.as_str().to_string()),
+        actor.hospital_id(),
+    );
     let mut model = audit_log::Model {
         id: Uuid::now_v7(),
         seq: head.seq + 1,
@@ -179,11 +177,8 @@ pub async fn authorize(
         return Ok(());
     }
     record(core, caller, event, Outcome::Denied).await?;
-    Err(match decision {
-        Decision::Unauthenticated => ErrorKind::unauthenticated(),
-        _ => ErrorKind::forbidden(),
-    }
-    .into())
+    decision.into_result()?;
+    Err(ErrorKind::forbidden().into())
 }
 
 /// Filters for reading the log.

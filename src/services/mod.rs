@@ -1,39 +1,50 @@
-//! One module per capability. Services take an `Actor`, ask the policy, and own every rule and
+//! One module per capability. Services take a `Caller`, ask the policy, and own every rule and
 //! query; handlers and server functions only adapt.
 
 pub mod access;
 pub mod audit;
+pub mod auth;
 pub mod demo;
 pub mod hospitals;
+pub mod invitations;
+pub mod mfa;
+pub mod otp;
+pub mod outbox;
+pub mod patients;
 pub mod ratelimit;
 pub mod staff;
+pub mod tokens;
 
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::crypto::Keyring;
 
-/// The core's handle: database, configuration and clock.
+/// The core's handle: database, configuration, clock, keyring and limits.
 #[derive(Clone, Debug)]
 pub struct Core {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub limits: Arc<ratelimit::Limits>,
+    pub keyring: Arc<Keyring>,
+    /// Wakes the outbox worker when a message is queued.
+    pub outbox_wake: Arc<Notify>,
 }
 
 impl Core {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let limits = ratelimit::Limits::new(
-            config.login_attempts_per_ip_per_minute,
-            config.login_attempts_per_account_per_minute,
-        );
+        let limits = ratelimit::Limits::from_config(&config);
         Self {
             db,
+            keyring: Arc::new(config.keyring()),
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
             limits: Arc::new(limits),
+            outbox_wake: Arc::new(Notify::new()),
         }
     }
 

@@ -57,13 +57,23 @@ pub struct Limits {
     pub login_per_ip: Limiter,
     /// Password checks per account (email).
     pub login_per_account: Limiter,
+    /// One-time-code requests per client address.
+    pub otp_request_per_ip: Limiter,
+    /// One-time-code checks per client address.
+    pub otp_verify_per_ip: Limiter,
+    /// Invitation acceptances per client address.
+    pub invitation_per_ip: Limiter,
 }
 
 impl Limits {
-    pub fn new(per_ip_per_minute: u32, per_account_per_minute: u32) -> Self {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let minute = |n| Limiter::new(n, Duration::minutes(1));
         Self {
-            login_per_ip: Limiter::new(per_ip_per_minute, Duration::minutes(1)),
-            login_per_account: Limiter::new(per_account_per_minute, Duration::minutes(1)),
+            login_per_ip: minute(config.login_attempts_per_ip_per_minute),
+            login_per_account: minute(config.login_attempts_per_account_per_minute),
+            otp_request_per_ip: minute(config.otp_attempts_per_ip_per_minute),
+            otp_verify_per_ip: minute(config.otp_attempts_per_ip_per_minute),
+            invitation_per_ip: minute(config.invitation_attempts_per_ip_per_minute),
         }
     }
 }

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// A one-time sign-in code sent to a patient, kept only as a keyed hash.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "patient_otps")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// The blind index of the email or phone the code went to.
+    pub destination_index: String,
+    pub code_hash: String,
+    pub expires_at: ChronoDateTimeUtc,
+    pub attempts: i32,
+    pub used_at: Option<ChronoDateTimeUtc>,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

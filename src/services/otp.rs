@@ -1,0 +1,206 @@
+//! Patient sign-in with a one-time code by email or SMS (SPEC 2.1).
+//!
+//! Codes: 6 digits from the OS CSPRNG, stored only as a keyed hash, valid 10 minutes, single
+//! use, at most 5 wrong tries per code, at most 5 sends per destination per hour. Failures also
+//! count per account across codes (a new code never resets them); 100 consecutive failures lock
+//! the portal sign-in until staff unlock it. The answer to a request never reveals whether the
+//! address is known: unknown addresses get the same 202 and no message.
+
+use chrono::Duration;
+use rand::Rng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Event};
+use super::outbox::{self, Channel, Message};
+use super::patients::{destination_index, find_by_destination};
+use super::tokens::{Stage, Subject, SubjectKind};
+use super::Core;
+use crate::db::begin_write;
+use crate::domain::audit::{AuditAction, Outcome};
+use crate::domain::auth::{
+    otp_destination, parse_otp_code, OtpDestination, OtpRequest, OtpVerifyRequest,
+};
+use crate::domain::ErrorKind;
+use crate::entities::{patient, patient_otp};
+use crate::error::{AppError, AppResult};
+use crate::policy::{Actor, Caller, RequestMeta};
+
+pub const CODE_MINUTES: i64 = 10;
+pub const TRIES_PER_CODE: i32 = 5;
+pub const SENDS_PER_HOUR: u64 = 5;
+pub const LOCK_AFTER_FAILURES: i32 = 100;
+
+fn code_hash(core: &Core, otp_id: Uuid, code: &str) -> String {
+    core.keyring.blind_index("otp", &format!("{otp_id}:{code}"))
+}
+
+/// The discreet text of a code message: no clinic type, no condition, no value.
+pub fn code_message(code: &str) -> String {
+    format!(
+        "Your HospitalLink sign-in code is {code}. It expires in {CODE_MINUTES} minutes. \
+         If you did not ask for it, you can ignore this message."
+    )
+}
+
+/// Sends a code when the address belongs to a patient who may sign in. Always `Ok(())` for a
+/// well-formed request (the handler answers 202), whatever the address.
+pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> AppResult<()> {
+    let destination = otp_destination(input.email.as_deref(), input.phone.as_deref())?;
+    let now = core.clock.now();
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    core.limits
+        .otp_request_per_ip
+        .hit(&format!("ip:{ip}"), now)?;
+    let index = destination_index(core, &destination);
+    let txn = begin_write(&core.db).await?;
+    let recent = patient_otp::Entity::find()
+        .filter(patient_otp::Column::DestinationIndex.eq(&index))
+        .filter(patient_otp::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .count(&txn)
+        .await?;
+    let patient = find_by_destination(core, &txn, &destination).await?;
+    let Some(patient) = patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) else {
+        // Nothing to send; the answer is the same as when a code goes out.
+        txn.commit().await?;
+        return Ok(());
+    };
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let id = Uuid::now_v7();
+    patient_otp::ActiveModel {
+        id: Set(id),
+        patient_id: Set(patient.id),
+        destination_index: Set(index),
+        code_hash: Set(code_hash(core, id, &code)),
+        expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
+        attempts: Set(0),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let (channel, subject) = match destination {
+        OtpDestination::Email(_) => (Channel::Email, Some("Your sign-in code".to_string())),
+        OtpDestination::Phone(_) => (Channel::Sms, None),
+    };
+    outbox::enqueue(
+        core,
+        &txn,
+        Message {
+            channel,
+            purpose: "otp",
+            to: destination.value().to_string(),
+            subject,
+            body: code_message(&code),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn invalid_code() -> AppError {
+    ErrorKind::Unauthenticated {
+        message: "The code is not correct or has expired. Ask for a new code.".into(),
+    }
+    .into()
+}
+
+/// Checks a code; on success the patient is signed in.
+pub async fn verify(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+) -> AppResult<Subject> {
+    let destination = otp_destination(input.email.as_deref(), input.phone.as_deref())?;
+    let code = parse_otp_code("code", input.code.as_deref())?;
+    let now = core.clock.now();
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    core.limits
+        .otp_verify_per_ip
+        .hit(&format!("ip:{ip}"), now)?;
+    let index = destination_index(core, &destination);
+    let txn = begin_write(&core.db).await?;
+    let patient = find_by_destination(core, &txn, &destination).await?;
+    let otp = match &patient {
+        Some(p) => {
+            patient_otp::Entity::find()
+                .filter(patient_otp::Column::PatientId.eq(p.id))
+                .filter(patient_otp::Column::DestinationIndex.eq(&index))
+                .filter(patient_otp::Column::UsedAt.is_null())
+                .filter(patient_otp::Column::ExpiresAt.gt(now))
+                .filter(patient_otp::Column::Attempts.lt(TRIES_PER_CODE))
+                .order_by_desc(patient_otp::Column::CreatedAt)
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    let (Some(patient), Some(otp)) = (patient.filter(|p| p.locked_at.is_none()), otp) else {
+        txn.commit().await?;
+        return Err(invalid_code());
+    };
+    let caller = Caller::new(Actor::Patient { id: patient.id }, meta.clone());
+    let matches = {
+        let expected = code_hash(core, otp.id, &code);
+        expected.len() == otp.code_hash.len()
+            && expected
+                .bytes()
+                .zip(otp.code_hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    };
+    if !matches {
+        patient_otp::Entity::update_many()
+            .col_expr(
+                patient_otp::Column::Attempts,
+                Expr::col(patient_otp::Column::Attempts).add(1),
+            )
+            .filter(patient_otp::Column::Id.eq(otp.id))
+            .exec(&txn)
+            .await?;
+        let failures = patient.otp_failures + 1;
+        let mut active: patient::ActiveModel = patient.clone().into();
+        active.otp_failures = Set(failures);
+        if failures >= LOCK_AFTER_FAILURES {
+            active.locked_at = Set(Some(now));
+        }
+        active.update(&txn).await?;
+        let event = Event::new("patient", AuditAction::LoginFailed)
+            .entity_id(patient.id)
+            .details(
+                serde_json::json!({"method": "otp", "locked": failures >= LOCK_AFTER_FAILURES}),
+            );
+        let mut event = event;
+        event.patient_id = Some(patient.id);
+        audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
+        txn.commit().await?;
+        return Err(invalid_code());
+    }
+    patient_otp::Entity::update_many()
+        .col_expr(patient_otp::Column::UsedAt, Expr::value(Some(now)))
+        .filter(patient_otp::Column::Id.eq(otp.id))
+        .exec(&txn)
+        .await?;
+    if patient.otp_failures != 0 {
+        let mut active: patient::ActiveModel = patient.clone().into();
+        active.otp_failures = Set(0);
+        active.update(&txn).await?;
+    }
+    let mut event = Event::new("patient", AuditAction::Login)
+        .entity_id(patient.id)
+        .details(serde_json::json!({"method": "otp", "channel": destination.kind()}));
+    event.patient_id = Some(patient.id);
+    audit::append(&txn, now, &caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(Subject {
+        kind: SubjectKind::Patient,
+        id: patient.id,
+        ver: 0,
+        stage: Stage::Full,
+        auth_at: now,
+    })
+}
