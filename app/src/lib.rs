@@ -16,7 +16,10 @@ use leptos_router::{
 };
 
 use pages::{
-    doors::{PatientPortalDoor, StaffSignInDoor},
+    auth::{
+        InvitationPage, MfaEnrolPage, MfaStepPage, OutboxPage, PortalCodePage, PortalHome,
+        PortalLoginPage, StaffLoginPage,
+    },
     hospitals::HospitalsPage,
     landing::Landing,
     not_found::NotFound,
@@ -60,8 +63,14 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Landing />
                     <Route path=path!("/hospitals") view=HospitalsPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=StaffSignInDoor />
-                    <Route path=path!("/portal/login") view=PatientPortalDoor />
+                    <Route path=path!("/login") view=StaffLoginPage />
+                    <Route path=path!("/login/mfa") view=MfaStepPage />
+                    <Route path=path!("/account/mfa") view=MfaEnrolPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/portal/login") view=PortalLoginPage />
+                    <Route path=path!("/portal/login/code") view=PortalCodePage />
+                    <Route path=path!("/portal") view=PortalHome ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>

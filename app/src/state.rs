@@ -2,10 +2,13 @@
 
 use axum::extract::FromRef;
 use hospitallink::domain::ErrorKind;
-use hospitallink::policy::{Caller, RequestMeta};
+use hospitallink::policy::{Actor, Caller, RequestMeta};
+use hospitallink::services::access::{self, Credential, SessionAuth};
+use hospitallink::services::tokens::Subject;
 use hospitallink::services::Core;
 use hospitallink::AppError;
 use leptos::prelude::*;
+use tower_sessions::{Expiry, Session};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -38,15 +41,71 @@ pub fn request_meta(parts: &http::request::Parts) -> RequestMeta {
     }
 }
 
-/// The caller of a request: who (see `services::access`) and from where.
+/// The session key holding the sign-in (`SessionAuth`).
+pub const AUTH_KEY: &str = "auth";
+
+/// The browser session of a request, when the session layer is in place.
+pub fn session(parts: &http::request::Parts) -> Option<Session> {
+    parts.extensions.get::<Session>().cloned()
+}
+
+/// The caller of a request: a bearer access token, else the browser session, else anonymous.
 pub async fn resolve_caller(core: &Core, parts: &http::request::Parts) -> Result<Caller, AppError> {
-    let authorization = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
     let meta = request_meta(parts);
-    let actor = hospitallink::services::access::resolve(core, authorization, &meta).await?;
+    if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ErrorKind::Unauthenticated {
+                message: "Send the access token as `Authorization: Bearer <token>`.".into(),
+            })?;
+        let actor = access::resolve(core, Credential::Bearer(token.trim())).await?;
+        return Ok(Caller::new(actor, meta));
+    }
+    let Some(session) = session(parts) else {
+        return Ok(Caller::new(Actor::Anonymous, meta));
+    };
+    let auth = session
+        .get::<SessionAuth>(AUTH_KEY)
+        .await
+        .map_err(AppError::internal)?;
+    let Some(auth) = auth else {
+        return Ok(Caller::new(Actor::Anonymous, meta));
+    };
+    let now = core.clock.now();
+    let actor = access::resolve(core, Credential::Session(auth)).await?;
+    if actor == Actor::Anonymous {
+        // Expired, disabled or changed credentials: the session ends here.
+        session.flush().await.map_err(AppError::internal)?;
+    } else if auth.needs_touch(now) {
+        let touched = SessionAuth {
+            seen_at: now,
+            ..auth
+        };
+        session
+            .insert(AUTH_KEY, touched)
+            .await
+            .map_err(AppError::internal)?;
+    }
     Ok(Caller::new(actor, meta))
+}
+
+/// Starts a browser session for a sign-in: a new session id, the idle limit of the subject.
+pub async fn sign_in(core: &Core, session: &Session, subject: Subject) -> Result<(), AppError> {
+    let auth = SessionAuth::new(subject, core.clock.now());
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session.set_expiry(Some(Expiry::OnInactivity(time_minutes(
+        auth.idle_limit().num_minutes(),
+    ))));
+    session
+        .insert(AUTH_KEY, auth)
+        .await
+        .map_err(AppError::internal)
+}
+
+fn time_minutes(minutes: i64) -> tower_sessions::cookie::time::Duration {
+    tower_sessions::cookie::time::Duration::minutes(minutes)
 }
 
 /// The core and the caller for the current server-function request.

@@ -145,14 +145,10 @@ fn text_null(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).text().to_owned()
 }
 
-fn index(
-    name: &str,
-    table: impl IntoIden + Clone,
-    cols: &[&dyn Fn() -> DynIden],
-) -> IndexCreateStatement {
+fn index(name: &str, table: impl IntoIden + 'static, cols: Vec<DynIden>) -> IndexCreateStatement {
     let mut i = Index::create().name(name).table(table).to_owned();
     for c in cols {
-        i.col(c());
+        i.col(c);
     }
     i
 }
@@ -248,7 +244,7 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_sessions_expires_at",
                 Sessions::Table,
-                &[&|| Sessions::ExpiresAt.into_iden()],
+                vec![Sessions::ExpiresAt.into_iden()],
             ))
             .await?;
 
@@ -287,14 +283,14 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_refresh_tokens_family",
                 RefreshTokens::Table,
-                &[&|| RefreshTokens::FamilyId.into_iden()],
+                vec![RefreshTokens::FamilyId.into_iden()],
             ))
             .await?;
         manager
             .create_index(index(
                 "idx_refresh_tokens_subject",
                 RefreshTokens::Table,
-                &[&|| RefreshTokens::SubjectId.into_iden()],
+                vec![RefreshTokens::SubjectId.into_iden()],
             ))
             .await?;
 
@@ -340,9 +336,10 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_outbox_due",
                 OutboxMessages::Table,
-                &[&|| OutboxMessages::Status.into_iden(), &|| {
-                    OutboxMessages::NextAttemptAt.into_iden()
-                }],
+                vec![
+                    OutboxMessages::Status.into_iden(),
+                    OutboxMessages::NextAttemptAt.into_iden(),
+                ],
             ))
             .await?;
 
@@ -396,7 +393,7 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_patients_phone_index",
                 Patients::Table,
-                &[&|| Patients::PhoneIndex.into_iden()],
+                vec![Patients::PhoneIndex.into_iden()],
             ))
             .await?;
 
@@ -438,9 +435,10 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "idx_patient_otps_destination",
                 PatientOtps::Table,
-                &[&|| PatientOtps::DestinationIndex.into_iden(), &|| {
-                    PatientOtps::CreatedAt.into_iden()
-                }],
+                vec![
+                    PatientOtps::DestinationIndex.into_iden(),
+                    PatientOtps::CreatedAt.into_iden(),
+                ],
             ))
             .await?;
         Ok(())

@@ -40,7 +40,7 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"HospitalLink\", charset=\"UTF-8\""),
+                HeaderValue::from_static("Bearer realm=\"HospitalLink\""),
             );
         }
         response

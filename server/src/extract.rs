@@ -137,6 +137,18 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// Where the request came from (address, user agent, request id), for limits and the audit
+/// log, without resolving who is asking.
+pub struct Meta(pub hospitallink::policy::RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta(app::state::request_meta(parts)))
+    }
+}
+
 /// The caller: who is asking (see `hospitallink::services::access`) and from where.
 pub struct Auth(pub Caller);
 

@@ -16,17 +16,62 @@ use app::state::AppState;
 
 const FORM_LIMIT: usize = 64 * 1024;
 
-/// `POST /hospitals`
-pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let input = match to_bytes(body, FORM_LIMIT).await {
-        Ok(bytes) => serde_urlencoded::from_bytes::<HospitalInput>(&bytes).map_err(|e| {
+/// Reads an `application/x-www-form-urlencoded` body.
+pub async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ErrorKind> {
+    match to_bytes(body, FORM_LIMIT).await {
+        Ok(bytes) => serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
             ErrorKind::bad_request("invalid_form", format!("The form could not be read: {e}"))
         }),
         Err(_) => Err(ErrorKind::PayloadTooLarge {
             limit_bytes: FORM_LIMIT as u64,
         }),
-    };
+    }
+}
+
+/// Renders the page at `path` with `outcome` in the reactive context (the page reads it to
+/// show errors and what was typed), answering `status`.
+pub async fn render_page<T: Clone + Send + Sync + 'static>(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    path: &str,
+    outcome: T,
+    status: StatusCode,
+) -> Response {
+    let mut request = Request::from_parts(parts, Body::empty());
+    *request.method_mut() = axum::http::Method::GET;
+    match path.parse::<Uri>() {
+        Ok(uri) => *request.uri_mut() = uri,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    let render = leptos_axum::render_app_to_stream_with_context(
+        {
+            let state = state.clone();
+            move || {
+                provide_request_context(&state);
+                provide_context(outcome.clone());
+            }
+        },
+        {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        },
+    );
+    let mut response = render(request).await.into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// The status an error answers with (400 when unknown).
+pub fn status_of(error: Option<&ErrorKind>) -> StatusCode {
+    error
+        .and_then(|e| StatusCode::from_u16(e.status()).ok())
+        .unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+/// `POST /hospitals`
+pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let input = read_form::<HospitalInput>(body).await;
     let outcome = match input {
         Err(error) => HospitalFormOutcome {
             input: HospitalInput::default(),
@@ -51,27 +96,6 @@ pub async fn create_hospital(State(state): State<AppState>, req: Request) -> Res
             }
         }
     };
-    let status = outcome
-        .error
-        .as_ref()
-        .and_then(|e| StatusCode::from_u16(e.status()).ok())
-        .unwrap_or(StatusCode::BAD_REQUEST);
-    let mut request = Request::from_parts(parts, Body::empty());
-    *request.uri_mut() = Uri::from_static("/hospitals");
-    let render = leptos_axum::render_app_to_stream_with_context(
-        {
-            let state = state.clone();
-            move || {
-                provide_request_context(&state);
-                provide_context(outcome.clone());
-            }
-        },
-        {
-            let options = state.leptos_options.clone();
-            move || app::shell(options.clone())
-        },
-    );
-    let mut response = render(request).await.into_response();
-    *response.status_mut() = status;
-    response
+    let status = status_of(outcome.error.as_ref());
+    render_page(&state, parts, "/hospitals", outcome, status).await
 }

@@ -1,5 +1,6 @@
 //! The HospitalLink server: startup, routing, middleware and the command line.
 
+pub mod auth_forms;
 pub mod cli;
 pub mod context;
 pub mod docs;
@@ -9,6 +10,7 @@ pub mod forms;
 pub mod metrics;
 pub mod middleware;
 pub mod rest;
+pub mod sessions;
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, Request, StatusCode};
@@ -82,13 +84,22 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        // Background work: message delivery and expired-session cleanup.
+        let workers = [
+            hospitallink::services::outbox::spawn_worker(self.core.clone()),
+            sessions::spawn_cleanup(sessions::DbSessionStore::new(self.core.db.clone())),
+        ];
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        for w in workers {
+            w.abort();
+        }
+        served
     }
 
     /// Serves until SIGINT or SIGTERM.
@@ -172,6 +183,7 @@ pub fn router(core: Core) -> Router {
             },
         )
         .route("/hospitals", post(forms::create_hospital))
+        .merge(auth_forms::router())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -181,6 +193,10 @@ pub fn router(core: Core) -> Router {
                 move || context::provide_request_context(&state)
             },
             app::shell,
+        ))
+        .layer(sessions::layer(
+            &config,
+            sessions::DbSessionStore::new(state.core.db.clone()),
         ))
         .layer(axum::middleware::from_fn({
             let app_url: std::sync::Arc<str> = config.app_url.as_str().into();
@@ -203,11 +219,18 @@ pub fn router(core: Core) -> Router {
                         .get(&REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
-                    // The path only: query strings may carry search terms.
+                    // The path only: query strings may carry search terms; invitation links
+                    // carry a secret token.
+                    let path = req.uri().path();
+                    let path = if path.starts_with("/invite/") {
+                        "/invite/{token}"
+                    } else {
+                        path
+                    };
                     tracing::info_span!(
                         "request",
                         method = %req.method(),
-                        path = %req.uri().path(),
+                        path = %path,
                         request_id = %request_id,
                     )
                 })

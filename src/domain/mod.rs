@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod hospital;
+pub mod outbox;
 pub mod page;
 pub mod role;
 pub mod validate;

@@ -7,7 +7,7 @@
 //! kept, and shown to admins on the development outbox page, so codes can be read locally.
 //! Destination and body are sealed: they may carry a patient's address and a code.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -24,6 +24,7 @@ use super::Core;
 use crate::config::{MailerConfig, MailerTls, SmsConfig};
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
+use crate::domain::outbox::OutboxItem;
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::ErrorKind;
 use crate::entities::outbox_message;
@@ -60,22 +61,6 @@ pub struct Message {
     pub to: String,
     pub subject: Option<String>,
     pub body: String,
-}
-
-/// A message as the development outbox page shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxItem {
-    pub id: Uuid,
-    pub channel: String,
-    pub purpose: String,
-    pub to: String,
-    pub subject: Option<String>,
-    pub body: String,
-    pub status: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
 }
 
 fn configured(core: &Core, channel: Channel) -> bool {

@@ -4,4 +4,4 @@ mod field;
 mod shell;
 
 pub use field::{FieldErrorsFor, TextField};
-pub use shell::StaffShell;
+pub use shell::{SignOut, StaffShell};

@@ -1,11 +1,27 @@
+use hospitallink::domain::auth::Me;
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+use crate::server_fns::auth::current_user;
+
+/// The sign-out button (a plain form post, so it works without JavaScript).
+#[component]
+pub fn SignOut(#[prop(optional)] class: &'static str) -> impl IntoView {
+    view! {
+        <form method="post" action="/logout" class="inline">
+            <button type="submit" class=format!("focus-ring inline-flex min-h-11 items-center rounded px-3 text-sm {class}")>
+                "Sign out"
+            </button>
+        </form>
+    }
+}
 
 /// Staff layout: a top bar with the brand and navigation that wraps on a phone and sits in one
 /// row on a tablet; content below in a readable column.
 #[component]
 pub fn StaffShell(children: Children) -> impl IntoView {
     let nav = [("/hospitals", "Hospitals"), ("/api/docs", "API")];
+    let me = Resource::new(|| (), |_| current_user());
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-4 focus:py-2">
             "Skip to content"
@@ -30,9 +46,20 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                         })
                         .collect_view()}
                 </nav>
-                <a href="/login" class="focus-ring inline-flex min-h-11 items-center rounded border border-teal-300 px-3 text-sm">
-                    "Staff sign-in"
-                </a>
+                <Transition fallback=|| ()>
+                    {move || me.get().map(|who| match who {
+                        Ok(Some(Me::Staff { display_name, role, .. })) => view! {
+                            <span class="text-sm" id="signed-in-as">{format!("{display_name} · {}", role.as_str().replace('_', " "))}</span>
+                            <SignOut class="border border-teal-300" />
+                        }.into_any(),
+                        Ok(Some(Me::Patient { .. })) => view! { <SignOut class="border border-teal-300" /> }.into_any(),
+                        _ => view! {
+                            <a href="/login" class="focus-ring inline-flex min-h-11 items-center rounded border border-teal-300 px-3 text-sm">
+                                "Staff sign-in"
+                            </a>
+                        }.into_any(),
+                    })}
+                </Transition>
             </div>
         </header>
         <main id="main" class="mx-auto max-w-6xl px-4 py-6">

@@ -1,4 +1,4 @@
-pub mod doors;
+pub mod auth;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;

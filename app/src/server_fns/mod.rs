@@ -1,4 +1,5 @@
 //! Server functions: thin adapters from the UI to the domain core, one file per capability.
 //! All use the `/_fn` prefix and POST; they authorize through the same service calls as REST.
 
+pub mod auth;
 pub mod hospitals;

@@ -32,7 +32,7 @@ pub struct AuditList {
 #[utoipa::path(
     get, path = "/api/v1/audit", tag = "audit",
     params(AuditQuery),
-    security(("basic" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page", body = AuditList),
         (status = 400, description = "A filter value is malformed", body = ErrorBody),
@@ -53,7 +53,7 @@ pub async fn list(
 /// Check the hash chain; names the first broken entry.
 #[utoipa::path(
     get, path = "/api/v1/audit/verify", tag = "audit",
-    security(("basic" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The report (`intact` false names the first broken entry)", body = ChainReport),
         (status = 401, description = "Not signed in", body = ErrorBody),

@@ -53,7 +53,7 @@ fn with_etag(status: StatusCode, hospital: Hospital) -> Response {
 #[utoipa::path(
     post, path = "/api/v1/hospitals", tag = "hospitals",
     request_body = HospitalInput,
-    security(("basic" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = Hospital),
         (status = 400, description = "Invalid input; `fields` names each problem", body = ErrorBody),
@@ -124,7 +124,7 @@ pub async fn get_one(
         ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\""),
     ),
     request_body = HospitalInput,
-    security(("basic" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Hospital),
         (status = 400, description = "Invalid input", body = ErrorBody),

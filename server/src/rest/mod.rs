@@ -1,7 +1,9 @@
 //! REST API under `/api/v1`: plain axum handlers over the domain core.
 
 pub mod audit;
+pub mod auth;
 pub mod hospitals;
+pub mod staff;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +27,20 @@ use app::state::AppState;
         version = "1"
     ),
     paths(
+        auth::admin_login,
+        auth::mfa_complete,
+        auth::mfa_setup,
+        auth::mfa_confirm,
+        auth::request_otp,
+        auth::verify_otp,
+        auth::refresh,
+        auth::logout,
+        auth::me,
+        staff::invite,
+        staff::accept,
+        staff::list,
+        staff::get_one,
+        staff::update,
         hospitals::create,
         hospitals::list,
         hospitals::get_one,
@@ -40,25 +56,49 @@ use app::state::AppState;
         hospitals::HospitalList,
         AuditEntry,
         ChainReport,
-        audit::AuditList
+        audit::AuditList,
+        staff::StaffList,
+        hospitallink::domain::auth::LoginRequest,
+        hospitallink::domain::auth::LoginResponse,
+        hospitallink::domain::auth::TokenResponse,
+        hospitallink::domain::auth::MfaRequest,
+        hospitallink::domain::auth::MfaSetupResponse,
+        hospitallink::domain::auth::MfaConfirmRequest,
+        hospitallink::domain::auth::RecoveryCodesResponse,
+        hospitallink::domain::auth::OtpRequest,
+        hospitallink::domain::auth::OtpVerifyRequest,
+        hospitallink::domain::auth::RefreshRequest,
+        hospitallink::domain::auth::Me,
+        hospitallink::domain::auth::InvitationRequest,
+        hospitallink::domain::auth::Invitation,
+        hospitallink::domain::auth::AcceptInvitationRequest,
+        hospitallink::domain::auth::StaffMember,
+        hospitallink::domain::auth::StaffUpdate,
     )),
-    modifiers(&BasicAuth),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Sign-in, tokens and the second factor"),
+        (name = "staff", description = "Staff invitations and accounts"),
         (name = "hospitals", description = "The network's hospital registry"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]
 pub struct ApiDoc;
 
-struct BasicAuth;
+struct BearerAuth;
 
-impl utoipa::Modify for BasicAuth {
+impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
-                "basic",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
             );
         }
     }
@@ -68,6 +108,8 @@ impl utoipa::Modify for BasicAuth {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
+        .merge(auth::router())
+        .merge(staff::router())
         .merge(hospitals::router())
         .merge(audit::router())
         .fallback(not_found)

@@ -1,0 +1,323 @@
+//! Sign-in pages: staff password and second factor, TOTP enrolment, invitation acceptance, the
+//! patient portal's code sign-in, and the development outbox. Every form is a plain POST the
+//! server answers with a redirect or this page re-rendered with the error, so they work the
+//! same with and without JavaScript.
+
+use hospitallink::domain::auth::Me;
+use hospitallink::domain::ErrorKind;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::components::{SignOut, StaffShell, TextField};
+use crate::server_fns::auth::{current_user, invitation_preview, list_outbox, mfa_enrolment};
+
+/// What the server hands back after a form post: what was typed (never a password or code),
+/// the error, and recovery codes to show once.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormOutcome {
+    pub values: BTreeMap<String, String>,
+    pub error: Option<ErrorKind>,
+    pub recovery_codes: Vec<String>,
+}
+
+fn use_outcome() -> FormOutcome {
+    SharedValue::new(|| use_context::<FormOutcome>().unwrap_or_default()).into_inner()
+}
+
+fn typed(outcome: &FormOutcome, name: &str) -> RwSignal<String> {
+    RwSignal::new(outcome.values.get(name).cloned().unwrap_or_default())
+}
+
+/// A centred card for sign-in forms.
+#[component]
+fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <div class="mx-auto max-w-md px-4 py-10">
+            <a href="/" class="focus-ring text-sm font-semibold uppercase tracking-widest text-teal-700">"HospitalLink"</a>
+            <h1 class="mt-4 text-2xl font-bold">{title}</h1>
+            <div class="mt-6 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">{children()}</div>
+        </div>
+    }
+}
+
+/// The error's message, when it is not only about fields shown next to them.
+#[component]
+fn FormError(error: Signal<Option<ErrorKind>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| e.fields().is_empty())
+            .map(|e| {
+                view! {
+                    <p role="alert" class="mb-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+                        {e.message()}
+                    </p>
+                }
+            })
+    }
+}
+
+#[component]
+fn Submit(label: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="focus-ring min-h-11 w-full rounded bg-teal-700 px-4 font-medium text-white">
+            {label}
+        </button>
+    }
+}
+
+/// `/login`: staff email and password.
+#[component]
+pub fn StaffLoginPage() -> impl IntoView {
+    let outcome = use_outcome();
+    let query = use_query_map();
+    let welcome = move || query.read().get("welcome").is_some();
+    let email = typed(&outcome, "email");
+    let password = RwSignal::new(String::new());
+    let error = Signal::derive(move || outcome.error.clone());
+    view! {
+        <AuthCard title="Staff sign-in">
+            <Show when=welcome>
+                <p role="status" class="mb-4 rounded border border-teal-300 bg-teal-50 px-3 py-2 text-sm text-teal-900">
+                    "Your account is ready. Sign in with your email and new password."
+                </p>
+            </Show>
+            <FormError error />
+            <form method="post" action="/login" class="space-y-4">
+                <TextField name="email" label="Email" value=email error kind="email" required=true autocomplete="username" />
+                <TextField name="password" label="Password" value=password error kind="password" required=true autocomplete="current-password" />
+                <Submit label="Sign in" />
+            </form>
+            <p class="mt-4 text-sm text-slate-600">
+                "Patient? " <a class="focus-ring underline" href="/portal/login">"Sign in to the patient portal"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+/// `/login/mfa`: the second step.
+#[component]
+pub fn MfaStepPage() -> impl IntoView {
+    let outcome = use_outcome();
+    let code = RwSignal::new(String::new());
+    let error = Signal::derive(move || outcome.error.clone());
+    view! {
+        <AuthCard title="Two-step sign-in">
+            <FormError error />
+            <form method="post" action="/login/mfa" class="space-y-4">
+                <TextField name="code" label="Code" value=code error required=true autocomplete="one-time-code"
+                    hint="The 6-digit code from your authenticator app, or one of your recovery codes" />
+                <Submit label="Continue" />
+            </form>
+        </AuthCard>
+    }
+}
+
+/// `/account/mfa`: TOTP enrolment with a QR code rendered on the server, then the recovery
+/// codes, shown once.
+#[component]
+pub fn MfaEnrolPage() -> impl IntoView {
+    let outcome = use_outcome();
+    let error = Signal::derive({
+        let e = outcome.error.clone();
+        move || e.clone()
+    });
+    if !outcome.recovery_codes.is_empty() {
+        let codes = outcome.recovery_codes.clone();
+        return view! {
+            <AuthCard title="Two-step sign-in is on">
+                <p class="text-slate-700">
+                    "Keep these recovery codes somewhere safe. Each works once, if you lose your phone. They are shown only now."
+                </p>
+                <ul id="recovery-codes" class="mt-4 grid grid-cols-2 gap-2 font-mono text-lg">
+                    {codes.into_iter().map(|c| view! { <li class="rounded bg-slate-100 px-2 py-1">{c}</li> }).collect_view()}
+                </ul>
+                <a href="/hospitals" class="focus-ring mt-6 inline-flex min-h-11 w-full items-center justify-center rounded bg-teal-700 px-4 font-medium text-white">
+                    "Continue"
+                </a>
+            </AuthCard>
+        }
+        .into_any();
+    }
+    let enrolment = Resource::new(|| (), |_| mfa_enrolment());
+    let code = RwSignal::new(String::new());
+    view! {
+        <AuthCard title="Set up two-step sign-in">
+            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || enrolment.get().map(|result| match result {
+                    Err(e) => view! {
+                        <p role="alert" class="text-red-800">{e.message()}</p>
+                        <a class="focus-ring mt-3 inline-block underline" href="/login">"Sign in"</a>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <p>"Two-step sign-in is already set up for your account."</p>
+                        <a class="focus-ring mt-3 inline-block underline" href="/hospitals">"Continue"</a>
+                    }.into_any(),
+                    Ok(Some(e)) => view! {
+                        <p class="text-slate-700">
+                            "Your role needs a second step at sign-in. Scan this code with an authenticator app "
+                            "(or type the key), then enter the 6-digit code it shows."
+                        </p>
+                        <div class="mx-auto mt-4 w-56" role="img" aria-label="QR code for your authenticator app" inner_html=e.qr_svg.clone()></div>
+                        <p class="mt-3 text-sm text-slate-600">"Key: "
+                            <code id="totp-secret" class="break-all font-mono text-slate-900">{e.secret.clone()}</code>
+                        </p>
+                        <div class="mt-4"><FormError error /></div>
+                        <form method="post" action="/account/mfa" class="mt-2 space-y-4">
+                            <TextField name="code" label="Code from the app" value=code error required=true autocomplete="one-time-code" />
+                            <Submit label="Turn on two-step sign-in" />
+                        </form>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </AuthCard>
+    }
+    .into_any()
+}
+
+/// `/invite/{token}`: set a password for an invited account.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let outcome = use_outcome();
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let invitation = Resource::new(token, invitation_preview);
+    let password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let error = Signal::derive(move || outcome.error.clone());
+    view! {
+        <AuthCard title="Welcome to HospitalLink">
+            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || invitation.get().map(|result| match result {
+                    Err(e) => view! { <p role="alert" class="text-red-800">{e.message()}</p> }.into_any(),
+                    Ok(i) => view! {
+                        <p class="text-slate-700">
+                            {format!("{}, choose a password for {} ({}).", i.display_name, i.email, i.role.as_str().replace('_', " "))}
+                        </p>
+                        <div class="mt-4"><FormError error /></div>
+                        <form method="post" action=format!("/invite/{}", token()) class="mt-2 space-y-4">
+                            <TextField name="password" label="New password" value=password error kind="password" required=true autocomplete="new-password"
+                                hint="At least 12 characters. A long phrase is good; common passwords are refused." />
+                            <TextField name="password_confirmation" label="Repeat the password" value=confirmation error kind="password" required=true autocomplete="new-password" />
+                            <Submit label="Create my account" />
+                        </form>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </AuthCard>
+    }
+}
+
+/// `/portal/login`: a patient asks for a code by email or phone.
+#[component]
+pub fn PortalLoginPage() -> impl IntoView {
+    let outcome = use_outcome();
+    let email = typed(&outcome, "email");
+    let phone = typed(&outcome, "phone");
+    let error = Signal::derive(move || outcome.error.clone());
+    view! {
+        <AuthCard title="Patient portal">
+            <p class="mb-4 text-slate-700">"We send a one-time code to the email or phone number your clinic has on file."</p>
+            <FormError error />
+            <form method="post" action="/portal/login" class="space-y-4">
+                <TextField name="email" label="Email" value=email error kind="email" autocomplete="email" />
+                <p class="text-center text-sm text-slate-500">"or"</p>
+                <TextField name="phone" label="Phone number" value=phone error kind="tel" autocomplete="tel" hint="With the country code, e.g. +254 700 000 000" />
+                <Submit label="Send me a code" />
+            </form>
+        </AuthCard>
+    }
+}
+
+/// `/portal/login/code`: the code.
+#[component]
+pub fn PortalCodePage() -> impl IntoView {
+    let outcome = use_outcome();
+    let code = RwSignal::new(String::new());
+    let error = Signal::derive(move || outcome.error.clone());
+    view! {
+        <AuthCard title="Enter your code">
+            <p role="status" class="mb-4 text-slate-700">
+                "If the address is on file, a 6-digit code is on its way. It works once, for 10 minutes."
+            </p>
+            <FormError error />
+            <form method="post" action="/portal/login/code" class="space-y-4">
+                <TextField name="code" label="Code" value=code error required=true autocomplete="one-time-code" />
+                <Submit label="Sign in" />
+            </form>
+            <p class="mt-4 text-sm"><a class="focus-ring underline" href="/portal/login">"Ask for a new code"</a></p>
+        </AuthCard>
+    }
+}
+
+/// `/portal`: the signed-in patient's home.
+#[component]
+pub fn PortalHome() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Title text="Patient portal" />
+        <div class="mx-auto max-w-2xl px-4 py-10">
+            <a href="/" class="focus-ring text-sm font-semibold uppercase tracking-widest text-teal-700">"HospitalLink"</a>
+            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || me.get().map(|result| match result {
+                    Ok(Some(Me::Patient { first_name, .. })) => view! {
+                        <h1 class="mt-4 text-2xl font-bold">{format!("Hello, {first_name}")}</h1>
+                        <p class="mt-3 text-slate-700">"You are signed in. For your safety you are signed out after 15 minutes without activity."</p>
+                        <div class="mt-6"><SignOut class="bg-slate-800 text-white" /></div>
+                    }.into_any(),
+                    _ => view! {
+                        <h1 class="mt-4 text-2xl font-bold">"Patient portal"</h1>
+                        <p class="mt-3"><a class="focus-ring underline" href="/portal/login">"Sign in with a code"</a></p>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// `/admin/outbox`: messages kept when no SMTP/SMS is configured (development mode).
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let messages = Resource::new(|| (), |_| list_outbox(1));
+    view! {
+        <Title text="Outbox" />
+        <StaffShell>
+            <h1 class="text-2xl font-bold">"Outbox"</h1>
+            <p class="text-slate-600">"Messages this development server would send. Sign-in codes can be read here."</p>
+            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || messages.get().map(|result| match result {
+                    Err(e) => view! { <p role="alert" class="mt-4 text-red-800">{e.message()}</p> }.into_any(),
+                    Ok(page) => view! {
+                        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                            <table class="min-w-full text-left text-sm">
+                                <thead class="bg-slate-100"><tr>
+                                    <th scope="col" class="px-3 py-2">"When"</th>
+                                    <th scope="col" class="px-3 py-2">"To"</th>
+                                    <th scope="col" class="px-3 py-2">"Message"</th>
+                                    <th scope="col" class="px-3 py-2">"Status"</th>
+                                </tr></thead>
+                                <tbody id="outbox-rows">
+                                    {page.data.into_iter().map(|m| view! {
+                                        <tr class="border-t border-slate-100 align-top">
+                                            <td class="px-3 py-2 whitespace-nowrap">{m.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                            <td class="px-3 py-2">{format!("{} ({})", m.to, m.channel)}</td>
+                                            <td class="px-3 py-2 whitespace-pre-wrap">
+                                                {m.subject.map(|s| view! { <strong class="block">{s}</strong> })}
+                                                {m.body}
+                                            </td>
+                                            <td class="px-3 py-2">{m.status}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </StaffShell>
+    }
+}
