@@ -3,6 +3,7 @@
 mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
+use hospitallink::domain::role::Role;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -43,6 +44,7 @@ async fn health_ready_and_metrics() {
 #[tokio::test]
 async fn hospital_registry_round_trip() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let r = app
         .client
         .post(app.url("/api/v1/hospitals"))
@@ -167,6 +169,7 @@ async fn expect_error(r: reqwest::Response, status: u16, code: &str) -> Value {
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_never_a_500() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let post = |body: &'static str| {
         app.client
             .post(app.url("/api/v1/hospitals"))
@@ -305,26 +308,24 @@ async fn production_requires_a_platform_admin_to_change_the_registry() {
         .unwrap();
     let _ = expect_error(r, 401, "unauthenticated").await;
 
-    hospitallink::services::staff::create_platform_admin(
-        &app.core,
-        "Root@Example.org",
-        "correct horse battery",
-    )
-    .await
-    .unwrap();
+    // A wrong token is refused; a platform admin's token (second factor included) works.
     let r = app
         .client
         .post(app.url("/api/v1/hospitals"))
-        .basic_auth("root@example.org", Some("wrong password here"))
+        .bearer_auth("not-a-token")
         .json(&hospital_json("P1"))
         .send()
         .await
         .unwrap();
     expect_error(r, 401, "unauthenticated").await;
+    let admin = app
+        .enrolled_staff("root@example.org", Role::PlatformAdmin, None)
+        .await;
+    let token = app.token(&admin).await;
     let r = app
         .client
         .post(app.url("/api/v1/hospitals"))
-        .basic_auth("root@example.org", Some("correct horse battery"))
+        .bearer_auth(&token)
         .json(&hospital_json("P1"))
         .send()
         .await
@@ -430,6 +431,7 @@ async fn pages_carry_security_headers_and_a_matching_nonce() {
 #[tokio::test]
 async fn the_registration_form_works_as_a_plain_post() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let r = app
         .client
         .post(app.url("/hospitals"))
@@ -478,6 +480,7 @@ async fn the_registration_form_works_as_a_plain_post() {
 #[tokio::test]
 async fn server_functions_answer_with_the_error_kind_and_status() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let form = |code: &'static str, email: &'static str| {
         vec![
             ("input[name]", "Arua Regional"),
@@ -524,6 +527,7 @@ async fn server_functions_answer_with_the_error_kind_and_status() {
 #[tokio::test]
 async fn concurrent_writers_all_land() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     for status in common::register_concurrently(&app, "C", 24).await {
         assert_eq!(status, StatusCode::CREATED);
     }
@@ -623,6 +627,7 @@ async fn demo_seed_runs_once() {
 #[tokio::test]
 async fn shutdown_finishes_the_requests_in_flight() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     // A registration whose body arrives slowly: half now, half after shutdown was requested.
     let body = serde_json::to_vec(&hospital_json("SLOW")).unwrap();
     let (first, second) = body.split_at(body.len() / 2);
@@ -699,6 +704,7 @@ async fn static_assets_are_served_precompressed() {
 #[tokio::test]
 async fn cross_site_state_changes_are_refused() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let post = |extra: (&'static str, String)| {
         app.client
             .post(app.url("/api/v1/hospitals"))

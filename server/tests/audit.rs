@@ -5,10 +5,9 @@ mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use hospitallink::domain::role::Role;
-use hospitallink::entities::staff_account;
 use hospitallink::policy::Caller;
 use hospitallink::services::audit::verify_chain;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 
 async fn sql(app: &common::TestApp, text: &str) {
@@ -37,6 +36,7 @@ async fn create_hospitals(app: &common::TestApp, n: usize) {
 #[tokio::test]
 async fn registry_changes_are_recorded_with_who_and_from_where() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     let r = app
         .client
         .post(app.url("/api/v1/hospitals"))
@@ -60,7 +60,8 @@ async fn registry_changes_are_recorded_with_who_and_from_where() {
     let e = &page["data"][0];
     assert_eq!(e["entity_id"], hospital["id"]);
     assert_eq!(e["outcome"], "allowed");
-    assert_eq!(e["actor_type"], "development_operator");
+    assert_eq!(e["actor_type"], "staff");
+    assert_eq!(e["actor_role"], "platform_admin");
     assert_eq!(e["request_id"], "req-123");
     assert_eq!(e["user_agent"], "ehr-sync/2.1");
     assert_eq!(e["ip"], "127.0.0.1");
@@ -113,18 +114,11 @@ async fn denials_are_recorded_and_reading_is_scoped() {
     );
 
     let core = &app.core;
-    hospitallink::services::staff::create_platform_admin(
-        core,
-        "root@example.org",
-        "correct horse battery",
-    )
-    .await
-    .unwrap();
-    let as_root = |path: &str| {
-        app.client
-            .get(app.url(path))
-            .basic_auth("root@example.org", Some("correct horse battery"))
-    };
+    let root = app
+        .enrolled_staff("root@example.org", Role::PlatformAdmin, None)
+        .await;
+    let root_token = app.token(&root).await;
+    let as_root = |path: &str| app.client.get(app.url(path)).bearer_auth(&root_token);
     let page: Value = as_root("/api/v1/audit?action=create")
         .send()
         .await
@@ -145,30 +139,11 @@ async fn denials_are_recorded_and_reading_is_scoped() {
     )
     .await
     .unwrap();
-    let hash = hospitallink::services::staff::hash_password("hospital admin pass".into())
-        .await
-        .unwrap();
-    let now = chrono::Utc::now();
-    staff_account::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        email: Set("admin@own.example.org".into()),
-        display_name: Set("Own admin".into()),
-        role: Set(Role::HospitalAdmin.as_str().into()),
-        hospital_id: Set(Some(h.id)),
-        password_hash: Set(Some(hash)),
-        active: Set(true),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&core.db)
-    .await
-    .unwrap();
-    let as_admin = |path: &str| {
-        app.client
-            .get(app.url(path))
-            .basic_auth("admin@own.example.org", Some("hospital admin pass"))
-    };
+    let admin = app
+        .enrolled_staff("admin@own.example.org", Role::HospitalAdmin, Some(h.id))
+        .await;
+    let admin_token = app.token(&admin).await;
+    let as_admin = |path: &str| app.client.get(app.url(path)).bearer_auth(&admin_token);
     let page: Value = as_admin("/api/v1/audit")
         .send()
         .await
@@ -203,18 +178,21 @@ async fn denials_are_recorded_and_reading_is_scoped() {
 #[tokio::test]
 async fn concurrent_writers_form_one_chain() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     for status in common::register_concurrently(&app, "K", 16).await {
         assert_eq!(status, 201);
     }
     let report = verify_chain(&app.core.db).await.unwrap();
     assert!(report.intact, "{report:?}");
-    assert_eq!(report.checked, 16);
+    // 16 registrations after the admin's enrolment and sign-in entries.
+    assert!(report.checked >= 16, "{report:?}");
     app.cleanup().await;
 }
 
 #[tokio::test]
 async fn an_edited_entry_is_named() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     create_hospitals(&app, 5).await;
     assert!(verify_chain(&app.core.db).await.unwrap().intact);
     sql(
@@ -243,6 +221,7 @@ async fn an_edited_entry_is_named() {
 #[tokio::test]
 async fn a_deleted_entry_is_named() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     create_hospitals(&app, 5).await;
     sql(&app, "DELETE FROM audit_logs WHERE seq = 2").await;
     let report = verify_chain(&app.core.db).await.unwrap();
@@ -254,6 +233,7 @@ async fn a_deleted_entry_is_named() {
 #[tokio::test]
 async fn reordered_entries_are_named() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     create_hospitals(&app, 5).await;
     sql(&app, "UPDATE audit_logs SET seq = -1 WHERE seq = 2").await;
     sql(&app, "UPDATE audit_logs SET seq = 2 WHERE seq = 3").await;
@@ -267,6 +247,7 @@ async fn reordered_entries_are_named() {
 #[tokio::test]
 async fn removing_the_newest_entries_is_noticed() {
     let app = spawn_app().await;
+    app.sign_in_admin().await;
     create_hospitals(&app, 4).await;
     sql(&app, "DELETE FROM audit_logs WHERE seq >= 3").await;
     let report = verify_chain(&app.core.db).await.unwrap();
@@ -284,17 +265,11 @@ async fn password_attempts_are_limited_and_failures_recorded() {
     let mut vars = PRODUCTION.to_vec();
     vars.push(("RATE_LIMIT_LOGIN_PER_ACCOUNT", "3"));
     let app = spawn_app_with(&vars).await;
-    hospitallink::services::staff::create_platform_admin(
-        &app.core,
-        "root@example.org",
-        "correct horse battery",
-    )
-    .await
-    .unwrap();
+    app.create_staff("root@example.org", Role::Clinician, None).await;
     let attempt = |password: &'static str| {
         app.client
-            .get(app.url("/api/v1/audit"))
-            .basic_auth("root@example.org", Some(password))
+            .post(app.url("/api/v1/auth/admin/login"))
+            .json(&serde_json::json!({"email": "Root@Example.org", "password": password}))
             .send()
     };
     for _ in 0..3 {
@@ -324,6 +299,7 @@ async fn password_attempts_are_limited_and_failures_recorded() {
     .await
     .unwrap();
     assert_eq!(page.pagination.total, 3);
+    assert_eq!(page.data[0].entity, "staff_account");
     assert_eq!(page.data[0].ip.as_deref(), Some("127.0.0.1"));
     assert!(
         !page.data[0].details.to_string().contains("root@"),

@@ -7,6 +7,9 @@ use hospitallink::clock::{Clock, FixedClock};
 use hospitallink::domain::hospital::HospitalInput;
 use hospitallink::domain::role::Role;
 use hospitallink::policy::{Actor, Caller, RequestMeta};
+use hospitallink::domain::auth::LoginRequest;
+use hospitallink::services::auth::{self, StaffLogin};
+use hospitallink::services::tokens::Stage;
 use hospitallink::services::{hospitals, staff};
 use std::sync::Arc;
 
@@ -32,29 +35,39 @@ async fn platform_admins_authenticate_by_password() {
         .unwrap_err();
     assert_eq!(dup.kind.code(), "email_taken");
 
-    let actor = staff::authenticate(core, "ADMIN@example.org", "pässwörd with ümlauts")
+    let common_password = staff::create_platform_admin(core, "other@example.org", "Password1234")
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert_eq!(
+        common_password.field("password"),
+        vec!["is one of the most common passwords; choose another"]
+    );
+
+    let meta = RequestMeta::default();
+    let login = |email: &str, password: &str| LoginRequest {
+        email: Some(email.into()),
+        password: Some(password.into()),
+    };
+    // A platform admin without a second factor gets a session that may only enrol.
+    let signed = auth::staff_login(core, &meta, &login("ADMIN@example.org", "pässwörd with ümlauts"))
         .await
         .unwrap();
-    assert_eq!(
-        actor,
-        Some(Actor::Staff {
-            id,
-            role: Role::PlatformAdmin,
-            hospital_id: None
-        })
-    );
-    assert_eq!(
-        staff::authenticate(core, "admin@example.org", "wrong password!!")
+    let StaffLogin::SignedIn(subject) = signed else {
+        panic!("no second factor yet: {signed:?}")
+    };
+    assert_eq!(subject.id, id);
+    assert_eq!(subject.stage, Stage::MfaEnrollment);
+    for (email, password) in [
+        ("admin@example.org", "wrong password!!"),
+        ("nobody@example.org", "pässwörd with ümlauts"),
+    ] {
+        let err = auth::staff_login(core, &meta, &login(email, password))
             .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        staff::authenticate(core, "nobody@example.org", "pässwörd with ümlauts")
-            .await
-            .unwrap(),
-        None
-    );
+            .unwrap_err();
+        assert_eq!(err.kind.status(), 401);
+        assert_eq!(err.kind.message(), "The email or password is not correct.");
+    }
     app.cleanup().await;
 }
 

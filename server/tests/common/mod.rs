@@ -187,3 +187,200 @@ pub async fn register_concurrently(
     }
     statuses
 }
+
+/// A staff account made for a test, with what it takes to sign in.
+pub struct Staff {
+    pub id: Uuid,
+    pub email: String,
+    pub password: String,
+    /// Base32 TOTP secret when enrolled.
+    pub secret: Option<String>,
+    /// Unused recovery codes; a second TOTP sign-in within 30 s would reuse a step.
+    pub recovery_codes: std::sync::Mutex<Vec<String>>,
+    totp_used: std::sync::atomic::AtomicBool,
+}
+
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+impl Staff {
+    /// A second-factor code that has not been used yet.
+    pub fn next_code(&self) -> String {
+        let secret = self.secret.as_deref().expect("enrolled account");
+        if !self.totp_used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // Enrolment consumed the current step; the next one is accepted (one step of skew).
+            let t = chrono::Utc::now().timestamp() + 30;
+            return hospitallink::services::mfa::code_at(secret, t).unwrap();
+        }
+        self.recovery_codes
+            .lock()
+            .unwrap()
+            .pop()
+            .expect("a recovery code left")
+    }
+}
+
+impl TestApp {
+    /// Creates an active account directly (as an accepted invitation would).
+    pub async fn create_staff(
+        &self,
+        email: &str,
+        role: hospitallink::domain::role::Role,
+        hospital_id: Option<Uuid>,
+    ) -> Staff {
+        use hospitallink::services::staff;
+        let hash = staff::hash_password(TEST_PASSWORD.into()).await.unwrap();
+        let txn = hospitallink::db::begin_write(&self.core.db).await.unwrap();
+        let account = staff::insert_account(
+            &self.core,
+            &txn,
+            staff::NewAccount {
+                email: email.to_lowercase(),
+                display_name: email.split('@').next().unwrap().to_string(),
+                role,
+                hospital_id,
+                password_hash: hash,
+            },
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        Staff {
+            id: account.id,
+            email: email.to_lowercase(),
+            password: TEST_PASSWORD.into(),
+            secret: None,
+            recovery_codes: Default::default(),
+            totp_used: Default::default(),
+        }
+    }
+
+    /// POST JSON, returning status and body.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Creates an account and, for admin roles, enrols TOTP through the API.
+    pub async fn enrolled_staff(
+        &self,
+        email: &str,
+        role: hospitallink::domain::role::Role,
+        hospital_id: Option<Uuid>,
+    ) -> Staff {
+        let mut staff = self.create_staff(email, role, hospital_id).await;
+        if !role.requires_mfa() {
+            return staff;
+        }
+        let (status, tokens) = self
+            .post_json(
+                "/api/v1/auth/admin/login",
+                None,
+                serde_json::json!({"email": email, "password": TEST_PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 200, "{tokens}");
+        let restricted = tokens["access_token"].as_str().unwrap().to_string();
+        let (status, setup) = self
+            .post_json("/api/v1/auth/mfa/setup", Some(&restricted), serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{setup}");
+        let secret = setup["secret"].as_str().unwrap().to_string();
+        let code =
+            hospitallink::services::mfa::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
+        let (status, codes) = self
+            .post_json(
+                "/api/v1/auth/mfa/confirm",
+                Some(&restricted),
+                serde_json::json!({"code": code}),
+            )
+            .await;
+        assert_eq!(status, 200, "{codes}");
+        staff.secret = Some(secret);
+        *staff.recovery_codes.lock().unwrap() = codes["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        staff
+    }
+
+    /// Signs in through the API (with the second factor when enrolled); returns the tokens.
+    pub async fn api_tokens(&self, staff: &Staff) -> serde_json::Value {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/auth/admin/login",
+                None,
+                serde_json::json!({"email": staff.email, "password": staff.password}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        if body["mfa_required"] != true {
+            return body;
+        }
+        let (status, tokens) = self
+            .post_json(
+                "/api/v1/auth/mfa",
+                None,
+                serde_json::json!({"mfa_token": body["mfa_token"], "code": staff.next_code()}),
+            )
+            .await;
+        assert_eq!(status, 200, "{tokens}");
+        tokens
+    }
+
+    /// An access token for `staff`.
+    pub async fn token(&self, staff: &Staff) -> String {
+        self.api_tokens(staff).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Signs `self.client` in with a browser session (form posts), second factor included.
+    pub async fn browser_sign_in(&self, staff: &Staff) {
+        let r = self
+            .client
+            .post(self.url("/login"))
+            .form(&[("email", staff.email.as_str()), ("password", staff.password.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "password step");
+        if r.headers()["location"] == "/login/mfa" {
+            let code = staff.next_code();
+            let r = self
+                .client
+                .post(self.url("/login/mfa"))
+                .form(&[("code", code.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "second factor");
+            assert_eq!(r.headers()["location"], "/hospitals");
+        }
+    }
+
+    /// Signs the test client in as a new, enrolled platform admin (browser session).
+    pub async fn sign_in_admin(&self) -> Staff {
+        let admin = self
+            .enrolled_staff(
+                &format!("root-{}@example.org", &Uuid::now_v7().simple().to_string()[20..]),
+                hospitallink::domain::role::Role::PlatformAdmin,
+                None,
+            )
+            .await;
+        self.browser_sign_in(&admin).await;
+        admin
+    }
+}
