@@ -3,8 +3,8 @@
 mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
-use hospitallink::domain::role::Role;
 use futures_util::StreamExt;
+use hospitallink::domain::role::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -265,7 +265,8 @@ async fn password_attempts_are_limited_and_failures_recorded() {
     let mut vars = PRODUCTION.to_vec();
     vars.push(("RATE_LIMIT_LOGIN_PER_ACCOUNT", "3"));
     let app = spawn_app_with(&vars).await;
-    app.create_staff("root@example.org", Role::Clinician, None).await;
+    app.create_staff("root@example.org", Role::Clinician, None)
+        .await;
     let attempt = |password: &'static str| {
         app.client
             .post(app.url("/api/v1/auth/admin/login"))

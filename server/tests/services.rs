@@ -4,10 +4,10 @@
 mod common;
 
 use hospitallink::clock::{Clock, FixedClock};
+use hospitallink::domain::auth::LoginRequest;
 use hospitallink::domain::hospital::HospitalInput;
 use hospitallink::domain::role::Role;
 use hospitallink::policy::{Actor, Caller, RequestMeta};
-use hospitallink::domain::auth::LoginRequest;
 use hospitallink::services::auth::{self, StaffLogin};
 use hospitallink::services::tokens::Stage;
 use hospitallink::services::{hospitals, staff};
@@ -50,9 +50,13 @@ async fn platform_admins_authenticate_by_password() {
         password: Some(password.into()),
     };
     // A platform admin without a second factor gets a session that may only enrol.
-    let signed = auth::staff_login(core, &meta, &login("ADMIN@example.org", "pässwörd with ümlauts"))
-        .await
-        .unwrap();
+    let signed = auth::staff_login(
+        core,
+        &meta,
+        &login("ADMIN@example.org", "pässwörd with ümlauts"),
+    )
+    .await
+    .unwrap();
     let StaffLogin::SignedIn(subject) = signed else {
         panic!("no second factor yet: {signed:?}")
     };

@@ -22,6 +22,17 @@ pub const ISSUER: &str = "HospitalLink";
 pub const RECOVERY_CODES: usize = 10;
 const STEP: u64 = 30;
 
+/// The `otpauth://` URI with every parameter spelled out (some apps ignore defaults).
+fn otpauth_uri(t: &TOTP) -> String {
+    let mut uri = t.get_url();
+    for (key, value) in [("algorithm", "SHA1"), ("digits", "6"), ("period", "30")] {
+        if !uri.contains(&format!("{key}=")) {
+            uri.push_str(&format!("&{key}={value}"));
+        }
+    }
+    uri
+}
+
 fn totp(secret: Vec<u8>, account: &str) -> AppResult<TOTP> {
     TOTP::new(
         Algorithm::SHA1,
@@ -101,7 +112,7 @@ pub async fn setup(core: &Core, caller: &Caller) -> AppResult<MfaSetupResponse> 
     let t = totp(secret.clone(), &account.email)?;
     let response = MfaSetupResponse {
         secret: t.get_secret_base32(),
-        otpauth_uri: t.get_url(),
+        otpauth_uri: otpauth_uri(&t),
     };
     let txn = begin_write(&core.db).await?;
     let mut active: staff_account::ActiveModel = account.clone().into();
@@ -131,7 +142,7 @@ pub async fn pending(core: &Core, caller: &Caller) -> AppResult<Option<MfaSetupR
     let t = totp(secret, &account.email)?;
     Ok(Some(MfaSetupResponse {
         secret: t.get_secret_base32(),
-        otpauth_uri: t.get_url(),
+        otpauth_uri: otpauth_uri(&t),
     }))
 }
 

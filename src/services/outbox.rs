@@ -270,7 +270,9 @@ pub async fn list(core: &Core, caller: &Caller, page: PageRequest) -> AppResult<
     if !core.config.env.is_development() {
         return Err(ErrorKind::not_found("outbox").into());
     }
-    let query = outbox_message::Entity::find().order_by_desc(outbox_message::Column::CreatedAt);
+    let query = outbox_message::Entity::find()
+        .order_by_desc(outbox_message::Column::CreatedAt)
+        .order_by_desc(outbox_message::Column::Id);
     let total = query.clone().count(&core.db).await?;
     let rows = query
         .offset(page.offset())

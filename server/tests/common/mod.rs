@@ -206,7 +206,10 @@ impl Staff {
     /// A second-factor code that has not been used yet.
     pub fn next_code(&self) -> String {
         let secret = self.secret.as_deref().expect("enrolled account");
-        if !self.totp_used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if !self
+            .totp_used
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
             // Enrolment consumed the current step; the next one is accepted (one step of skew).
             let t = chrono::Utc::now().timestamp() + 30;
             return hospitallink::services::mfa::code_at(secret, t).unwrap();
@@ -291,7 +294,11 @@ impl TestApp {
         assert_eq!(status, 200, "{tokens}");
         let restricted = tokens["access_token"].as_str().unwrap().to_string();
         let (status, setup) = self
-            .post_json("/api/v1/auth/mfa/setup", Some(&restricted), serde_json::json!({}))
+            .post_json(
+                "/api/v1/auth/mfa/setup",
+                Some(&restricted),
+                serde_json::json!({}),
+            )
             .await;
         assert_eq!(status, 200, "{setup}");
         let secret = setup["secret"].as_str().unwrap().to_string();
@@ -352,7 +359,10 @@ impl TestApp {
         let r = self
             .client
             .post(self.url("/login"))
-            .form(&[("email", staff.email.as_str()), ("password", staff.password.as_str())])
+            .form(&[
+                ("email", staff.email.as_str()),
+                ("password", staff.password.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -375,7 +385,10 @@ impl TestApp {
     pub async fn sign_in_admin(&self) -> Staff {
         let admin = self
             .enrolled_staff(
-                &format!("root-{}@example.org", &Uuid::now_v7().simple().to_string()[20..]),
+                &format!(
+                    "root-{}@example.org",
+                    &Uuid::now_v7().simple().to_string()[20..]
+                ),
                 hospitallink::domain::role::Role::PlatformAdmin,
                 None,
             )

@@ -1,0 +1,925 @@
+//! Identity end to end: staff sign-in with the second factor, refresh rotation and reuse,
+//! invitations, disabling, patient one-time codes (with an injected clock), a real SMTP
+//! conversation and the SMS provider call, browser session cookies.
+
+mod common;
+
+use common::{spawn_app, spawn_app_with, PRODUCTION, TEST_PASSWORD};
+use hospitallink::clock::FixedClock;
+use hospitallink::domain::auth::{
+    AcceptInvitationRequest, InvitationRequest, OtpRequest, OtpVerifyRequest,
+};
+use hospitallink::domain::role::Role;
+use hospitallink::policy::{Caller, RequestMeta};
+use hospitallink::services::{invitations, otp, outbox, patients};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+async fn get(app: &common::TestApp, path: &str, token: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn hospital(app: &common::TestApp, code: &str) -> uuid::Uuid {
+    hospitallink::services::hospitals::create(
+        &app.core,
+        &Caller::system(),
+        &serde_json::from_value(common::hospital_json(code)).unwrap(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+#[tokio::test]
+async fn admins_enrol_a_second_factor_before_anything_else() {
+    let app = spawn_app().await;
+    let admin = app
+        .create_staff("root@example.org", Role::PlatformAdmin, None)
+        .await;
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"email": "root@example.org", "password": TEST_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 900);
+    let restricted = tokens["access_token"].as_str().unwrap();
+    // The restricted session: /auth/me yes, anything else 403 mfa_enrollment_required.
+    let (status, me) = get(&app, "/api/v1/auth/me", restricted).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["mfa_enrollment_required"], true);
+    let (status, err) = get(&app, "/api/v1/audit", restricted).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("mfa_enrollment_required"))
+    );
+    let (status, err) = app
+        .post_json(
+            "/api/v1/hospitals",
+            Some(restricted),
+            common::hospital_json("X1"),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("mfa_enrollment_required"))
+    );
+
+    let (status, setup) = app
+        .post_json("/api/v1/auth/mfa/setup", Some(restricted), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let secret = setup["secret"].as_str().unwrap();
+    let uri = setup["otpauth_uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/HospitalLink:root%40example.org?"),
+        "{uri}"
+    );
+    assert!(
+        uri.contains("algorithm=SHA1") && uri.contains("digits=6") && uri.contains("period=30"),
+        "{uri}"
+    );
+    let (status, err) = app
+        .post_json(
+            "/api/v1/auth/mfa/confirm",
+            Some(restricted),
+            json!({"code": "000000"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["fields"]["code"].is_array());
+    let now = chrono::Utc::now().timestamp();
+    let code = hospitallink::services::mfa::code_at(secret, now).unwrap();
+    let (status, codes) = app
+        .post_json(
+            "/api/v1/auth/mfa/confirm",
+            Some(restricted),
+            json!({"code": code}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let recovery: Vec<String> = serde_json::from_value(codes["recovery_codes"].clone()).unwrap();
+    assert_eq!(recovery.len(), 10);
+
+    // From now on the password leads to the second step.
+    let (status, step) = app
+        .post_json(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"email": "root@example.org", "password": TEST_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(step["mfa_required"], true);
+    assert!(step.get("access_token").is_none());
+    let mfa_token = step["mfa_token"].as_str().unwrap();
+    // The code used for enrolment cannot be replayed.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/mfa",
+            None,
+            json!({"mfa_token": mfa_token, "code": code}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/mfa",
+            None,
+            json!({"mfa_token": "forged", "code": code}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    // A recovery code works once.
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/mfa",
+            None,
+            json!({"mfa_token": mfa_token, "code": recovery[0]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let full = tokens["access_token"].as_str().unwrap();
+    let (status, _) = get(&app, "/api/v1/audit", full).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/mfa",
+            None,
+            json!({"mfa_token": mfa_token, "code": recovery[0]}),
+        )
+        .await;
+    assert_eq!(status, 400, "a recovery code is single use");
+    let _ = admin;
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = spawn_app().await;
+    let h = hospital(&app, "RT").await;
+    let clinician = app
+        .create_staff("clin@example.org", Role::Clinician, Some(h))
+        .await;
+    let first = app.api_tokens(&clinician).await;
+    assert!(first["refresh_token"].as_str().unwrap().starts_with("rt_"));
+    let (status, second) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    let (status, me) = get(
+        &app,
+        "/api/v1/auth/me",
+        second["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!((status, me["role"].as_str()), (200, Some("clinician")));
+    // Presenting the used token again: someone has a copy. The whole family is revoked.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, 401, "the newer token of the family is revoked too");
+    let entries = hospitallink::services::audit::list(
+        &app.core,
+        &Caller::system(),
+        &hospitallink::services::audit::AuditFilter {
+            entity: Some("refresh_token".into()),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(entries.data[0].details["reason"], "refresh_token_reuse");
+
+    // Logout revokes.
+    let third = app.api_tokens(&clinician).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": third["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": third["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, err) = app.post_json("/api/v1/auth/refresh", None, json!({})).await;
+    assert_eq!(status, 400);
+    assert!(err["fields"]["refresh_token"].is_array());
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn invitations_are_single_use_and_scoped() {
+    let app = spawn_app().await;
+    let own = hospital(&app, "OWN").await;
+    let other = hospital(&app, "OTH").await;
+    let admin = app
+        .enrolled_staff("admin@own.example.org", Role::HospitalAdmin, Some(own))
+        .await;
+    let token = app.token(&admin).await;
+    // Field errors, scope, and roles a hospital admin may not give.
+    let (status, err) = app
+        .post_json(
+            "/api/v1/staff/invitations",
+            Some(&token),
+            json!({"email": "x", "role": "wizard"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    for f in ["email", "display_name", "role"] {
+        assert!(err["fields"][f].is_array(), "{f}: {err}");
+    }
+    let (status, _) = app
+        .post_json(
+            "/api/v1/staff/invitations",
+            Some(&token),
+            json!({"email": "n@example.org", "display_name": "N", "role": "clinician", "hospital_id": other}),
+        )
+        .await;
+    assert_eq!(status, 400, "another hospital is not the admin's to staff");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/staff/invitations",
+            Some(&token),
+            json!({"email": "n@example.org", "display_name": "N", "role": "platform_admin"}),
+        )
+        .await;
+    assert_eq!(status, 400, "platform admins belong to no hospital");
+    let (status, invitation) = app
+        .post_json(
+            "/api/v1/staff/invitations",
+            Some(&token),
+            json!({"email": "New.Nurse@Example.org", "display_name": "New Nurse", "role": "clinician"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{invitation}");
+    assert_eq!(invitation["hospital_id"], own.to_string());
+    assert_eq!(invitation["email"], "new.nurse@example.org");
+
+    // No SMTP configured: the email is held in the outbox with the link.
+    let messages = outbox::list(&app.core, &Caller::system(), Default::default())
+        .await
+        .unwrap();
+    let mail = &messages.data[0];
+    assert_eq!(
+        (mail.status.as_str(), mail.to.as_str()),
+        ("held", "new.nurse@example.org")
+    );
+    let link_start = mail.body.find("/invite/").unwrap() + "/invite/".len();
+    let invite_token: String = mail.body[link_start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(mail
+        .body
+        .contains(&format!("{}/invite/", app.core.config.app_url)));
+
+    let accept = |password: &str| json!({"token": invite_token, "password": password});
+    let (status, err) = app
+        .post_json(
+            "/api/v1/staff/invitations/accept",
+            None,
+            accept("password1234"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(err["fields"]["password"][0]
+        .as_str()
+        .unwrap()
+        .contains("common"));
+    let (status, member) = app
+        .post_json(
+            "/api/v1/staff/invitations/accept",
+            None,
+            accept("a long new passphrase"),
+        )
+        .await;
+    assert_eq!(status, 201, "{member}");
+    assert_eq!(member["role"], "clinician");
+    let (status, err) = app
+        .post_json(
+            "/api/v1/staff/invitations/accept",
+            None,
+            accept("a long new passphrase"),
+        )
+        .await;
+    assert_eq!(status, 400, "single use");
+    assert!(err["fields"]["token"].is_array());
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"email": "new.nurse@example.org", "password": "a long new passphrase"}),
+        )
+        .await;
+    assert_eq!(status, 200, "a clinician signs in without a second factor");
+    let nurse_token = tokens["access_token"].as_str().unwrap().to_string();
+
+    // The admin lists their hospital's staff, disables the new account, and its tokens stop.
+    let (status, page) = get(&app, "/api/v1/staff", &token).await;
+    assert_eq!(status, 200);
+    assert!(page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["hospital_id"] == own.to_string()));
+    let id = member["id"].as_str().unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/staff/{id}")))
+        .bearer_auth(&token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, _) = get(&app, "/api/v1/auth/me", &nurse_token).await;
+    assert_eq!(status, 401, "disabling ends the account's tokens at once");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": tokens["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    // Admins cannot change themselves; other hospitals' accounts are invisible.
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/staff/{}", admin.id)))
+        .bearer_auth(&token)
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let stranger = app
+        .create_staff("someone@oth.example.org", Role::Clinician, Some(other))
+        .await;
+    let (status, _) = get(&app, &format!("/api/v1/staff/{}", stranger.id), &token).await;
+    assert_eq!(status, 404);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn invitations_expire_after_72_hours() {
+    let app = spawn_app().await;
+    let clock = FixedClock::new("2026-03-02T09:00:00Z".parse().unwrap());
+    let core = app.core.clone().with_clock(Arc::new(clock.clone()));
+    let h = hospital(&app, "EXP").await;
+    let invitation = invitations::invite(
+        &core,
+        &Caller::system(),
+        &InvitationRequest {
+            email: Some("late@example.org".into()),
+            display_name: Some("Late".into()),
+            role: Some("viewer".into()),
+            hospital_id: Some(h),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        invitation.expires_at,
+        hospitallink::clock::Clock::now(&clock) + chrono::Duration::hours(72)
+    );
+    let body = outbox::list(&core, &Caller::system(), Default::default())
+        .await
+        .unwrap()
+        .data[0]
+        .body
+        .clone();
+    let token: String = body[body.find("/invite/").unwrap() + 8..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    clock.advance(chrono::Duration::hours(72) + chrono::Duration::seconds(1));
+    let err = invitations::accept(
+        &core,
+        &RequestMeta::default(),
+        &AcceptInvitationRequest {
+            token: Some(token),
+            password: Some("a long new passphrase".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind.field("token").len(), 1);
+    app.cleanup().await;
+}
+
+async fn demo_patient(
+    app: &common::TestApp,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> uuid::Uuid {
+    let txn = hospitallink::db::begin_write(&app.core.db).await.unwrap();
+    let id = patients::insert(
+        &app.core,
+        &txn,
+        &patients::NewPatient {
+            first_name: "Wanjiru".into(),
+            last_name: "Kamau".into(),
+            date_of_birth: "1990-02-03".parse().unwrap(),
+            sex: "female".into(),
+            email: email.map(str::to_string),
+            phone: phone.map(str::to_string),
+            national_id: Some("27-112233".into()),
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    id
+}
+
+fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_string()
+}
+
+#[tokio::test]
+async fn patient_codes_follow_the_rules() {
+    let app = spawn_app_with(&[("RATE_LIMIT_OTP_PER_IP", "1000")]).await;
+    let clock = FixedClock::new("2026-05-01T10:00:00Z".parse().unwrap());
+    let core = app.core.clone().with_clock(Arc::new(clock.clone()));
+    let patient = demo_patient(&app, Some("wanjiru@example.org"), Some("+254 711 000 111")).await;
+    let meta = RequestMeta::default();
+    let by_email = OtpRequest {
+        email: Some("Wanjiru@Example.org".into()),
+        phone: None,
+    };
+    let messages = |core| async move {
+        outbox::list(core, &Caller::system(), Default::default())
+            .await
+            .unwrap()
+            .data
+    };
+
+    // Unknown address: the same answer, no message.
+    otp::request(
+        &core,
+        &meta,
+        &OtpRequest {
+            email: Some("nobody@example.org".into()),
+            phone: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(messages(&core).await.is_empty());
+
+    otp::request(&core, &meta, &by_email).await.unwrap();
+    let sent = messages(&core).await;
+    assert_eq!(sent.len(), 1);
+    let body = sent[0].body.to_lowercase();
+    for word in [
+        "hiv",
+        "arv",
+        "viral",
+        "clinic for",
+        "antiretroviral",
+        "result",
+    ] {
+        assert!(!body.contains(word), "discreet: {body}");
+    }
+    let code = code_in(&sent[0].body);
+    let verify = |code: &str| OtpVerifyRequest {
+        email: Some("wanjiru@example.org".into()),
+        phone: None,
+        code: Some(code.into()),
+    };
+    // Five wrong tries kill the code, even for the right one afterwards.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert_eq!(
+            otp::verify(&core, &meta, &verify(wrong))
+                .await
+                .unwrap_err()
+                .kind
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        otp::verify(&core, &meta, &verify(&code))
+            .await
+            .unwrap_err()
+            .kind
+            .status(),
+        401
+    );
+
+    // A new code works once; it expires after 10 minutes.
+    otp::request(&core, &meta, &by_email).await.unwrap();
+    let code = code_in(&messages(&core).await[0].body);
+    let subject = otp::verify(&core, &meta, &verify(&code)).await.unwrap();
+    assert_eq!(subject.id, patient);
+    assert_eq!(
+        otp::verify(&core, &meta, &verify(&code))
+            .await
+            .unwrap_err()
+            .kind
+            .status(),
+        401
+    );
+    otp::request(&core, &meta, &by_email).await.unwrap();
+    let code = code_in(&messages(&core).await[0].body);
+    clock.advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    assert_eq!(
+        otp::verify(&core, &meta, &verify(&code))
+            .await
+            .unwrap_err()
+            .kind
+            .status(),
+        401
+    );
+
+    // At most 5 sends per destination per hour; the answer stays the same.
+    for _ in 0..5 {
+        otp::request(&core, &meta, &by_email).await.unwrap();
+    }
+    let count = messages(&core).await.len();
+    assert_eq!(
+        count, 5,
+        "3 earlier sends + 2 more reach the hourly limit; the rest are dropped"
+    );
+    clock.advance(chrono::Duration::hours(1));
+    otp::request(&core, &meta, &by_email).await.unwrap();
+    assert_eq!(messages(&core).await.len(), count + 1);
+
+    // The phone works the same way; the address is normalised.
+    otp::request(
+        &core,
+        &meta,
+        &OtpRequest {
+            email: None,
+            phone: Some("+254711000111".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let sms = &messages(&core).await[0];
+    assert_eq!(
+        (sms.channel.as_str(), sms.to.as_str()),
+        ("sms", "+254711000111")
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_hundred_failures_lock_the_portal_sign_in() {
+    let app = spawn_app_with(&[("RATE_LIMIT_OTP_PER_IP", "100000")]).await;
+    let clock = FixedClock::new("2026-05-01T10:00:00Z".parse().unwrap());
+    let core = app.core.clone().with_clock(Arc::new(clock.clone()));
+    demo_patient(&app, Some("lock@example.org"), None).await;
+    let meta = RequestMeta::default();
+    let request = OtpRequest {
+        email: Some("lock@example.org".into()),
+        phone: None,
+    };
+    let verify = |code: &str| OtpVerifyRequest {
+        email: Some("lock@example.org".into()),
+        phone: None,
+        code: Some(code.into()),
+    };
+    for round in 0..20 {
+        otp::request(&core, &meta, &request).await.unwrap();
+        let code = code_in(
+            &outbox::list(&core, &Caller::system(), Default::default())
+                .await
+                .unwrap()
+                .data[0]
+                .body,
+        );
+        let wrong = if code == "999999" { "888888" } else { "999999" };
+        for _ in 0..5 {
+            let _ = otp::verify(&core, &meta, &verify(wrong)).await;
+        }
+        if round < 19 {
+            // A new code never resets the count.
+            clock.advance(chrono::Duration::minutes(13));
+        }
+    }
+    otp::request(&core, &meta, &request).await.unwrap();
+    let before = outbox::list(&core, &Caller::system(), Default::default())
+        .await
+        .unwrap()
+        .pagination
+        .total;
+    assert_eq!(before, 20, "a locked account gets no more codes");
+    app.cleanup().await;
+}
+
+/// A minimal SMTP server: accepts one conversation and hands back the DATA it received.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
+                let mut transcript = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    transcript.push_str(&line);
+                    transcript.push('\n');
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            store.lock().unwrap().push(transcript.clone());
+                            write.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-test.local\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        in_data = true;
+                        b"354 end with .\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(v) = probe() {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting");
+}
+
+#[tokio::test]
+async fn codes_travel_by_real_smtp_and_the_sms_provider() {
+    let (smtp_port, mails) = smtp_server().await;
+    // The SMS provider: records the JSON and the bearer key.
+    let sms_seen = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
+    let seen = sms_seen.clone();
+    let provider = axum::Router::new().route(
+        "/send",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    let auth = headers["authorization"].to_str().unwrap().to_string();
+                    seen.lock().unwrap().push((auth, body.0));
+                    axum::http::StatusCode::ACCEPTED
+                }
+            },
+        ),
+    );
+    let sms_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sms_url = format!("http://{}/send", sms_listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(sms_listener, provider).await.unwrap() });
+
+    let port = smtp_port.to_string();
+    let app = spawn_app_with(&[
+        ("MAILER_HOST", "127.0.0.1"),
+        ("MAILER_PORT", port.as_str()),
+        ("MAILER_TLS", "none"),
+        (
+            "MAILER_FROM",
+            "HospitalLink <no-reply@hospitallink.example>",
+        ),
+        ("SMS_PROVIDER_URL", sms_url.as_str()),
+        ("SMS_PROVIDER_API_KEY", "sms-test-key-0123456789"),
+    ])
+    .await;
+    demo_patient(&app, Some("mail@example.org"), Some("+254722000333")).await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({"email": "mail@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let mail = wait_for(|| mails.lock().unwrap().first().cloned()).await;
+    assert!(
+        mail.contains("MAIL FROM:<no-reply@hospitallink.example>"),
+        "{mail}"
+    );
+    assert!(mail.contains("RCPT TO:<mail@example.org>"), "{mail}");
+    assert!(mail.contains("Subject: Your sign-in code"), "{mail}");
+    let code = code_in(mail.split("\n\n").nth(1).unwrap_or(&mail));
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/patient/verify-otp",
+            None,
+            json!({"email": "mail@example.org", "code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let (status, me) = get(
+        &app,
+        "/api/v1/auth/me",
+        tokens["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, me["kind"].as_str(), me["first_name"].as_str()),
+        (200, Some("patient"), Some("Wanjiru"))
+    );
+
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({"phone": "+254 722 000 333"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let (auth, body) = wait_for(|| sms_seen.lock().unwrap().first().cloned()).await;
+    assert_eq!(auth, "Bearer sms-test-key-0123456789");
+    assert_eq!(body["to"], "+254722000333");
+    assert_eq!(code_in(body["body"].as_str().unwrap()).len(), 6);
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let items = outbox::list(&app.core, &Caller::system(), Default::default())
+            .await
+            .unwrap()
+            .data;
+        statuses = items.iter().map(|m| m.status.clone()).collect();
+        if statuses.iter().all(|s| s == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(statuses, vec!["sent", "sent"]);
+
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn unknown_addresses_get_the_same_answer() {
+    let app = spawn_app().await;
+    demo_patient(&app, Some("known@example.org"), None).await;
+    let mut bodies = Vec::new();
+    for email in ["known@example.org", "unknown@example.org"] {
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/patient/request-otp"))
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        bodies.push(r.text().await.unwrap());
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    let (status, err) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({"email": "a@b.org", "phone": "+254700000000"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(err["fields"]["email"].is_array());
+    app.cleanup().await;
+}
+
+fn set_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.contains("hl_session="))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn browser_sessions_use_hardened_cookies_and_cycle_at_sign_in() {
+    for production in [false, true] {
+        let app = if production {
+            spawn_app_with(&PRODUCTION).await
+        } else {
+            spawn_app().await
+        };
+        let h = hospital(&app, "SES").await;
+        let staff = app
+            .create_staff("viewer@example.org", Role::Viewer, Some(h))
+            .await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        // A pre-sign-in session (the portal keeps the address there).
+        let r = client
+            .post(app.url("/portal/login"))
+            .form(&[("email", "someone@example.org")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let before = set_cookie(&r);
+        let cookie_pair = before.split(';').next().unwrap().to_string();
+        let r = client
+            .post(app.url("/login"))
+            .header("cookie", &cookie_pair)
+            .form(&[("email", staff.email.as_str()), ("password", TEST_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let after = set_cookie(&r);
+        let name = if production {
+            "__Host-hl_session="
+        } else {
+            "hl_session="
+        };
+        assert!(after.starts_with(name), "{after}");
+        for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(after.contains(attr), "{attr} in {after}");
+        }
+        assert_eq!(after.contains("Secure"), production, "{after}");
+        let session_pair = after.split(';').next().unwrap().to_string();
+        assert_ne!(session_pair, cookie_pair, "the id changes at sign-in");
+        // The session is the caller; logout ends it.
+        let me = |pair: String| {
+            client
+                .post(app.url("/_fn/auth/me"))
+                .header("cookie", pair)
+                .header("accept", "application/json")
+                .send()
+        };
+        let body: Value = me(session_pair.clone())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["role"], "viewer", "{body}");
+        let r = client
+            .post(app.url("/logout"))
+            .header("cookie", &session_pair)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let body: Value = me(session_pair).await.unwrap().json().await.unwrap();
+        assert_eq!(body, Value::Null, "signed out");
+        app.cleanup().await;
+    }
+}
