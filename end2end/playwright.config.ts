@@ -4,6 +4,7 @@ import { defineConfig } from "@playwright/test";
 // address passed in BASE_URL.
 export default defineConfig({
   testDir: "./tests",
+  globalSetup: "./global-setup.ts",
   timeout: 30_000,
   retries: 0,
   workers: 1,

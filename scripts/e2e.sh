@@ -7,9 +7,15 @@ source "$(dirname "$0")/env.sh"
 
 PORT="${E2E_PORT:-3100}"
 DATA="$(mktemp -d /tmp/hospitallink-e2e.XXXXXX)"
+APP_ENV_VARS=(APP_ENV=development APP_PORT="$PORT" DATA_DIR="$DATA" SEED_DEMO=true LEPTOS_SITE_ROOT="$SITE")
+# Platform admins for the browser tests: one keeps a session for registry changes, the others
+# each go through enrolment and a TOTP sign-in once (a code is never accepted twice).
+for who in registrar totp-js-tablet totp-js-phone totp-nojs-tablet totp-nojs-phone; do
+  env -u DATABASE_URL "${APP_ENV_VARS[@]}" "$BIN" admin create \
+    --email "e2e-$who@hospitallink.example" --password "end-to-end passphrase 2026" >/dev/null
+done
 log "starting the app on port $PORT (data in $DATA)"
-env -u DATABASE_URL APP_ENV=development APP_PORT="$PORT" DATA_DIR="$DATA" SEED_DEMO=true \
-  LEPTOS_SITE_ROOT="$SITE" "$BIN" serve >"$DATA/server.log" 2>&1 &
+env -u DATABASE_URL "${APP_ENV_VARS[@]}" "$BIN" serve >"$DATA/server.log" 2>&1 &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT

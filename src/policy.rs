@@ -127,6 +127,9 @@ pub enum Action {
     VerifyAudit,
     /// List staff accounts (the service limits hospital admins to their hospital).
     ListStaff,
+    /// Manage staff at all (checked before the request is read; the assignment itself is
+    /// `InviteStaff` / `UpdateStaff`).
+    ManageStaff,
     /// Invite someone with `role` into `hospital_id` (`None` for platform admins).
     InviteStaff {
         role: Role,
@@ -194,7 +197,9 @@ fn permission(action: Action) -> Option<Permission> {
         Action::ReadAudit => Permission::AuditRead,
         Action::VerifyAudit => Permission::AuditVerify,
         Action::ListStaff | Action::ReadStaff { .. } => Permission::StaffRead,
-        Action::InviteStaff { .. } | Action::UpdateStaff { .. } => Permission::StaffManage,
+        Action::ManageStaff | Action::InviteStaff { .. } | Action::UpdateStaff { .. } => {
+            Permission::StaffManage
+        }
         Action::ManageOwnMfa | Action::ReadSelf => return None,
         Action::ReadOutbox => Permission::OutboxRead,
         Action::ReadPatientData { permission, .. } => permission,

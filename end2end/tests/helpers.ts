@@ -19,3 +19,57 @@ export async function hydrated(page: Page) {
 export function uniqueCode(prefix: string): string {
   return `${prefix}-${Date.now().toString(36).toUpperCase().slice(-6)}`;
 }
+
+import { createHmac } from "node:crypto";
+import { request as playwrightRequest } from "@playwright/test";
+
+/** The password of every account the end-to-end run creates (see scripts/e2e.sh). */
+export const E2E_PASSWORD = "end-to-end passphrase 2026";
+/** Where the registrar admin's signed-in session is kept between setup and tests. */
+export const ADMIN_STATE = "end2end/.auth/admin.json";
+
+function base32Decode(input: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of input.replace(/=+$/, "").toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    bits += v.toString(2).padStart(5, "0");
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) at `unixSeconds`. */
+export function totp(secret: string, unixSeconds = Date.now() / 1000): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return n.toString().padStart(6, "0");
+}
+
+/** The account a test variant uses, created by scripts/e2e.sh (one per project and variant,
+ * so a TOTP step is never reused across tests). */
+export function e2eAccount(project: string, variant: string): string {
+  return `e2e-${variant}-${project}@hospitallink.example`;
+}
+
+/** The newest code sent to `to`, read from the development outbox as the registrar admin. */
+export async function latestCodeFor(baseURL: string, to: string): Promise<string> {
+  const ctx = await playwrightRequest.newContext({ baseURL, storageState: ADMIN_STATE });
+  try {
+    for (let i = 0; i < 50; i++) {
+      const html = await (await ctx.get("/admin/outbox")).text();
+      const row = html.split("<tr").find((r) => r.includes(to));
+      const match = row?.match(/sign-in code is (\d{6})/);
+      if (match) return match[1];
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no code for ${to} in the outbox`);
+  } finally {
+    await ctx.dispose();
+  }
+}

@@ -1,5 +1,8 @@
 import { test, expect } from "@playwright/test";
-import { watchErrors, hydrated, uniqueCode } from "./helpers";
+import { watchErrors, hydrated, uniqueCode, ADMIN_STATE } from "./helpers";
+
+// Registry changes need a platform admin: these tests use the session signed in by the setup.
+test.use({ storageState: ADMIN_STATE });
 
 test.describe("hydrated", () => {
   test("the list filters as you type (wasm only)", async ({ page }) => {

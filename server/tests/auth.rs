@@ -923,3 +923,70 @@ async fn browser_sessions_use_hardened_cookies_and_cycle_at_sign_in() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn no_clear_pii_reaches_the_database_files() {
+    let app = spawn_app().await;
+    if common::backend() != "sqlite" {
+        // The PostgreSQL run stores the same sealed values; the file check is SQLite's.
+        app.cleanup().await;
+        return;
+    }
+    let (name, email, phone) = (
+        "Nyokabithirteen",
+        "nyokabi.pii-check@example.org",
+        "+254799887766",
+    );
+    let txn = hospitallink::db::begin_write(&app.core.db).await.unwrap();
+    patients::insert(
+        &app.core,
+        &txn,
+        &patients::NewPatient {
+            first_name: name.into(),
+            last_name: "Wambuithirteen".into(),
+            date_of_birth: "1984-07-09".parse().unwrap(),
+            sex: "female".into(),
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            national_id: Some("PII-998877".into()),
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    // Codes to both addresses: the outbox holds them sealed.
+    for body in [json!({"email": email}), json!({"phone": phone})] {
+        let (status, _) = app
+            .post_json("/api/v1/auth/patient/request-otp", None, body)
+            .await;
+        assert_eq!(status, 202);
+    }
+    let data_dir = app.data_dir.clone();
+    let app = app.cleanup_keeping_database().await;
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        if !file.starts_with("hospitallink.db") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [
+            name,
+            "Wambuithirteen",
+            email,
+            phone,
+            "799887766",
+            "PII-998877",
+            "PII998877",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in {file}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "the SQLite files were read");
+    app.cleanup().await;
+}

@@ -104,8 +104,18 @@ pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 10] = [
     ),
 ];
 
-/// Demo patients who can sign in to the portal: (first, last, birth date, sex, email, phone).
-pub const DEMO_PATIENTS: [(&str, &str, &str, &str, Option<&str>, Option<&str>); 3] = [
+/// A demo patient: (first, last, birth date, sex, email, phone).
+pub type DemoPatient = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Demo patients who can sign in to the portal.
+pub const DEMO_PATIENTS: [DemoPatient; 3] = [
     (
         "Amina",
         "Odhiambo",

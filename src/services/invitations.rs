@@ -44,6 +44,8 @@ pub async fn invite(
     caller: &Caller,
     input: &InvitationRequest,
 ) -> AppResult<Invitation> {
+    let event = Event::new("staff_invitation", AuditAction::Create);
+    audit::authorize(core, caller, Action::ManageStaff, &event).await?;
     let mut e = Errors::new();
     let email = e.email("email", input.email.as_deref());
     let display_name = e.required_text("display_name", input.display_name.as_deref(), 1, 200);
@@ -66,7 +68,6 @@ pub async fn invite(
     let role = e
         .finish(|| role)?
         .ok_or_else(|| ErrorKind::invalid_field("role", "is required"))?;
-    let event = Event::new("staff_invitation", AuditAction::Create);
     audit::authorize(
         core,
         caller,

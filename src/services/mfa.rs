@@ -177,9 +177,9 @@ pub async fn confirm(
     caller: &Caller,
     code: Option<&str>,
 ) -> AppResult<RecoveryCodesResponse> {
-    let code = crate::domain::auth::parse_otp_code("code", code)?;
     let event = Event::new("staff_account", AuditAction::Update);
     let account = own_account(core, caller, &event).await?;
+    let code = crate::domain::auth::parse_otp_code("code", code)?;
     let Some(sealed) = account.totp_pending_secret.as_deref() else {
         return Err(ErrorKind::bad_request(
             "mfa_setup_required",

@@ -296,6 +296,8 @@ pub async fn update(
     input: &StaffUpdate,
     if_match: Option<i64>,
 ) -> AppResult<StaffMember> {
+    let event = Event::new("staff_account", AuditAction::Update).entity_id(id);
+    audit::authorize(core, caller, Action::ManageStaff, &event).await?;
     let mut e = Errors::new();
     let new_role = match input.role.as_deref() {
         Some(_) => parse_role(&mut e, "role", input.role.as_deref()),
@@ -305,7 +307,6 @@ pub async fn update(
         e.add("role", "give a new role or an active flag");
     }
     e.finish(|| ())?;
-    let event = Event::new("staff_account", AuditAction::Update).entity_id(id);
     let account = find_visible(core, caller, id, &event).await?;
     let role: Role = account.role.parse().map_err(AppError::internal)?;
     let new_role = new_role.unwrap_or(role);
