@@ -10,16 +10,20 @@ async function totpJourney(page: Page, email: string, js: boolean) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toContainText("email or password is not correct");
   await expect(page.getByLabel("Email")).toHaveValue(email);
+  // Every form answer is a new page: wait for it to hydrate before typing.
+  if (js) await hydrated(page);
   await page.getByLabel("Password").fill(E2E_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
 
   // Admins enrol before anything else: the QR code is server-rendered SVG.
   await expect(page).toHaveURL(/\/account\/mfa$/);
   await expect(page.locator("svg").first()).toBeVisible();
+  if (js) await hydrated(page);
   const secret = (await page.locator("#totp-secret").textContent())!.trim();
   await page.getByLabel("Code from the app").fill("000000");
   await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
   await expect(page.locator("#code-error")).toContainText("does not match");
+  if (js) await hydrated(page);
   const now = Date.now() / 1000;
   await page.getByLabel("Code from the app").fill(totp(secret, now));
   await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
@@ -36,6 +40,7 @@ async function totpJourney(page: Page, email: string, js: boolean) {
   await page.getByLabel("Password").fill(E2E_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/login\/mfa$/);
+  if (js) await hydrated(page);
   // The enrolment code's step is spent; the next step's code is accepted.
   await page.getByLabel("Code").fill(totp(secret, now + 30));
   await page.getByRole("button", { name: "Continue" }).click();
@@ -50,9 +55,11 @@ async function otpJourney(page: Page, baseURL: string, field: "Email" | "Phone n
   await page.getByLabel(field).fill(address);
   await page.getByRole("button", { name: "Send me a code" }).click();
   await expect(page).toHaveURL(/\/portal\/login\/code$/);
+  if (js) await hydrated(page);
   await page.getByLabel("Code").fill("12345");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator("#code-error")).toContainText("6-digit");
+  if (js) await hydrated(page);
   const code = await latestCodeFor(baseURL, to);
   await page.getByLabel("Code").fill(code);
   await page.getByRole("button", { name: "Sign in" }).click();

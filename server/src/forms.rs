@@ -43,7 +43,7 @@ pub async fn render_page<T: Clone + Send + Sync + 'static>(
         Ok(uri) => *request.uri_mut() = uri,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    let render = leptos_axum::render_app_to_stream_with_context(
+    let render = leptos_axum::render_app_async_with_context(
         {
             let state = state.clone();
             move || {
