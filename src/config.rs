@@ -84,6 +84,9 @@ pub struct Config {
     pub encryption_key: Secret<[u8; 32]>,
     /// Earlier keys, still able to open values sealed with them until `keys rotate` re-seals.
     pub retired_encryption_keys: Vec<Secret<[u8; 32]>>,
+    /// Key of the blind indexes (email, phone, national identifier). Kept apart from the
+    /// encryption keys so rotating those never changes an index.
+    pub blind_index_key: Secret<[u8; 32]>,
     pub mailer: Option<MailerConfig>,
     pub sms: Option<SmsConfig>,
     pub audit_log_retention_days: u32,
@@ -200,7 +203,9 @@ impl Config {
 
         // Secrets: explicit values win; development falls back to a generated, persisted file.
         let stored = if env.is_development()
-            && (var("JWT_SECRET").is_none() || var("ENCRYPTION_KEY").is_none())
+            && (var("JWT_SECRET").is_none()
+                || var("ENCRYPTION_KEY").is_none()
+                || var("BLIND_INDEX_KEY").is_none())
         {
             match load_or_create_dev_secrets(&data_dir) {
                 Ok(s) => s,
@@ -222,28 +227,16 @@ impl Config {
         } else if is_weak_secret(&jwt_secret) {
             problems.push("JWT_SECRET: too weak; use at least 32 random characters (e.g. `openssl rand -hex 32`)".into());
         }
-        let encryption_key = match var("ENCRYPTION_KEY").or(stored.encryption_key) {
-            None => {
-                problems.push("ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64)".into());
-                [0u8; 32]
-            }
-            Some(raw) => {
-                match parse_key(&raw) {
-                    Some(key) if key.iter().any(|b| *b != key[0]) => key,
-                    Some(_) => {
-                        problems.push(
-                            "ENCRYPTION_KEY: too weak (all bytes equal); generate 32 random bytes"
-                                .into(),
-                        );
-                        [0u8; 32]
-                    }
-                    None => {
-                        problems.push("ENCRYPTION_KEY: must be 32 bytes written as 64 hex characters or base64".into());
-                        [0u8; 32]
-                    }
-                }
-            }
-        };
+        let encryption_key = required_key(
+            "ENCRYPTION_KEY",
+            var("ENCRYPTION_KEY").or(stored.encryption_key),
+            &mut problems,
+        );
+        let blind_index_key = required_key(
+            "BLIND_INDEX_KEY",
+            var("BLIND_INDEX_KEY").or(stored.blind_index_key),
+            &mut problems,
+        );
 
         let mut retired_encryption_keys = Vec::new();
         for (i, raw) in var("ENCRYPTION_KEYS_RETIRED")
@@ -389,6 +382,7 @@ impl Config {
             jwt_expires_in,
             encryption_key: Secret::new(encryption_key),
             retired_encryption_keys,
+            blind_index_key: Secret::new(blind_index_key),
             mailer,
             sms,
             audit_log_retention_days,
@@ -409,7 +403,11 @@ impl Config {
             .iter()
             .map(|k| *k.expose())
             .collect();
-        crate::crypto::Keyring::new(self.encryption_key.expose(), &retired)
+        crate::crypto::Keyring::new(
+            self.encryption_key.expose(),
+            &retired,
+            self.blind_index_key.expose(),
+        )
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -473,37 +471,68 @@ fn is_weak_secret(secret: &str) -> bool {
 struct DevSecrets {
     jwt_secret: Option<String>,
     encryption_key: Option<String>,
+    blind_index_key: Option<String>,
+}
+
+/// A required 32-byte key: missing, malformed and trivially weak values are problems.
+fn required_key(name: &str, raw: Option<String>, problems: &mut Vec<String>) -> [u8; 32] {
+    match raw {
+        None => {
+            problems.push(format!(
+                "{name}: required in production (32 bytes as 64 hex characters or base64)"
+            ));
+            [0u8; 32]
+        }
+        Some(raw) => match parse_key(&raw) {
+            Some(key) if key.iter().any(|b| *b != key[0]) => key,
+            Some(_) => {
+                problems.push(format!(
+                    "{name}: too weak (all bytes equal); generate 32 random bytes"
+                ));
+                [0u8; 32]
+            }
+            None => {
+                problems.push(format!(
+                    "{name}: must be 32 bytes written as 64 hex characters or base64"
+                ));
+                [0u8; 32]
+            }
+        },
+    }
 }
 
 fn load_or_create_dev_secrets(data_dir: &Path) -> std::io::Result<DevSecrets> {
     let path = data_dir.join(SECRETS_FILE);
+    let mut s = DevSecrets::default();
     if let Ok(text) = std::fs::read_to_string(&path) {
-        let mut s = DevSecrets::default();
         for line in text.lines() {
             if let Some(v) = line.strip_prefix("JWT_SECRET=") {
                 s.jwt_secret = Some(v.trim().to_string());
             } else if let Some(v) = line.strip_prefix("ENCRYPTION_KEY=") {
                 s.encryption_key = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("BLIND_INDEX_KEY=") {
+                s.blind_index_key = Some(v.trim().to_string());
             }
         }
-        if s.jwt_secret.is_some() && s.encryption_key.is_some() {
+        if s.jwt_secret.is_some() && s.encryption_key.is_some() && s.blind_index_key.is_some() {
             return Ok(s);
         }
     }
-    std::fs::create_dir_all(data_dir)?;
-    let mut rng = rand::rngs::OsRng;
-    let mut jwt = [0u8; 32];
-    let mut key = [0u8; 32];
-    rng.fill_bytes(&mut jwt);
-    rng.fill_bytes(&mut key);
-    let s = DevSecrets {
-        jwt_secret: Some(hex::encode(jwt)),
-        encryption_key: Some(hex::encode(key)),
+    // Generate what is missing; never replace a key that already sealed data.
+    let mut random = || {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Some(hex::encode(bytes))
     };
+    s.jwt_secret = s.jwt_secret.or_else(&mut random);
+    s.encryption_key = s.encryption_key.or_else(&mut random);
+    s.blind_index_key = s.blind_index_key.or_else(&mut random);
+    std::fs::create_dir_all(data_dir)?;
     let text = format!(
-        "# Generated for development on first start. Never use in production.\nJWT_SECRET={}\nENCRYPTION_KEY={}\n",
+        "# Generated for development on first start. Never use in production.\nJWT_SECRET={}\nENCRYPTION_KEY={}\nBLIND_INDEX_KEY={}\n",
         s.jwt_secret.as_deref().unwrap_or_default(),
-        s.encryption_key.as_deref().unwrap_or_default()
+        s.encryption_key.as_deref().unwrap_or_default(),
+        s.blind_index_key.as_deref().unwrap_or_default()
     );
     write_private(&path, &text)?;
     Ok(s)
@@ -569,6 +598,7 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("JWT_SECRET: required"), "{text}");
         assert!(text.contains("ENCRYPTION_KEY: required"), "{text}");
+        assert!(text.contains("BLIND_INDEX_KEY: required"), "{text}");
         let err = load(&[
             ("APP_ENV", "production"),
             ("APP_URL", "https://hl.example.org"),
@@ -591,6 +621,7 @@ mod tests {
             ("APP_URL", "https://hl.example.org/"),
             ("JWT_SECRET", "3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e"),
             ("ENCRYPTION_KEY", &key),
+            ("BLIND_INDEX_KEY", &"a5b6".repeat(16)),
             ("DATABASE_URL", "postgres://hl@db/hl"),
             ("JWT_EXPIRES_IN", "10m"),
             ("MAILER_HOST", "smtp.example.org"),

@@ -55,14 +55,15 @@ pub fn key_id(key: &[u8; 32]) -> String {
 }
 
 impl Keyring {
-    pub fn new(primary: &[u8; 32], retired: &[[u8; 32]]) -> Self {
+    pub fn new(primary: &[u8; 32], retired: &[[u8; 32]], blind_index_key: &[u8; 32]) -> Self {
         let mut ciphers = HashMap::new();
         for key in retired.iter().chain(std::iter::once(primary)) {
             ciphers.insert(key_id(key), Aes256Gcm::new(key.into()));
         }
-        // The blind-index key is derived from the primary key and kept apart from it.
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(primary).expect("HMAC takes any key length");
+        // The blind-index key has its own secret (rotating encryption keys never changes an
+        // index); it is still passed through a labelled HMAC so it is never used raw.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(blind_index_key)
+            .expect("HMAC takes any key length");
         mac.update(b"hospitallink blind index v1");
         let index_key: [u8; 32] = mac.finalize().into_bytes().into();
         Self {
@@ -178,7 +179,7 @@ mod tests {
 
     #[test]
     fn seals_and_opens_for_the_same_place_only() {
-        let ring = Keyring::new(&key(1), &[]);
+        let ring = Keyring::new(&key(1), &[], &key(9));
         let row = Uuid::now_v7();
         let env = ring.seal("patients", "phone", row, "+254 700 000 001");
         assert!(env.starts_with(&format!("hl1.{}.", ring.primary_id())));
@@ -204,7 +205,7 @@ mod tests {
 
     #[test]
     fn nonces_differ_and_tampering_is_rejected() {
-        let ring = Keyring::new(&key(1), &[]);
+        let ring = Keyring::new(&key(1), &[], &key(9));
         let row = Uuid::now_v7();
         let a = ring.seal("t", "c", row, "same");
         let b = ring.seal("t", "c", row, "same");
@@ -225,10 +226,10 @@ mod tests {
 
     #[test]
     fn rotation_keeps_old_values_readable_until_resealed() {
-        let old = Keyring::new(&key(1), &[]);
+        let old = Keyring::new(&key(1), &[], &key(9));
         let row = Uuid::now_v7();
         let env = old.seal("patients", "email", row, "a@b.org");
-        let rotated = Keyring::new(&key(2), &[key(1)]);
+        let rotated = Keyring::new(&key(2), &[key(1)], &key(9));
         assert!(rotated.is_stale(&env));
         assert_eq!(
             rotated.open("patients", "email", row, &env).unwrap(),
@@ -237,7 +238,7 @@ mod tests {
         let resealed = rotated.seal("patients", "email", row, "a@b.org");
         assert!(!rotated.is_stale(&resealed));
         // Once the old key is dropped, what was not resealed cannot be read.
-        let only_new = Keyring::new(&key(2), &[]);
+        let only_new = Keyring::new(&key(2), &[], &key(9));
         assert_eq!(
             only_new.open("patients", "email", row, &env),
             Err(CryptoError::UnknownKey(key_id(&key(1))))
@@ -246,15 +247,18 @@ mod tests {
 
     #[test]
     fn blind_indexes_are_keyed_and_separated_by_purpose() {
-        let ring = Keyring::new(&key(1), &[]);
+        let ring = Keyring::new(&key(1), &[], &key(9));
         let a = ring.blind_index("email", "a@b.org");
         assert_eq!(a, ring.blind_index("email", "a@b.org"), "deterministic");
         assert_ne!(a, ring.blind_index("phone", "a@b.org"));
         assert_ne!(
             a,
-            Keyring::new(&key(3), &[]).blind_index("email", "a@b.org")
+            Keyring::new(&key(1), &[], &key(3)).blind_index("email", "a@b.org")
         );
         assert_eq!(a.len(), 64);
         assert!(!format!("{ring:?}").contains(&hex::encode(key(1))));
+        // Rotating the encryption key leaves every index as it was.
+        let rotated = Keyring::new(&key(2), &[key(1)], &key(9));
+        assert_eq!(rotated.blind_index("email", "a@b.org"), a);
     }
 }

@@ -1,4 +1,5 @@
-//! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`.
+//! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`, `audit verify`,
+//! `keys generate`, `keys rotate`.
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,24 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random 32-byte key (hex), for ENCRYPTION_KEY.
+    Generate,
+    /// Re-seal every encrypted value still under a retired key with ENCRYPTION_KEY, in batches,
+    /// while the application keeps running.
+    Rotate {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
     },
 }
 

@@ -1,7 +1,7 @@
 use clap::Parser;
 use hospitallink::config::Config;
 use migration::{Migrator, MigratorTrait};
-use server::cli::{AdminCommand, AuditCommand, Cli, Command};
+use server::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
 use server::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -107,6 +107,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 );
                 std::process::exit(1);
             }
+        }
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            use rand::RngCore;
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            println!(
+                "{}",
+                key.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { batch },
+        } => {
+            let (core, _) = server::prepare_core(Config {
+                seed_demo: false,
+                ..config
+            })
+            .await?;
+            let report = hospitallink::services::keys::rotate(&core, batch)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
+            println!(
+                "all values sealed with key {}: {} rows checked, {} values re-sealed",
+                report.primary_key_id, report.rows_checked, report.values_resealed
+            );
         }
         Command::Admin {
             command: AdminCommand::Create { email, password },

@@ -990,3 +990,70 @@ async fn no_clear_pii_reaches_the_database_files() {
     assert!(checked >= 1, "the SQLite files were read");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn key_rotation_reseals_everything_and_keeps_lookups() {
+    let app = spawn_app().await;
+    let patient = demo_patient(&app, Some("rotate@example.org"), Some("+254733000444")).await;
+    app.enrolled_staff("admin@rotate.example.org", Role::PlatformAdmin, None)
+        .await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({"email": "rotate@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+
+    // The operator moves the key to the retired list and sets a new one.
+    let mut config = (*app.core.config).clone();
+    let old_key = *config.encryption_key.expose();
+    config.retired_encryption_keys = vec![config.encryption_key.clone()];
+    let mut new_key = [7u8; 32];
+    new_key[31] = 9;
+    config.encryption_key = hospitallink::config::Secret::new(new_key);
+    let rotated = hospitallink::services::Core::new(app.core.db.clone(), config.clone());
+    let report = hospitallink::services::keys::rotate(&rotated, 2)
+        .await
+        .unwrap();
+    // 6 patient values (names, birth date, email, phone, national id) + the TOTP secret +
+    // the code message's address and text, over 3 rows.
+    assert_eq!(
+        (report.rows_checked, report.values_resealed),
+        (3, 9),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.primary_key_id,
+        hospitallink::crypto::key_id(config.encryption_key.expose())
+    );
+    let again = hospitallink::services::keys::rotate(&rotated, 500)
+        .await
+        .unwrap();
+    assert_eq!(again.values_resealed, 0, "nothing left on the retired key");
+
+    // Without the old key at all, everything still opens and lookups still find the patient.
+    config.retired_encryption_keys.clear();
+    let new_only = hospitallink::services::Core::new(app.core.db.clone(), config);
+    let found = patients::find_by_destination(
+        &new_only,
+        &new_only.db,
+        &hospitallink::domain::auth::OtpDestination::Email("rotate@example.org".into()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(found.id, patient);
+    let name = new_only
+        .keyring
+        .open("patients", "first_name", found.id, &found.first_name)
+        .unwrap();
+    assert_eq!(name, "Wanjiru");
+    let items = outbox::list(&new_only, &Caller::system(), Default::default())
+        .await
+        .unwrap();
+    assert!(items.data.iter().all(|m| !m.body.is_empty()));
+    assert_ne!(old_key, *new_only.config.encryption_key.expose());
+    app.cleanup().await;
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod hospitals;
 pub mod invitations;
+pub mod keys;
 pub mod mfa;
 pub mod otp;
 pub mod outbox;

@@ -13,13 +13,17 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// Settings for a production-mode instance.
-pub const PRODUCTION: [(&str, &str); 4] = [
+pub const PRODUCTION: [(&str, &str); 5] = [
     ("APP_ENV", "production"),
     ("APP_URL", "https://hospitallink.example.org"),
     ("JWT_SECRET", "6b1f0c2e9d8a7b3c4e5f60718293a4b5c6d7e8f9"),
     (
         "ENCRYPTION_KEY",
         "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    ),
+    (
+        "BLIND_INDEX_KEY",
+        "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
     ),
 ];
 

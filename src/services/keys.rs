@@ -1,0 +1,218 @@
+//! Key rotation: re-seals every encrypted value that is not under the primary key, in batches,
+//! while the application keeps serving (retired keys still open what they sealed until then).
+//!
+//! Procedure: generate a key (`hospitallink keys generate`), make it `ENCRYPTION_KEY`, move the
+//! old one to `ENCRYPTION_KEYS_RETIRED`, restart the instances, run `hospitallink keys rotate`.
+//! When it reports nothing left on a retired key, the retired key can be dropped.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Event};
+use super::Core;
+use crate::db::begin_write;
+use crate::domain::audit::{AuditAction, Outcome};
+use crate::entities::{outbox_message, patient, staff_account};
+use crate::error::{AppError, AppResult};
+use crate::policy::Caller;
+
+/// What a rotation did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RotationReport {
+    /// The key everything is sealed with now.
+    pub primary_key_id: String,
+    /// Rows looked at.
+    pub rows_checked: u64,
+    /// Values re-sealed under the primary key.
+    pub values_resealed: u64,
+}
+
+/// Re-seals `value` under the primary key when it was sealed with another.
+fn reseal(
+    core: &Core,
+    table: &str,
+    column: &str,
+    id: Uuid,
+    value: &str,
+) -> AppResult<Option<String>> {
+    if !core.keyring.is_stale(value) {
+        return Ok(None);
+    }
+    let clear = core
+        .keyring
+        .open(table, column, id, value)
+        .map_err(|e| AppError::internal(format!("{table}.{column} of {id}: {e}")))?;
+    Ok(Some(core.keyring.seal(table, column, id, &clear)))
+}
+
+/// Applies `reseal` to a required column of an active model.
+macro_rules! reseal_required {
+    ($core:expr, $table:expr, $id:expr, $active:ident, $model:ident, $count:ident, [$($col:ident),*]) => {
+        $(
+            if let Some(v) = reseal($core, $table, stringify!($col), $id, &$model.$col)? {
+                $active.$col = Set(v);
+                $count += 1;
+            }
+        )*
+    };
+}
+
+/// Applies `reseal` to an optional column of an active model.
+macro_rules! reseal_optional {
+    ($core:expr, $table:expr, $id:expr, $active:ident, $model:ident, $count:ident, [$($col:ident),*]) => {
+        $(
+            if let Some(current) = $model.$col.as_deref() {
+                if let Some(v) = reseal($core, $table, stringify!($col), $id, current)? {
+                    $active.$col = Set(Some(v));
+                    $count += 1;
+                }
+            }
+        )*
+    };
+}
+
+/// Re-seals every stale value, `batch` rows per transaction.
+pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
+    let batch = batch.clamp(1, 10_000);
+    let mut report = RotationReport {
+        primary_key_id: core.keyring.primary_id().to_string(),
+        ..Default::default()
+    };
+
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = patient::Entity::find()
+            .order_by_asc(patient::Column::Id)
+            .limit(batch);
+        if let Some(a) = after {
+            query = query.filter(patient::Column::Id.gt(a));
+        }
+        let txn = begin_write(&core.db).await?;
+        let rows = query.all(&txn).await?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            txn.commit().await?;
+            break;
+        };
+        for m in rows {
+            report.rows_checked += 1;
+            let mut n = 0;
+            let mut active: patient::ActiveModel = m.clone().into();
+            reseal_required!(
+                core,
+                "patients",
+                m.id,
+                active,
+                m,
+                n,
+                [first_name, last_name, date_of_birth]
+            );
+            reseal_optional!(
+                core,
+                "patients",
+                m.id,
+                active,
+                m,
+                n,
+                [
+                    email,
+                    phone,
+                    address,
+                    emergency_contact_name,
+                    emergency_contact_phone,
+                    national_id
+                ]
+            );
+            if n > 0 {
+                active.update(&txn).await?;
+                report.values_resealed += n;
+            }
+        }
+        txn.commit().await?;
+        after = Some(last);
+    }
+
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = staff_account::Entity::find()
+            .order_by_asc(staff_account::Column::Id)
+            .limit(batch);
+        if let Some(a) = after {
+            query = query.filter(staff_account::Column::Id.gt(a));
+        }
+        let txn = begin_write(&core.db).await?;
+        let rows = query.all(&txn).await?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            txn.commit().await?;
+            break;
+        };
+        for m in rows {
+            report.rows_checked += 1;
+            let mut n = 0;
+            let mut active: staff_account::ActiveModel = m.clone().into();
+            reseal_optional!(
+                core,
+                "staff_accounts",
+                m.id,
+                active,
+                m,
+                n,
+                [totp_secret, totp_pending_secret]
+            );
+            if n > 0 {
+                active.update(&txn).await?;
+                report.values_resealed += n;
+            }
+        }
+        txn.commit().await?;
+        after = Some(last);
+    }
+
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = outbox_message::Entity::find()
+            .order_by_asc(outbox_message::Column::Id)
+            .limit(batch);
+        if let Some(a) = after {
+            query = query.filter(outbox_message::Column::Id.gt(a));
+        }
+        let txn = begin_write(&core.db).await?;
+        let rows = query.all(&txn).await?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            txn.commit().await?;
+            break;
+        };
+        for m in rows {
+            report.rows_checked += 1;
+            let mut n = 0;
+            let mut active: outbox_message::ActiveModel = m.clone().into();
+            reseal_required!(
+                core,
+                "outbox_messages",
+                m.id,
+                active,
+                m,
+                n,
+                [destination, body]
+            );
+            if n > 0 {
+                active.update(&txn).await?;
+                report.values_resealed += n;
+            }
+        }
+        txn.commit().await?;
+        after = Some(last);
+    }
+
+    let event = Event::new("encryption_key", AuditAction::Update)
+        .entity_id(&report.primary_key_id)
+        .details(serde_json::json!({
+            "operation": "rotate",
+            "rows_checked": report.rows_checked,
+            "values_resealed": report.values_resealed,
+        }));
+    audit::record(core, &Caller::system(), &event, Outcome::Allowed).await?;
+    Ok(report)
+}
