@@ -17,8 +17,8 @@ use leptos_router::{
 
 use pages::{
     auth::{
-        InvitationPage, MfaEnrolPage, MfaStepPage, OutboxPage, PortalCodePage, PortalHome,
-        PortalLoginPage, StaffLoginPage,
+        AuditPage, InvitationPage, MfaEnrolPage, MfaStepPage, OutboxPage, PortalCodePage,
+        PortalHome, PortalLoginPage, StaffLoginPage,
     },
     hospitals::HospitalsPage,
     landing::Landing,
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/login/code") view=PortalCodePage />
                     <Route path=path!("/portal") view=PortalHome ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/login", post(portal_request))
         .route("/portal/login/code", post(portal_verify))
         .route("/invite/{token}", post(accept_invitation))
+        .route("/admin/audit.csv", axum::routing::get(audit_csv))
 }
 
 fn session_of(parts: &axum::http::request::Parts) -> Result<Session, AppError> {
@@ -289,6 +290,44 @@ async fn accept_invitation(
         Err(e) => {
             let path = format!("/invite/{token}");
             fail(&state, parts, &path, BTreeMap::new(), e).await
+        }
+    }
+}
+
+/// `GET /admin/audit.csv`: the audit log export for the signed-in admin, with the page's
+/// filters.
+pub async fn audit_csv(State(state): State<AppState>, req: Request) -> Response {
+    use axum::http::header;
+    let (parts, _) = req.into_parts();
+    let result = async {
+        let query: hospitallink::domain::audit::AuditQuery =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).map_err(|e| {
+                ErrorKind::bad_request(
+                    "invalid_query",
+                    format!("The filters could not be read: {e}"),
+                )
+            })?;
+        let (filter, _) = query.parse()?;
+        let caller = resolve_caller(&state.core, &parts).await?;
+        hospitallink::services::audit::export_csv(&state.core, &caller, &filter).await
+    }
+    .await;
+    match result {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"hospitallink-audit.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => {
+            let kind = e.into_kind();
+            (status_of(Some(&kind)), kind.message()).into_response()
         }
     }
 }

@@ -78,6 +78,7 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/auth/mfa/enrolment", SignedIn),
     ("POST /_fn/auth/invitation", Public),
     ("POST /_fn/outbox/list", needs(Permission::OutboxRead)),
+    ("POST /_fn/audit/list", needs(Permission::AuditRead)),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -157,6 +158,7 @@ fn form_for(key: &str, n: usize) -> Vec<(String, String)> {
         ],
         "POST /_fn/auth/invitation" => vec![("token", "unknown".into())],
         "POST /_fn/outbox/list" => vec![("page", "1".into())],
+        "POST /_fn/audit/list" => vec![("query[page]", "1".into())],
         _ => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -111,3 +111,25 @@ pub struct ChainReport {
     /// What is wrong there.
     pub problem: Option<String>,
 }
+
+/// Raw query values, as received.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+pub struct AuditQuery {
+    /// Entries about this patient.
+    pub patient_id: Option<String>,
+    /// Entity name, e.g. `hospital`.
+    pub entity: Option<String>,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// Entries by this staff member.
+    pub actor_id: Option<String>,
+    /// `read`, `create`, `update`, `delete`, `login`, `login_failed`, `export`, ...
+    pub action: Option<String>,
+    /// From this instant (RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Until this instant (RFC 3339), exclusive.
+    pub to: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}

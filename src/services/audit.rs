@@ -181,6 +181,106 @@ pub async fn authorize(
     Err(ErrorKind::forbidden().into())
 }
 
+/// The rows a caller may see that match `filter` (hospital admins: their hospital's).
+fn condition(caller: &Caller, filter: &AuditFilter) -> Condition {
+    let mut cond = Condition::all();
+    if let Actor::Staff {
+        role, hospital_id, ..
+    } = &caller.actor
+    {
+        if *role != crate::domain::role::Role::PlatformAdmin {
+            cond = cond.add(audit_log::Column::ActorHospitalId.eq(*hospital_id));
+        }
+    }
+    if let Some(v) = filter.patient_id {
+        cond = cond.add(audit_log::Column::PatientId.eq(v));
+    }
+    if let Some(v) = &filter.entity {
+        cond = cond.add(audit_log::Column::Entity.eq(v.as_str()));
+    }
+    if let Some(v) = &filter.entity_id {
+        cond = cond.add(audit_log::Column::EntityId.eq(v.as_str()));
+    }
+    if let Some(v) = filter.actor_id {
+        cond = cond.add(audit_log::Column::ActorId.eq(v));
+    }
+    if let Some(v) = filter.action {
+        cond = cond.add(audit_log::Column::Action.eq(v.as_str()));
+    }
+    if let Some(v) = filter.from {
+        cond = cond.add(audit_log::Column::OccurredAt.gte(v));
+    }
+    if let Some(v) = filter.to {
+        cond = cond.add(audit_log::Column::OccurredAt.lt(v));
+    }
+    cond
+}
+
+/// Most rows one CSV export carries; narrow the filters for more.
+pub const EXPORT_LIMIT: u64 = 50_000;
+
+fn csv_field(value: &str) -> String {
+    // Quote everything; double inner quotes. A leading formula character is neutralised so a
+    // spreadsheet never evaluates a logged value.
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+/// The matching entries as CSV (newest first, at most `EXPORT_LIMIT`); the export is audited.
+pub async fn export_csv(core: &Core, caller: &Caller, filter: &AuditFilter) -> AppResult<String> {
+    let event = Event::new("audit_log", AuditAction::Export).details(json!({
+        "filters": {
+            "patient_id": filter.patient_id, "entity": filter.entity, "entity_id": filter.entity_id,
+            "actor_id": filter.actor_id, "action": filter.action.map(|a| a.as_str()),
+            "from": filter.from, "to": filter.to,
+        },
+    }));
+    authorize(core, caller, Action::ReadAudit, &event).await?;
+    let txn = begin_write(&core.db).await?;
+    append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
+    let rows = audit_log::Entity::find()
+        .filter(condition(caller, filter))
+        .order_by_desc(audit_log::Column::Seq)
+        .limit(EXPORT_LIMIT)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    let mut out = String::from(
+        "seq,occurred_at,actor_type,actor_id,actor_role,actor_hospital_id,patient_id,entity,entity_id,action,purpose,outcome,ip,user_agent,request_id,details,hash\r\n",
+    );
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for m in rows {
+        let fields = [
+            m.seq.to_string(),
+            m.occurred_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            m.actor_type,
+            opt(m.actor_id.map(|v| v.to_string())),
+            opt(m.actor_role),
+            opt(m.actor_hospital_id.map(|v| v.to_string())),
+            opt(m.patient_id.map(|v| v.to_string())),
+            m.entity,
+            opt(m.entity_id),
+            m.action,
+            opt(m.purpose),
+            m.outcome,
+            opt(m.ip),
+            opt(m.user_agent),
+            opt(m.request_id),
+            m.details,
+            m.hash,
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
 /// Filters for reading the log.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -233,36 +333,7 @@ pub async fn list(
         "page": page.page,
     }));
     authorize(core, caller, Action::ReadAudit, &event).await?;
-    let mut cond = Condition::all();
-    if let Actor::Staff {
-        role, hospital_id, ..
-    } = &caller.actor
-    {
-        if *role != crate::domain::role::Role::PlatformAdmin {
-            cond = cond.add(audit_log::Column::ActorHospitalId.eq(*hospital_id));
-        }
-    }
-    if let Some(v) = filter.patient_id {
-        cond = cond.add(audit_log::Column::PatientId.eq(v));
-    }
-    if let Some(v) = &filter.entity {
-        cond = cond.add(audit_log::Column::Entity.eq(v.as_str()));
-    }
-    if let Some(v) = &filter.entity_id {
-        cond = cond.add(audit_log::Column::EntityId.eq(v.as_str()));
-    }
-    if let Some(v) = filter.actor_id {
-        cond = cond.add(audit_log::Column::ActorId.eq(v));
-    }
-    if let Some(v) = filter.action {
-        cond = cond.add(audit_log::Column::Action.eq(v.as_str()));
-    }
-    if let Some(v) = filter.from {
-        cond = cond.add(audit_log::Column::OccurredAt.gte(v));
-    }
-    if let Some(v) = filter.to {
-        cond = cond.add(audit_log::Column::OccurredAt.lt(v));
-    }
+    let cond = condition(caller, filter);
     let txn = begin_write(&core.db).await?;
     append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
     let select = audit_log::Entity::find().filter(cond);
@@ -365,27 +436,7 @@ pub async fn verify(core: &Core, caller: &Caller) -> AppResult<ChainReport> {
     Ok(report)
 }
 
-/// Raw query values, as received.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
-pub struct AuditQuery {
-    /// Entries about this patient.
-    pub patient_id: Option<String>,
-    /// Entity name, e.g. `hospital`.
-    pub entity: Option<String>,
-    /// Entity id.
-    pub entity_id: Option<String>,
-    /// Entries by this staff member.
-    pub actor_id: Option<String>,
-    /// `read`, `create`, `update`, `delete`, `login`, `login_failed`, `export`, ...
-    pub action: Option<String>,
-    /// From this instant (RFC 3339), inclusive.
-    pub from: Option<String>,
-    /// Until this instant (RFC 3339), exclusive.
-    pub to: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
+pub use crate::domain::audit::AuditQuery;
 
 impl AuditQuery {
     /// Parses every value, naming each bad one.

@@ -20,7 +20,11 @@ pub fn SignOut(#[prop(optional)] class: &'static str) -> impl IntoView {
 /// row on a tablet; content below in a readable column.
 #[component]
 pub fn StaffShell(children: Children) -> impl IntoView {
-    let nav = [("/hospitals", "Hospitals"), ("/api/docs", "API")];
+    let nav = [
+        ("/hospitals", "Hospitals"),
+        ("/admin/audit", "Audit log"),
+        ("/api/docs", "API"),
+    ];
     let me = Resource::new(|| (), |_| current_user());
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-4 focus:py-2">

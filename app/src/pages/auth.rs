@@ -321,3 +321,120 @@ pub fn OutboxPage() -> impl IntoView {
         </StaffShell>
     }
 }
+
+/// `/admin/audit`: the audit log with filters (a GET form, so it works without JavaScript)
+/// and a CSV export of the same selection.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    use crate::server_fns::auth::list_audit;
+    use hospitallink::domain::audit::{AuditAction, AuditQuery};
+    let query = use_query_map();
+    let current = move || {
+        let q = query.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        AuditQuery {
+            patient_id: get("patient_id"),
+            entity: get("entity"),
+            entity_id: get("entity_id"),
+            actor_id: get("actor_id"),
+            action: get("action"),
+            from: get("from"),
+            to: get("to"),
+            page: get("page"),
+            per_page: None,
+        }
+    };
+    let entries = Resource::new(current, list_audit);
+    let export_href = move || {
+        let q = current();
+        let pairs = [
+            ("patient_id", q.patient_id),
+            ("entity", q.entity),
+            ("entity_id", q.entity_id),
+            ("actor_id", q.actor_id),
+            ("action", q.action),
+            ("from", q.from),
+            ("to", q.to),
+        ];
+        let query: Vec<String> = pairs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", crate::pages::encode_query_value(&v))))
+            .collect();
+        format!("/admin/audit.csv?{}", query.join("&"))
+    };
+    let field = move |name: &'static str, label: &'static str, hint: &'static str| {
+        let value = query.read_untracked().get(name).unwrap_or_default();
+        view! {
+            <div>
+                <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
+                <input id=name name=name value=value placeholder=hint
+                    class="focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3" />
+            </div>
+        }
+    };
+    let selected_action = query.read_untracked().get("action").unwrap_or_default();
+    view! {
+        <Title text="Audit log" />
+        <StaffShell>
+            <div class="flex flex-wrap items-end justify-between gap-4">
+                <div>
+                    <h1 class="text-2xl font-bold">"Audit log"</h1>
+                    <p class="text-slate-600">"Every access and change, newest first. Reading this page is recorded too."</p>
+                </div>
+                <a id="audit-export" href=export_href class="focus-ring inline-flex min-h-11 items-center rounded border border-slate-300 bg-white px-4 font-medium">
+                    "Export CSV"
+                </a>
+            </div>
+            <form method="get" action="/admin/audit" class="mt-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
+                {field("entity", "Entity", "e.g. hospital")}
+                <div>
+                    <label for="action" class="block text-sm font-medium text-slate-700">"Action"</label>
+                    <select id="action" name="action" class="focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3">
+                        <option value="">"Any"</option>
+                        {AuditAction::ALL.into_iter().map(|a| {
+                            let v = a.as_str();
+                            view! { <option value=v selected=selected_action == v>{v.replace('_', " ")}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                {field("actor_id", "Staff member id", "UUID")}
+                {field("patient_id", "Patient id", "UUID")}
+                {field("from", "From", "2026-11-01T00:00:00Z")}
+                {field("to", "Until", "2026-12-01T00:00:00Z")}
+                <div class="flex items-end">
+                    <button type="submit" class="focus-ring min-h-11 w-full rounded bg-slate-800 px-4 text-white">"Filter"</button>
+                </div>
+            </form>
+            <Suspense fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+                {move || entries.get().map(|result| match result {
+                    Err(e) => view! { <p role="alert" class="mt-4 text-red-800">{e.message()}</p> }.into_any(),
+                    Ok(page) => view! {
+                        <p class="mt-4 text-sm text-slate-600">{format!("{} entries", page.pagination.total)}</p>
+                        <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                            <table class="min-w-full text-left text-sm">
+                                <thead class="bg-slate-100"><tr>
+                                    <th scope="col" class="px-3 py-2">"When"</th>
+                                    <th scope="col" class="px-3 py-2">"Who"</th>
+                                    <th scope="col" class="px-3 py-2">"Action"</th>
+                                    <th scope="col" class="px-3 py-2">"What"</th>
+                                    <th scope="col" class="px-3 py-2">"Outcome"</th>
+                                </tr></thead>
+                                <tbody id="audit-rows">
+                                    {page.data.into_iter().map(|e| view! {
+                                        <tr class="border-t border-slate-100 align-top">
+                                            <td class="whitespace-nowrap px-3 py-2">{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                            <td class="px-3 py-2">{format!("{} {}", e.actor_role.unwrap_or(e.actor_type), e.actor_id.map(|i| i.to_string()[..8].to_string()).unwrap_or_default())}</td>
+                                            <td class="px-3 py-2">{e.action.replace('_', " ")}</td>
+                                            <td class="px-3 py-2">{format!("{} {}", e.entity, e.entity_id.unwrap_or_default())}</td>
+                                            <td class="px-3 py-2">{e.outcome}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </StaffShell>
+    }
+}

@@ -13,6 +13,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::components::{StaffShell, TextField};
+use crate::pages::encode_query_value;
 use crate::server_fns::hospitals::{list_hospitals, CreateHospital};
 
 /// What the server hands back after a plain form post that failed.
@@ -143,19 +144,6 @@ fn HospitalTable(rows: impl Fn() -> Vec<Hospital> + Send + Sync + 'static) -> im
     }
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn Pager(page: u64, has_prev: bool, has_next: bool, total: u64, q: String) -> impl IntoView {
     let link = move |p: u64| format!("/hospitals?q={}&page={p}", encode_query_value(&q));
@@ -241,7 +229,7 @@ fn RegisterHospital(create: ServerAction<CreateHospital>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::encode_query_value;
+    use crate::pages::encode_query_value;
 
     #[test]
     fn query_values_are_encoded() {

@@ -83,3 +83,15 @@ pub async fn list_outbox(page: u64) -> Result<Page<OutboxItem>, ErrorKind> {
         .await
         .map_err(crate::state::fail)
 }
+
+/// A page of the audit log with the admin page's filters.
+#[server(prefix = "/_fn", endpoint = "audit/list")]
+pub async fn list_audit(
+    query: hospitallink::domain::audit::AuditQuery,
+) -> Result<Page<hospitallink::domain::audit::AuditEntry>, ErrorKind> {
+    let (core, caller) = crate::state::caller().await?;
+    let (filter, page) = query.parse().map_err(|e| crate::state::fail(e.into()))?;
+    hospitallink::services::audit::list(&core, &caller, &filter, page)
+        .await
+        .map_err(crate::state::fail)
+}
