@@ -462,7 +462,7 @@ async fn demo_patient(
             sex: "female".into(),
             email: email.map(str::to_string),
             phone: phone.map(str::to_string),
-            national_id: Some("27-112233".into()),
+            national_id: Some(format!("ID-{}", email.or(phone).unwrap_or("none"))),
         },
     )
     .await
@@ -681,7 +681,9 @@ async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
                         continue;
                     }
                     let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                    let reply: &[u8] = if upper.starts_with("RCPT") && upper.contains("REJECT") {
+                        b"550 5.1.1 <reject-me@example.org> unknown user\r\n"
+                    } else if upper.starts_with("EHLO") {
                         b"250-test.local\r\n250 8BITMIME\r\n"
                     } else if upper.starts_with("DATA") {
                         in_data = true;
@@ -807,6 +809,38 @@ async fn codes_travel_by_real_smtp_and_the_sms_provider() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(statuses, vec!["sent", "sent"]);
+
+    // A refused recipient: retried later, and the error kept without the address.
+    demo_patient(&app, Some("reject-me@example.org"), None).await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({"email": "reject-me@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let mut failed = None;
+    for _ in 0..100 {
+        let items = outbox::list(&app.core, &Caller::system(), Default::default())
+            .await
+            .unwrap()
+            .data;
+        if let Some(m) = items
+            .into_iter()
+            .find(|m| m.attempts > 0 && m.status == "pending")
+        {
+            failed = Some(m);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let failed = failed.expect("the refused message is kept for a retry");
+    let error = failed.last_error.unwrap();
+    assert!(
+        error.contains("<recipient>") && !error.contains("reject-me@"),
+        "{error}"
+    );
 
     app.cleanup().await;
 }

@@ -183,7 +183,8 @@ pub async fn deliver_due(core: &Core) -> AppResult<usize> {
                 sent += 1;
             }
             Err(error) => {
-                // The error text comes from the transport; it never contains the body.
+                // Transports may echo the recipient in their errors; it is personal data.
+                let error = error.replace(&to, "<recipient>");
                 tracing::warn!(attempts, %error, "outbox delivery failed");
                 active.last_error = Set(Some(error.chars().take(500).collect()));
                 if attempts >= MAX_ATTEMPTS {
