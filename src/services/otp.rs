@@ -17,12 +17,12 @@ use uuid::Uuid;
 use super::audit::{self, Event};
 use super::outbox::{self, Channel, Message};
 use super::patients::{destination_index, find_by_destination};
-use super::tokens::{Stage, Subject, SubjectKind};
+use super::tokens::{self, Stage, Subject, SubjectKind};
 use super::Core;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::auth::{
-    otp_destination, parse_otp_code, OtpDestination, OtpRequest, OtpVerifyRequest,
+    otp_destination, parse_otp_code, OtpDestination, OtpRequest, OtpVerifyRequest, TokenResponse,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{patient, patient_otp};
@@ -109,12 +109,33 @@ fn invalid_code() -> AppError {
     .into()
 }
 
-/// Checks a code; on success the patient is signed in.
+/// Checks a code; on success the patient is signed in (a browser session follows).
 pub async fn verify(
     core: &Core,
     meta: &RequestMeta,
     input: &OtpVerifyRequest,
 ) -> AppResult<Subject> {
+    Ok(check(core, meta, input, false).await?.0)
+}
+
+/// Checks a code and issues API tokens in the same transaction.
+pub async fn verify_for_tokens(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+) -> AppResult<TokenResponse> {
+    check(core, meta, input, true)
+        .await?
+        .1
+        .ok_or_else(|| AppError::internal("tokens were asked for"))
+}
+
+async fn check(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+    with_tokens: bool,
+) -> AppResult<(Subject, Option<TokenResponse>)> {
     let destination = otp_destination(input.email.as_deref(), input.phone.as_deref())?;
     let code = parse_otp_code("code", input.code.as_deref())?;
     let now = core.clock.now();
@@ -195,12 +216,18 @@ pub async fn verify(
         .details(serde_json::json!({"method": "otp", "channel": destination.kind()}));
     event.patient_id = Some(patient.id);
     audit::append(&txn, now, &caller, &event, Outcome::Allowed).await?;
-    txn.commit().await?;
-    Ok(Subject {
+    let subject = Subject {
         kind: SubjectKind::Patient,
         id: patient.id,
         ver: 0,
         stage: Stage::Full,
         auth_at: now,
-    })
+    };
+    let tokens = if with_tokens {
+        Some(tokens::issue_in(&txn, core, &subject).await?)
+    } else {
+        None
+    };
+    txn.commit().await?;
+    Ok((subject, tokens))
 }

@@ -207,8 +207,18 @@ pub fn random_token() -> String {
 /// Issues an access token and a refresh token starting a new family.
 pub async fn issue(core: &Core, subject: &Subject) -> AppResult<TokenResponse> {
     let txn = begin_write(&core.db).await?;
-    let refresh = insert_refresh(&txn, core, subject, Uuid::now_v7()).await?;
+    let tokens = issue_in(&txn, core, subject).await?;
     txn.commit().await?;
+    Ok(tokens)
+}
+
+/// `issue` inside the caller's write transaction (one transaction for a whole sign-in).
+pub async fn issue_in(
+    txn: &sea_orm::DatabaseTransaction,
+    core: &Core,
+    subject: &Subject,
+) -> AppResult<TokenResponse> {
+    let refresh = insert_refresh(txn, core, subject, Uuid::now_v7()).await?;
     respond(core, subject, refresh)
 }
 

@@ -165,8 +165,9 @@ pub async fn verify_otp(
     Meta(meta): Meta,
     ApiJson(input): ApiJson<OtpVerifyRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    let subject = otp::verify(&state.core, &meta, &input).await?;
-    Ok(Json(tokens::issue(&state.core, &subject).await?))
+    Ok(Json(
+        otp::verify_for_tokens(&state.core, &meta, &input).await?,
+    ))
 }
 
 fn refresh_token_of(input: &RefreshRequest) -> Result<&str, ErrorKind> {
