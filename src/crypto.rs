@@ -31,6 +31,11 @@ pub enum CryptoError {
     Rejected,
 }
 
+/// Compares two byte strings in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The encryption keys: one primary (seals) and any number of retired ones (open only).
 #[derive(Clone)]
 pub struct Keyring {

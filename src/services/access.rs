@@ -61,14 +61,12 @@ impl SessionAuth {
 pub enum Credential<'a> {
     Bearer(&'a str),
     Session(SessionAuth),
-    None,
 }
 
 /// Resolves the actor. A bearer token that does not verify is a 401 (the client should
 /// refresh); an expired session is simply anonymous (the browser is sent to sign in).
 pub async fn resolve(core: &Core, credential: Credential<'_>) -> AppResult<Actor> {
     let subject = match credential {
-        Credential::None => return Ok(Actor::Anonymous),
         Credential::Bearer(token) => tokens::read_access_token(core, token).ok_or_else(|| {
             AppError::from(ErrorKind::Unauthenticated {
                 message: "The access token is not valid or has expired.".into(),

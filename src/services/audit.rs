@@ -58,6 +58,12 @@ impl Event {
         self.details = details;
         self
     }
+
+    /// The patient the event is about.
+    pub fn patient(mut self, id: Uuid) -> Self {
+        self.patient_id = Some(id);
+        self
+    }
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

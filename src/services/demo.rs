@@ -201,10 +201,10 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             },
         )
         .await?;
-        let mut event = Event::new("patient", AuditAction::Create)
+        let event = Event::new("patient", AuditAction::Create)
             .entity_id(id)
+            .patient(id)
             .details(serde_json::json!({"via": "demo_seed"}));
-        event.patient_id = Some(id);
         audit::append(
             &txn,
             core.clock.now(),

@@ -20,7 +20,7 @@ use crate::domain::auth::{
 use crate::domain::role::Role;
 use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
-use crate::entities::{hospital, staff_account, staff_invitation};
+use crate::entities::{hospital, staff_invitation};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, RequestMeta};
 
@@ -92,19 +92,7 @@ pub async fn invite(
     }
     let now = core.clock.now();
     let txn = begin_write(&core.db).await?;
-    let taken = staff_account::Entity::find()
-        .filter(staff_account::Column::Email.eq(&email))
-        .one(&txn)
-        .await?
-        .is_some();
-    if taken {
-        return Err(ErrorKind::conflict_on(
-            "email_taken",
-            "email",
-            "a staff account with this email exists",
-        )
-        .into());
-    }
+    staff::ensure_email_free(&txn, &email).await?;
     let token = random_token();
     let id = Uuid::now_v7();
     let expires_at = now + Duration::hours(VALID_HOURS);

@@ -6,7 +6,8 @@
 //! When it reports nothing left on a retired key, the retired key can be dropped.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -74,6 +75,117 @@ macro_rules! reseal_optional {
     };
 }
 
+/// Re-seals the stale values of one row; `None` when nothing changed.
+type ResealRow<A, M> = fn(&Core, &M) -> AppResult<Option<(A, u64)>>;
+
+/// One pass over a table in id order, `batch` rows per write transaction.
+async fn reseal_table<E, A>(
+    core: &Core,
+    batch: u64,
+    id_column: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
+    reseal_row: ResealRow<A, E::Model>,
+    report: &mut RotationReport,
+) -> AppResult<()>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<A> + Sync,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = E::find().order_by_asc(id_column).limit(batch);
+        if let Some(a) = after {
+            query = query.filter(id_column.gt(a));
+        }
+        let txn = begin_write(&core.db).await?;
+        let rows = query.all(&txn).await?;
+        let Some(last) = rows.last().map(id_of) else {
+            txn.commit().await?;
+            return Ok(());
+        };
+        for m in &rows {
+            report.rows_checked += 1;
+            if let Some((active, n)) = reseal_row(core, m)? {
+                active.update(&txn).await?;
+                report.values_resealed += n;
+            }
+        }
+        txn.commit().await?;
+        after = Some(last);
+    }
+}
+
+fn reseal_patient(
+    core: &Core,
+    m: &patient::Model,
+) -> AppResult<Option<(patient::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: patient::ActiveModel = m.clone().into();
+    reseal_required!(
+        core,
+        "patients",
+        m.id,
+        active,
+        m,
+        n,
+        [first_name, last_name, date_of_birth]
+    );
+    reseal_optional!(
+        core,
+        "patients",
+        m.id,
+        active,
+        m,
+        n,
+        [
+            email,
+            phone,
+            address,
+            emergency_contact_name,
+            emergency_contact_phone,
+            national_id
+        ]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_staff(
+    core: &Core,
+    m: &staff_account::Model,
+) -> AppResult<Option<(staff_account::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: staff_account::ActiveModel = m.clone().into();
+    reseal_optional!(
+        core,
+        "staff_accounts",
+        m.id,
+        active,
+        m,
+        n,
+        [totp_secret, totp_pending_secret]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_outbox(
+    core: &Core,
+    m: &outbox_message::Model,
+) -> AppResult<Option<(outbox_message::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: outbox_message::ActiveModel = m.clone().into();
+    reseal_required!(
+        core,
+        "outbox_messages",
+        m.id,
+        active,
+        m,
+        n,
+        [destination, body]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
 /// Re-seals every stale value, `batch` rows per transaction.
 pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
     let batch = batch.clamp(1, 10_000);
@@ -81,130 +193,33 @@ pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
         primary_key_id: core.keyring.primary_id().to_string(),
         ..Default::default()
     };
-
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = patient::Entity::find()
-            .order_by_asc(patient::Column::Id)
-            .limit(batch);
-        if let Some(a) = after {
-            query = query.filter(patient::Column::Id.gt(a));
-        }
-        let txn = begin_write(&core.db).await?;
-        let rows = query.all(&txn).await?;
-        let Some(last) = rows.last().map(|r| r.id) else {
-            txn.commit().await?;
-            break;
-        };
-        for m in rows {
-            report.rows_checked += 1;
-            let mut n = 0;
-            let mut active: patient::ActiveModel = m.clone().into();
-            reseal_required!(
-                core,
-                "patients",
-                m.id,
-                active,
-                m,
-                n,
-                [first_name, last_name, date_of_birth]
-            );
-            reseal_optional!(
-                core,
-                "patients",
-                m.id,
-                active,
-                m,
-                n,
-                [
-                    email,
-                    phone,
-                    address,
-                    emergency_contact_name,
-                    emergency_contact_phone,
-                    national_id
-                ]
-            );
-            if n > 0 {
-                active.update(&txn).await?;
-                report.values_resealed += n;
-            }
-        }
-        txn.commit().await?;
-        after = Some(last);
-    }
-
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = staff_account::Entity::find()
-            .order_by_asc(staff_account::Column::Id)
-            .limit(batch);
-        if let Some(a) = after {
-            query = query.filter(staff_account::Column::Id.gt(a));
-        }
-        let txn = begin_write(&core.db).await?;
-        let rows = query.all(&txn).await?;
-        let Some(last) = rows.last().map(|r| r.id) else {
-            txn.commit().await?;
-            break;
-        };
-        for m in rows {
-            report.rows_checked += 1;
-            let mut n = 0;
-            let mut active: staff_account::ActiveModel = m.clone().into();
-            reseal_optional!(
-                core,
-                "staff_accounts",
-                m.id,
-                active,
-                m,
-                n,
-                [totp_secret, totp_pending_secret]
-            );
-            if n > 0 {
-                active.update(&txn).await?;
-                report.values_resealed += n;
-            }
-        }
-        txn.commit().await?;
-        after = Some(last);
-    }
-
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = outbox_message::Entity::find()
-            .order_by_asc(outbox_message::Column::Id)
-            .limit(batch);
-        if let Some(a) = after {
-            query = query.filter(outbox_message::Column::Id.gt(a));
-        }
-        let txn = begin_write(&core.db).await?;
-        let rows = query.all(&txn).await?;
-        let Some(last) = rows.last().map(|r| r.id) else {
-            txn.commit().await?;
-            break;
-        };
-        for m in rows {
-            report.rows_checked += 1;
-            let mut n = 0;
-            let mut active: outbox_message::ActiveModel = m.clone().into();
-            reseal_required!(
-                core,
-                "outbox_messages",
-                m.id,
-                active,
-                m,
-                n,
-                [destination, body]
-            );
-            if n > 0 {
-                active.update(&txn).await?;
-                report.values_resealed += n;
-            }
-        }
-        txn.commit().await?;
-        after = Some(last);
-    }
+    reseal_table(
+        core,
+        batch,
+        patient::Column::Id,
+        |m| m.id,
+        reseal_patient,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        staff_account::Column::Id,
+        |m| m.id,
+        reseal_staff,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        outbox_message::Column::Id,
+        |m| m.id,
+        reseal_outbox,
+        &mut report,
+    )
+    .await?;
 
     let event = Event::new("encryption_key", AuditAction::Update)
         .entity_id(&report.primary_key_id)

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Event};
 use super::Core;
+use crate::crypto::constant_time_eq;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::auth::{MfaSetupResponse, RecoveryCodesResponse};
@@ -60,10 +61,6 @@ pub fn matching_step(secret: &[u8], code: &str, unix: i64) -> Option<i64> {
 pub fn code_at(secret_base32: &str, unix: i64) -> Option<String> {
     let bytes = Secret::Encoded(secret_base32.to_string()).to_bytes().ok()?;
     Some(totp(bytes, "x").ok()?.generate(unix.max(0) as u64))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn seal(core: &Core, column: &str, id: Uuid, secret: &[u8]) -> String {

@@ -19,6 +19,7 @@ use super::outbox::{self, Channel, Message};
 use super::patients::{destination_index, find_by_destination};
 use super::tokens::{self, Stage, Subject, SubjectKind};
 use super::Core;
+use crate::crypto::constant_time_eq;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::auth::{
@@ -165,15 +166,10 @@ async fn check(
         return Err(invalid_code());
     };
     let caller = Caller::new(Actor::Patient { id: patient.id }, meta.clone());
-    let matches = {
-        let expected = code_hash(core, otp.id, &code);
-        expected.len() == otp.code_hash.len()
-            && expected
-                .bytes()
-                .zip(otp.code_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    };
+    let matches = constant_time_eq(
+        code_hash(core, otp.id, &code).as_bytes(),
+        otp.code_hash.as_bytes(),
+    );
     if !matches {
         patient_otp::Entity::update_many()
             .col_expr(
@@ -192,11 +188,10 @@ async fn check(
         active.update(&txn).await?;
         let event = Event::new("patient", AuditAction::LoginFailed)
             .entity_id(patient.id)
+            .patient(patient.id)
             .details(
                 serde_json::json!({"method": "otp", "locked": failures >= LOCK_AFTER_FAILURES}),
             );
-        let mut event = event;
-        event.patient_id = Some(patient.id);
         audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
         txn.commit().await?;
         return Err(invalid_code());
@@ -211,10 +206,10 @@ async fn check(
         active.otp_failures = Set(0);
         active.update(&txn).await?;
     }
-    let mut event = Event::new("patient", AuditAction::Login)
+    let event = Event::new("patient", AuditAction::Login)
         .entity_id(patient.id)
+        .patient(patient.id)
         .details(serde_json::json!({"method": "otp", "channel": destination.kind()}));
-    event.patient_id = Some(patient.id);
     audit::append(&txn, now, &caller, &event, Outcome::Allowed).await?;
     let subject = Subject {
         kind: SubjectKind::Patient,

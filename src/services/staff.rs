@@ -136,20 +136,26 @@ fn email_taken() -> AppError {
     .into()
 }
 
-/// Inserts an account inside `txn`; 409 `email_taken` when the email is in use.
-pub async fn insert_account(
-    core: &Core,
-    txn: &impl ConnectionTrait,
-    new: NewAccount,
-) -> AppResult<staff_account::Model> {
+/// 409 `email_taken` when a staff account uses `email` (lower case).
+pub async fn ensure_email_free(txn: &impl ConnectionTrait, email: &str) -> AppResult<()> {
     let exists = staff_account::Entity::find()
-        .filter(staff_account::Column::Email.eq(&new.email))
+        .filter(staff_account::Column::Email.eq(email))
         .one(txn)
         .await?
         .is_some();
     if exists {
         return Err(email_taken());
     }
+    Ok(())
+}
+
+/// Inserts an account inside `txn`; 409 `email_taken` when the email is in use.
+pub async fn insert_account(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    new: NewAccount,
+) -> AppResult<staff_account::Model> {
+    ensure_email_free(txn, &new.email).await?;
     let now = core.clock.now();
     staff_account::ActiveModel {
         id: Set(Uuid::now_v7()),
