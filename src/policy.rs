@@ -9,6 +9,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::record::RecordType;
 use crate::domain::role::{Permission, Role};
 use crate::domain::ErrorKind;
 
@@ -154,11 +155,34 @@ pub enum Action {
     ReadSelf,
     /// See messages in the outbox (development mode only; the service checks the mode).
     ReadOutbox,
-    /// Read a patient's data of a category (hooks for issue-level rules).
+    /// Register a patient at the caller's hospital.
+    RegisterPatient,
+    /// Find or list the patients linked to `hospital_id` (the caller's own hospital only).
+    ListPatients {
+        hospital_id: Uuid,
+    },
+    /// Act on a patient as a whole (profile read or update, link, delete) with `permission`;
+    /// `linked` says whether the patient is linked to the caller's hospital.
+    Patient {
+        permission: Permission,
+        linked: bool,
+    },
+    /// Read a patient's clinical data with `permission`.
     ReadPatientData {
         permission: Permission,
         access: PatientAccess,
     },
+    /// Write clinical data with `permission`: only into the caller's hospital's own records
+    /// of a linked patient (consent and break-glass never grant writes).
+    WritePatientData {
+        permission: Permission,
+        access: PatientAccess,
+    },
+    /// Use the clinical-record endpoints at all: any permission that writes a record type
+    /// (checked before the request body is read; the type's own permission follows).
+    WriteRecords,
+    /// Read clinical records at all: any permission that reads a record type.
+    ReadRecords,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +226,12 @@ fn permission(action: Action) -> Option<Permission> {
         }
         Action::ManageOwnMfa | Action::ReadSelf => return None,
         Action::ReadOutbox => Permission::OutboxRead,
-        Action::ReadPatientData { permission, .. } => permission,
+        Action::RegisterPatient => Permission::PatientsWrite,
+        Action::ListPatients { .. } => Permission::PatientsRead,
+        Action::Patient { permission, .. }
+        | Action::ReadPatientData { permission, .. }
+        | Action::WritePatientData { permission, .. } => permission,
+        Action::WriteRecords | Action::ReadRecords => return None,
     })
 }
 
@@ -308,6 +337,53 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 other => other,
             }
         }
+        Action::WriteRecords => {
+            if RecordType::ALL
+                .iter()
+                .any(|t| role.has(t.write_permission()))
+            {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            }
+        }
+        Action::ReadRecords => {
+            if readable_record_types(role).is_empty() {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            }
+        }
+        Action::RegisterPatient => {
+            if hospital_id.is_some() {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            }
+        }
+        Action::ListPatients {
+            hospital_id: target,
+        } => {
+            if hospital_id == Some(target) {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        Action::Patient { linked, .. } => {
+            if linked {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        Action::WritePatientData { access, .. } => {
+            if access.linked && access.own_record {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
         Action::ReadPatientData { access, .. } => {
             if !access.linked && !access.break_glass {
                 Decision::NotFound
@@ -319,6 +395,25 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         _ => Decision::Allow,
     }
+}
+
+/// The record types a role reads (clinical readers: all; pharmacists: ART, prescriptions,
+/// dispensing; front desk and billing: none).
+pub fn readable_record_types(role: Role) -> Vec<RecordType> {
+    RecordType::ALL
+        .into_iter()
+        .filter(|t| t.read_permissions().iter().any(|p| role.has(*p)))
+        .collect()
+}
+
+/// The permission under which `actor` would read `record_type`: one the role holds when there
+/// is one, else the type's main read permission (which the decision then refuses).
+pub fn record_read_permission(actor: &Actor, record_type: RecordType) -> Permission {
+    let options = record_type.read_permissions();
+    actor
+        .role()
+        .and_then(|role| options.iter().copied().find(|p| role.has(*p)))
+        .unwrap_or(options[0])
 }
 
 /// `decide` as a `Result` for services.
@@ -457,6 +552,87 @@ mod tests {
             Decision::Deny,
             "admins do not disable themselves"
         );
+    }
+
+    #[test]
+    fn front_desk_and_billing_never_read_clinical_records() {
+        for role in [Role::Receptionist, Role::BillingClerk, Role::PlatformAdmin] {
+            assert!(readable_record_types(role).is_empty(), "{role}");
+            assert_eq!(
+                decide(&staff(role, Some(Uuid::now_v7())), Action::ReadRecords),
+                Decision::Deny
+            );
+        }
+        assert_eq!(
+            readable_record_types(Role::Pharmacist),
+            vec![
+                RecordType::ArtRegimen,
+                RecordType::Prescription,
+                RecordType::Dispensing
+            ]
+        );
+        assert_eq!(readable_record_types(Role::Viewer).len(), 10);
+        let h = Uuid::now_v7();
+        let lab = staff(Role::LabTechnician, Some(h));
+        assert_eq!(decide(&lab, Action::WriteRecords), Decision::Allow);
+        assert_eq!(decide(&lab, Action::ReadRecords), Decision::Deny);
+        let write = |permission| Action::WritePatientData {
+            permission,
+            access: PatientAccess {
+                linked: true,
+                own_record: true,
+                consent: false,
+                break_glass: false,
+            },
+        };
+        assert_eq!(decide(&lab, write(Permission::LabsWrite)), Decision::Allow);
+        assert_eq!(
+            decide(&lab, write(Permission::RecordsWrite)),
+            Decision::Deny
+        );
+        let clinician = staff(Role::Clinician, Some(h));
+        let others = Action::WritePatientData {
+            permission: Permission::RecordsWrite,
+            access: PatientAccess {
+                linked: true,
+                own_record: false,
+                consent: true,
+                break_glass: true,
+            },
+        };
+        assert_eq!(
+            decide(&clinician, others),
+            Decision::NotFound,
+            "consent and break-glass never allow writing another hospital's records"
+        );
+    }
+
+    #[test]
+    fn patients_are_visible_only_where_linked() {
+        let h = Uuid::now_v7();
+        let clerk = staff(Role::BillingClerk, Some(h));
+        let read = |linked| Action::Patient {
+            permission: Permission::PatientsRead,
+            linked,
+        };
+        assert_eq!(decide(&clerk, read(true)), Decision::Allow);
+        assert_eq!(decide(&clerk, read(false)), Decision::NotFound);
+        assert_eq!(
+            decide(&clerk, Action::ListPatients { hospital_id: h }),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &clerk,
+                Action::ListPatients {
+                    hospital_id: Uuid::now_v7()
+                }
+            ),
+            Decision::NotFound
+        );
+        assert_eq!(decide(&clerk, Action::RegisterPatient), Decision::Deny);
+        let root = staff(Role::PlatformAdmin, None);
+        assert_eq!(decide(&root, read(true)), Decision::Deny);
     }
 
     #[test]

@@ -3,9 +3,11 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261123_000001_foundation;
 mod m20261123_000002_audit_log;
 mod m20261123_000003_identity;
+mod m20261124_000004_clinical;
 
 pub struct Migrator;
 
@@ -16,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_audit_log::Migration),
             Box::new(m20261123_000003_identity::Migration),
+            Box::new(m20261124_000004_clinical::Migration),
         ]
     }
 }

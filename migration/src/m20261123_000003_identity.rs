@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{id, index, text, text_null, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -116,41 +118,6 @@ enum PatientOtps {
 enum Hospitals {
     Table,
     Id,
-}
-
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().to_owned()
-}
-
-fn text(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).text().not_null().to_owned()
-}
-
-fn text_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).text().to_owned()
-}
-
-fn index(name: &str, table: impl IntoIden + 'static, cols: Vec<DynIden>) -> IndexCreateStatement {
-    let mut i = Index::create().name(name).table(table).to_owned();
-    for c in cols {
-        i.col(c);
-    }
-    i
 }
 
 #[async_trait::async_trait]

@@ -44,7 +44,7 @@ async fn prepare(core: &Core, n: usize) -> anyhow::Result<Vec<(String, String)>>
         patients::insert(
             core,
             &txn,
-            &patients::NewPatient {
+            &hospitallink::domain::patient::ValidPatient {
                 first_name: format!("Bench{i}"),
                 last_name: "Patient".into(),
                 date_of_birth: "1990-01-01".parse()?,
@@ -52,6 +52,7 @@ async fn prepare(core: &Core, n: usize) -> anyhow::Result<Vec<(String, String)>>
                 email: Some(format!("bench{i}@example.org")),
                 phone: None,
                 national_id: None,
+                ..Default::default()
             },
         )
         .await

@@ -9,6 +9,7 @@ use common::{hospital_json, spawn_app, Staff};
 use hospitallink::domain::role::{Permission, Role};
 use hospitallink::policy::Caller;
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use utoipa::OpenApi;
 
@@ -18,28 +19,46 @@ enum Rule {
     Public,
     /// Any signed-in staff member or patient.
     SignedIn,
-    /// Staff with this permission; `scoped` operations on another hospital's object are 404.
+    /// Staff with any of these permissions; `scoped` operations on another hospital's object
+    /// are 404.
     Needs {
-        permission: Permission,
+        permissions: &'static [Permission],
         scoped: bool,
     },
 }
 
 use Rule::*;
 
-const fn needs(permission: Permission) -> Rule {
+const fn needs(permission: &'static Permission) -> Rule {
     Needs {
-        permission,
+        permissions: std::slice::from_ref(permission),
         scoped: false,
     }
 }
 
-const fn scoped(permission: Permission) -> Rule {
+const fn scoped(permission: &'static Permission) -> Rule {
     Needs {
-        permission,
+        permissions: std::slice::from_ref(permission),
         scoped: true,
     }
 }
+
+const fn scoped_any(permissions: &'static [Permission]) -> Rule {
+    Needs {
+        permissions,
+        scoped: true,
+    }
+}
+
+/// Any permission that writes a record type.
+const RECORD_WRITERS: &[Permission] = &[
+    Permission::RecordsWrite,
+    Permission::LabsWrite,
+    Permission::PrescriptionsWrite,
+    Permission::DispensingWrite,
+];
+/// Any permission that reads a record type.
+const RECORD_READERS: &[Permission] = &[Permission::RecordsRead, Permission::RegimensRead];
 
 /// Who may call what. Keys are `METHOD path` as routed.
 const RULES: &[(&str, Rule)] = &[
@@ -54,31 +73,77 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/auth/me", SignedIn),
     (
         "POST /api/v1/staff/invitations",
-        needs(Permission::StaffManage),
+        needs(&Permission::StaffManage),
     ),
     ("POST /api/v1/staff/invitations/accept", Public),
-    ("GET /api/v1/staff", needs(Permission::StaffRead)),
-    ("GET /api/v1/staff/{id}", scoped(Permission::StaffRead)),
-    ("PUT /api/v1/staff/{id}", scoped(Permission::StaffManage)),
-    ("POST /api/v1/hospitals", needs(Permission::HospitalsManage)),
+    ("GET /api/v1/staff", needs(&Permission::StaffRead)),
+    ("GET /api/v1/staff/{id}", scoped(&Permission::StaffRead)),
+    ("PUT /api/v1/staff/{id}", scoped(&Permission::StaffManage)),
+    (
+        "POST /api/v1/hospitals",
+        needs(&Permission::HospitalsManage),
+    ),
     ("GET /api/v1/hospitals", Public),
     ("GET /api/v1/hospitals/{id}", Public),
     (
         "PUT /api/v1/hospitals/{id}",
-        needs(Permission::HospitalsManage),
+        needs(&Permission::HospitalsManage),
     ),
-    ("GET /api/v1/audit", needs(Permission::AuditRead)),
-    ("GET /api/v1/audit/verify", needs(Permission::AuditVerify)),
+    ("POST /api/v1/patients", needs(&Permission::PatientsWrite)),
+    ("GET /api/v1/patients", needs(&Permission::PatientsRead)),
+    (
+        "GET /api/v1/hospitals/{id}/patients",
+        scoped(&Permission::PatientsRead),
+    ),
+    (
+        "GET /api/v1/patients/{id}",
+        scoped(&Permission::PatientsRead),
+    ),
+    (
+        "PUT /api/v1/patients/{id}",
+        scoped(&Permission::PatientsWrite),
+    ),
+    (
+        "DELETE /api/v1/patients/{id}",
+        scoped(&Permission::PatientsDelete),
+    ),
+    (
+        "POST /api/v1/patients/{id}/links",
+        needs(&Permission::PatientsWrite),
+    ),
+    (
+        "GET /api/v1/patients/{id}/summary",
+        scoped(&Permission::RecordsRead),
+    ),
+    (
+        "POST /api/v1/patients/{id}/records",
+        scoped_any(RECORD_WRITERS),
+    ),
+    (
+        "GET /api/v1/patients/{id}/records",
+        scoped_any(RECORD_READERS),
+    ),
+    ("GET /api/v1/records/{id}", scoped_any(RECORD_READERS)),
+    (
+        "PUT /api/v1/records/{id}",
+        scoped(&Permission::RecordsWrite),
+    ),
+    (
+        "DELETE /api/v1/records/{id}",
+        scoped(&Permission::RecordsWrite),
+    ),
+    ("GET /api/v1/audit", needs(&Permission::AuditRead)),
+    ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
     (
         "POST /_fn/hospitals/create",
-        needs(Permission::HospitalsManage),
+        needs(&Permission::HospitalsManage),
     ),
     ("POST /_fn/auth/me", Public),
     ("POST /_fn/auth/mfa/enrolment", SignedIn),
     ("POST /_fn/auth/invitation", Public),
-    ("POST /_fn/outbox/list", needs(Permission::OutboxRead)),
-    ("POST /_fn/audit/list", needs(Permission::AuditRead)),
+    ("POST /_fn/outbox/list", needs(&Permission::OutboxRead)),
+    ("POST /_fn/audit/list", needs(&Permission::AuditRead)),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -122,9 +187,29 @@ fn every_route_has_a_rule() {
 /// The objects the calls point at: own hospital and another.
 struct World {
     own_hospital: uuid::Uuid,
+    other_hospital: uuid::Uuid,
     /// An account each caller may manage, by role.
     own_target: HashMap<Role, (uuid::Uuid, Role)>,
     other_target: (uuid::Uuid, Role),
+    own: Clinical,
+    other: Clinical,
+    /// Registered at the other hospital with national identifier `LINK-0001`.
+    link_patient: uuid::Uuid,
+    /// Patients and notes that a successful delete may consume.
+    spare_patients: RefCell<Vec<uuid::Uuid>>,
+    spare_records: RefCell<Vec<uuid::Uuid>>,
+}
+
+/// A patient of one hospital with a prescription, a regimen and an adherence note.
+struct Clinical {
+    patient: uuid::Uuid,
+    prescription: uuid::Uuid,
+    regimen: uuid::Uuid,
+    note: uuid::Uuid,
+}
+
+fn patient_json(n: usize) -> Value {
+    json!({"first_name": format!("Matrix{n}"), "last_name": "Patient", "date_of_birth": "1980-01-01", "sex": "other"})
 }
 
 fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Value> {
@@ -138,6 +223,21 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         }
         "POST /api/v1/hospitals" | "PUT /api/v1/hospitals/{id}" => hospital_json(&format!("M{n}")),
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
+        "POST /api/v1/patients" => patient_json(n),
+        "PUT /api/v1/patients/{id}" => patient_json(0),
+        "DELETE /api/v1/patients/{id}" | "DELETE /api/v1/records/{id}" => {
+            json!({"justification": "Authorization matrix check"})
+        }
+        "POST /api/v1/patients/{id}/links" => json!({"national_id": "LINK-0001"}),
+        "POST /api/v1/patients/{id}/records" => match role {
+            Some(Role::LabTechnician) => {
+                json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}})
+            }
+            Some(Role::Pharmacist) => json!({"record_type": "dispensing", "payload": {
+                "prescription_id": world.own.prescription, "quantity": 30, "days_supplied": 30}}),
+            _ => json!({"record_type": "adherence_note", "payload": {"text": "Matrix note"}}),
+        },
+        "PUT /api/v1/records/{id}" => json!({"payload": {"text": format!("Edited {n}")}}),
         k if k.starts_with("POST /api/v1/auth/")
             || k.starts_with("POST /api/v1/staff/invitations/accept") =>
         {
@@ -162,6 +262,78 @@ fn form_for(key: &str, n: usize) -> Vec<(String, String)> {
         _ => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The id a route's `{id}` stands for, for a caller of `role` on its own side or the other.
+fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) -> uuid::Uuid {
+    let (method, path) = key.split_once(' ').unwrap();
+    let side = if other_side { &world.other } else { &world.own };
+    if path.starts_with("/api/v1/hospitals/{id}") {
+        return if other_side {
+            world.other_hospital
+        } else {
+            world.own_hospital
+        };
+    }
+    if path == "/api/v1/patients/{id}/links" {
+        return world.link_patient;
+    }
+    if path.starts_with("/api/v1/patients/{id}") {
+        if method == "DELETE" && !other_side {
+            // Callers after the successful deletes are refused before the id matters.
+            return world
+                .spare_patients
+                .borrow()
+                .last()
+                .copied()
+                .unwrap_or(side.patient);
+        }
+        return side.patient;
+    }
+    if path == "/api/v1/records/{id}" {
+        return match (method, other_side) {
+            ("DELETE", false) => world
+                .spare_records
+                .borrow()
+                .last()
+                .copied()
+                .unwrap_or(side.note),
+            ("GET", _) => side.regimen,
+            _ => side.note,
+        };
+    }
+    if other_side {
+        world.other_target.0
+    } else {
+        role.and_then(|r| world.own_target.get(&r).map(|t| t.0))
+            .unwrap_or(world.other_target.0)
+    }
+}
+
+/// Registers a patient with clinical records through the API as `token`'s hospital.
+async fn clinical(app: &common::TestApp, token: &str, national_id: Option<&str>) -> Clinical {
+    let mut body = patient_json(usize::MAX);
+    body["national_id"] = json!(national_id);
+    let (status, patient) = app.post_json("/api/v1/patients", Some(token), body).await;
+    assert_eq!(status, 201, "{patient}");
+    let id = patient["id"].as_str().unwrap().to_string();
+    let records = format!("/api/v1/patients/{id}/records");
+    let mut add = Vec::new();
+    for record in [
+        json!({"record_type": "prescription", "payload": {"drug_name": "Cotrimoxazole", "dose": "960 mg", "frequency": "daily"}}),
+        json!({"record_type": "art_regimen", "payload": {"regimen": "TDF+3TC+DTG", "line": "first", "action": "start"}}),
+        json!({"record_type": "adherence_note", "payload": {"text": "Doing well"}}),
+    ] {
+        let (status, r) = app.post_json(&records, Some(token), record).await;
+        assert_eq!(status, 201, "{r}");
+        add.push(r["id"].as_str().unwrap().parse().unwrap());
+    }
+    Clinical {
+        patient: id.parse().unwrap(),
+        prescription: add[0],
+        regimen: add[1],
+        note: add[2],
+    }
 }
 
 #[tokio::test]
@@ -207,18 +379,41 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let stranger = app
         .create_staff("clinician@other.example.org", Role::Clinician, Some(other))
         .await;
+    let mut tokens = Vec::new();
+    for (role, staff) in &callers {
+        tokens.push((*role, app.token(staff).await));
+    }
+    let own_clinician = &tokens
+        .iter()
+        .find(|(r, _)| *r == Role::Clinician)
+        .unwrap()
+        .1;
+    let stranger_token = app.token(&stranger).await;
+    let own_side = clinical(&app, own_clinician, Some("OWN-0001")).await;
+    let other_side = clinical(&app, &stranger_token, None).await;
+    let link_patient = clinical(&app, &stranger_token, Some("LINK-0001"))
+        .await
+        .patient;
+    let mut spare_patients = Vec::new();
+    let mut spare_records = Vec::new();
+    for _ in 0..2 {
+        spare_patients.push(clinical(&app, own_clinician, None).await.patient);
+        spare_records.push(clinical(&app, own_clinician, None).await.note);
+    }
     let world = World {
         own_hospital: own,
+        other_hospital: other,
         own_target: HashMap::from([
             (Role::PlatformAdmin, (admin_target, Role::HospitalAdmin)),
             (Role::HospitalAdmin, (viewer_target, Role::Viewer)),
         ]),
         other_target: (stranger.id, Role::Clinician),
+        own: own_side,
+        other: other_side,
+        link_patient,
+        spare_patients: RefCell::new(spare_patients),
+        spare_records: RefCell::new(spare_records),
     };
-    let mut tokens = Vec::new();
-    for (role, staff) in &callers {
-        tokens.push((*role, app.token(staff).await));
-    }
 
     let mut n = 0;
     let mut checked = 0;
@@ -226,21 +421,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         |key: &'static str, token: Option<String>, role: Option<Role>, other_side: bool| {
             n += 1;
             let (method, path) = key.split_once(' ').unwrap();
-            let target = if other_side {
-                world.other_target.0
-            } else {
-                role.and_then(|r| world.own_target.get(&r).map(|t| t.0))
-                    .unwrap_or(world.other_target.0)
-            };
-            let concrete = if path.starts_with("/api/v1/hospitals/{id}") {
-                path.replace("{id}", &own.to_string())
-            } else {
-                path.replace("{id}", &target.to_string())
-            };
+            let concrete = path.replace(
+                "{id}",
+                &target_for(key, role, &world, other_side).to_string(),
+            );
             let url = app.url(&concrete);
             let mut request = match method {
                 "GET" => app.client.get(url),
                 "PUT" => app.client.put(url),
+                "DELETE" => app.client.delete(url),
                 _ => app.client.post(url),
             };
             if let Some(t) = &token {
@@ -255,7 +444,19 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             } else {
                 request
             };
-            async move { request.send().await.unwrap().status().as_u16() }
+            let spares = match key {
+                "DELETE /api/v1/patients/{id}" if !other_side => Some(&world.spare_patients),
+                "DELETE /api/v1/records/{id}" if !other_side => Some(&world.spare_records),
+                _ => None,
+            };
+            async move {
+                let status = request.send().await.unwrap().status().as_u16();
+                if let (204, Some(spares)) = (status, spares) {
+                    // Consumed: the next successful delete needs another object.
+                    spares.borrow_mut().pop();
+                }
+                status
+            }
         };
 
     for (key, rule) in RULES {
@@ -272,8 +473,11 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Public | SignedIn => {
                     assert!(![401, 403].contains(&status), "{key} as {role}: {status}")
                 }
-                Needs { permission, scoped } => {
-                    if !role.has(*permission) {
+                Needs {
+                    permissions,
+                    scoped,
+                } => {
+                    if !permissions.iter().any(|p| role.has(*p)) {
                         assert_eq!(status, 403, "{key} as {role}");
                     } else {
                         assert!(

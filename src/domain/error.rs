@@ -30,6 +30,9 @@ pub enum ErrorKind {
         code: String,
         message: String,
         fields: FieldErrors,
+        /// The existing object the request collided with, when the caller may act on it
+        /// (e.g. the patient to link instead of registering a duplicate).
+        existing_id: Option<uuid::Uuid>,
     },
     /// 412: `If-Match` did not match the current version.
     PreconditionFailed { current_version: i64 },
@@ -85,6 +88,7 @@ impl ErrorKind {
             code: code.into(),
             message,
             fields,
+            existing_id: None,
         }
     }
 
@@ -180,12 +184,17 @@ impl ErrorKind {
         }
     }
 
-    /// The REST wire body: `{"error", "code", "fields"}`.
+    /// The REST wire body: `{"error", "code", "fields"}` (plus `existing_id` on some
+    /// conflicts).
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: self.message(),
             code: self.code().to_string(),
             fields: self.fields(),
+            existing_id: match self {
+                ErrorKind::Conflict { existing_id, .. } => *existing_id,
+                _ => None,
+            },
         }
     }
 }
@@ -208,6 +217,9 @@ pub struct ErrorBody {
     pub code: String,
     /// Field name -> messages.
     pub fields: FieldErrors,
+    /// On a `patient_exists` conflict: the patient to link instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 /// Server functions return `ErrorKind` directly, so the hydrated UI sees the same codes and

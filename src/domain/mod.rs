@@ -6,6 +6,8 @@ pub mod error;
 pub mod hospital;
 pub mod outbox;
 pub mod page;
+pub mod patient;
+pub mod record;
 pub mod role;
 pub mod validate;
 

@@ -18,6 +18,11 @@ impl Errors {
             .push(message.into());
     }
 
+    /// The messages collected for `field` so far.
+    pub fn messages(&self, field: &str) -> &[String] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

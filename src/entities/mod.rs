@@ -2,9 +2,14 @@
 
 pub mod audit_chain_head;
 pub mod audit_log;
+pub mod clinical_record;
+pub mod clinical_record_revision;
 pub mod hospital;
 pub mod outbox_message;
 pub mod patient;
+pub mod patient_clinical_state;
+pub mod patient_hospital_link;
+pub mod patient_name_token;
 pub mod patient_otp;
 pub mod refresh_token;
 pub mod session;

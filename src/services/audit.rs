@@ -187,6 +187,24 @@ pub async fn authorize(
     Err(ErrorKind::forbidden().into())
 }
 
+/// `authorize` for a decision taken inside an open write transaction (after looking up what
+/// the decision needs): on a denial the transaction is rolled back first, since the denial is
+/// recorded in a transaction of its own and SQLite has a single writer.
+pub async fn authorize_in(
+    core: &Core,
+    caller: &Caller,
+    txn: DatabaseTransaction,
+    action: Action,
+    event: &Event,
+) -> AppResult<DatabaseTransaction> {
+    if decide(&caller.actor, action) == Decision::Allow {
+        return Ok(txn);
+    }
+    txn.rollback().await?;
+    authorize(core, caller, action, event).await?;
+    Err(ErrorKind::forbidden().into())
+}
+
 /// The rows a caller may see that match `filter` (hospital admins: their hospital's).
 fn condition(caller: &Caller, filter: &AuditFilter) -> Condition {
     let mut cond = Condition::all();

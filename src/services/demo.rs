@@ -190,7 +190,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         let id = patients::insert(
             core,
             &txn,
-            &patients::NewPatient {
+            &crate::domain::patient::ValidPatient {
                 first_name: first.into(),
                 last_name: last.into(),
                 date_of_birth: dob.parse().map_err(crate::error::AppError::internal)?,
@@ -198,6 +198,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
                 email: email.map(str::to_string),
                 phone: phone.map(str::to_string),
                 national_id: None,
+                ..Default::default()
             },
         )
         .await?;

@@ -16,7 +16,10 @@ use super::audit::{self, Event};
 use super::Core;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
-use crate::entities::{outbox_message, patient, staff_account};
+use crate::entities::{
+    clinical_record, clinical_record_revision, outbox_message, patient, patient_hospital_link,
+    staff_account,
+};
 use crate::error::{AppError, AppResult};
 use crate::policy::Caller;
 
@@ -186,6 +189,61 @@ fn reseal_outbox(
     Ok((n > 0).then_some((active, n)))
 }
 
+fn reseal_record(
+    core: &Core,
+    m: &clinical_record::Model,
+) -> AppResult<Option<(clinical_record::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: clinical_record::ActiveModel = m.clone().into();
+    reseal_required!(core, "clinical_records", m.id, active, m, n, [payload]);
+    reseal_optional!(
+        core,
+        "clinical_records",
+        m.id,
+        active,
+        m,
+        n,
+        [delete_reason]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_revision(
+    core: &Core,
+    m: &clinical_record_revision::Model,
+) -> AppResult<Option<(clinical_record_revision::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: clinical_record_revision::ActiveModel = m.clone().into();
+    reseal_required!(
+        core,
+        "clinical_record_revisions",
+        m.id,
+        active,
+        m,
+        n,
+        [payload]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_link(
+    core: &Core,
+    m: &patient_hospital_link::Model,
+) -> AppResult<Option<(patient_hospital_link::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: patient_hospital_link::ActiveModel = m.clone().into();
+    reseal_optional!(
+        core,
+        "patient_hospital_links",
+        m.id,
+        active,
+        m,
+        n,
+        [removal_reason]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
 /// Re-seals every stale value, `batch` rows per transaction.
 pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
     let batch = batch.clamp(1, 10_000);
@@ -217,6 +275,33 @@ pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
         outbox_message::Column::Id,
         |m| m.id,
         reseal_outbox,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        clinical_record::Column::Id,
+        |m| m.id,
+        reseal_record,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        clinical_record_revision::Column::Id,
+        |m| m.id,
+        reseal_revision,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        patient_hospital_link::Column::Id,
+        |m| m.id,
+        reseal_link,
         &mut report,
     )
     .await?;

@@ -101,6 +101,7 @@ pub async fn setup(core: &Core, caller: &Caller) -> AppResult<MfaSetupResponse> 
             code: "mfa_already_enabled".into(),
             message: "Two-step sign-in is already set up for this account.".into(),
             fields: Default::default(),
+            existing_id: None,
         }
         .into());
     }

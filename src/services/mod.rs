@@ -13,6 +13,7 @@ pub mod otp;
 pub mod outbox;
 pub mod patients;
 pub mod ratelimit;
+pub mod records;
 pub mod staff;
 pub mod tokens;
 

@@ -1,7 +1,7 @@
 //! `/api/v1/hospitals`
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,6 +12,7 @@ use hospitallink::services::hospitals;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::versioned;
 use crate::error::ApiResult;
 use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth};
 use app::state::AppState;
@@ -40,15 +41,6 @@ pub struct ListParams {
     per_page: Option<String>,
 }
 
-fn with_etag(status: StatusCode, hospital: Hospital) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", hospital.version)).ok();
-    let mut response = (status, Json(hospital)).into_response();
-    if let Some(etag) = etag {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
-}
-
 /// Register a hospital (platform admin).
 #[utoipa::path(
     post, path = "/api/v1/hospitals", tag = "hospitals",
@@ -68,12 +60,13 @@ pub async fn create(
     ApiJson(input): ApiJson<HospitalInput>,
 ) -> ApiResult<Response> {
     let hospital = hospitals::create(&state.core, &caller, &input).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/hospitals/{}", hospital.id)).ok();
-    let mut response = with_etag(StatusCode::CREATED, hospital);
-    if let Some(location) = location {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let location = format!("/api/v1/hospitals/{}", hospital.id);
+    Ok(versioned(
+        StatusCode::CREATED,
+        hospital.version,
+        Some(&location),
+        &hospital,
+    ))
 }
 
 /// List hospitals by name.
@@ -112,7 +105,7 @@ pub async fn get_one(
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let hospital = hospitals::get(&state.core, &caller, id).await?;
-    Ok(with_etag(StatusCode::OK, hospital))
+    Ok(versioned(StatusCode::OK, hospital.version, None, &hospital))
 }
 
 /// Replace a hospital's fields (platform admin). Send `If-Match` with the version you read to
@@ -145,5 +138,5 @@ pub async fn update(
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let hospital = hospitals::update(&state.core, &caller, id, &input, expected).await?;
-    Ok(with_etag(StatusCode::OK, hospital))
+    Ok(versioned(StatusCode::OK, hospital.version, None, &hospital))
 }

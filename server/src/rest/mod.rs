@@ -3,9 +3,10 @@
 pub mod audit;
 pub mod auth;
 pub mod hospitals;
+pub mod patients;
 pub mod staff;
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -45,6 +46,19 @@ use app::state::AppState;
         hospitals::list,
         hospitals::get_one,
         hospitals::update,
+        patients::register,
+        patients::search,
+        patients::hospital_patients,
+        patients::get_one,
+        patients::update,
+        patients::delete_patient,
+        patients::link,
+        patients::summary,
+        patients::add_record,
+        patients::list_records,
+        patients::get_record,
+        patients::update_record,
+        patients::delete_record,
         audit::list,
         audit::verify,
     ),
@@ -74,12 +88,43 @@ use app::state::AppState;
         hospitallink::domain::auth::AcceptInvitationRequest,
         hospitallink::domain::auth::StaffMember,
         hospitallink::domain::auth::StaffUpdate,
+        hospitallink::domain::patient::PatientInput,
+        hospitallink::domain::patient::Patient,
+        hospitallink::domain::patient::PatientListItem,
+        hospitallink::domain::patient::LinkRequest,
+        hospitallink::domain::patient::DeleteRequest,
+        hospitallink::domain::record::RecordInput,
+        hospitallink::domain::record::RecordUpdate,
+        hospitallink::domain::record::ClinicalRecord,
+        hospitallink::domain::record::RecordType,
+        hospitallink::domain::record::DataCategory,
+        hospitallink::domain::record::PatientSummary,
+        hospitallink::domain::record::VlResult,
+        hospitallink::domain::record::VlInterpretation,
+        hospitallink::domain::record::VlThresholds,
+        hospitallink::domain::record::Cd4Result,
+        hospitallink::domain::record::CurrentRegimen,
+        hospitallink::domain::record::Flag,
+        hospitallink::domain::record::ViralLoad,
+        hospitallink::domain::record::Cd4,
+        hospitallink::domain::record::ArtRegimen,
+        hospitallink::domain::record::AdherenceNote,
+        hospitallink::domain::record::VitalSigns,
+        hospitallink::domain::record::LabResult,
+        hospitallink::domain::record::Diagnosis,
+        hospitallink::domain::record::Allergy,
+        hospitallink::domain::record::Prescription,
+        hospitallink::domain::record::Dispensing,
+        patients::PatientList,
+        patients::RecordList,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in, tokens and the second factor"),
         (name = "staff", description = "Staff invitations and accounts"),
         (name = "hospitals", description = "The network's hospital registry"),
+        (name = "patients", description = "Patients, their hospital links and MRNs"),
+        (name = "records", description = "HIV clinical records and the summary"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]
@@ -111,9 +156,28 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(staff::router())
         .merge(hospitals::router())
+        .merge(patients::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))
+}
+
+/// A JSON response carrying the object's version as its `ETag` (and a `Location` when given).
+pub fn versioned<T: serde::Serialize>(
+    status: StatusCode,
+    version: i64,
+    location: Option<&str>,
+    body: &T,
+) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    response
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -135,6 +199,7 @@ async fn json_method_not_allowed(response: Response) -> Response {
             error: "This method is not allowed on this endpoint.".into(),
             code: "method_not_allowed".into(),
             fields: Default::default(),
+            existing_id: None,
         };
         let mut out = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
         if let Some(allow) = allow {

@@ -1,7 +1,7 @@
 //! `/api/v1/staff`: invitations, the account list, role changes and disabling.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +14,7 @@ use hospitallink::services::{invitations, staff};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::versioned;
 use crate::error::ApiResult;
 use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth, Meta};
 use app::state::AppState;
@@ -43,12 +44,7 @@ pub struct ListParams {
 }
 
 fn with_etag(member: StaffMember) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", member.version)).ok();
-    let mut response = Json(member).into_response();
-    if let Some(etag) = etag {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
+    versioned(StatusCode::OK, member.version, None, &member)
 }
 
 /// Invite a staff member: an email with a single-use link valid 72 hours.

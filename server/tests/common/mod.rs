@@ -401,3 +401,25 @@ impl TestApp {
         admin
     }
 }
+
+/// Fails when any needle appears in the SQLite database files under `data_dir` (the main file,
+/// the WAL and the shared-memory file).
+pub fn assert_not_in_sqlite_files(data_dir: &std::path::Path, needles: &[&str]) {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        if !file.starts_with("hospitallink.db") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in {file}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "the SQLite files were read");
+}
