@@ -21,7 +21,12 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Seed the demo network if the database has no hospital yet.
-    SeedDemo,
+    SeedDemo {
+        /// Also add this many synthetic patients with HIV histories to the demo hospitals
+        /// (benchmark data sets: 100000 gives about a million observations).
+        #[arg(long)]
+        patients: Option<usize>,
+    },
     /// Audit log operations.
     Audit {
         #[command(subcommand)]

@@ -72,10 +72,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Migrator::up(&db, None).await?;
             println!("migrations applied");
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { patients } => {
             let mut config = config;
             config.seed_demo = true;
-            let (_, seeded) = server::prepare_core(config).await?;
+            let (core, seeded) = server::prepare_core(config).await?;
             println!(
                 "{}",
                 if seeded {
@@ -84,6 +84,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     "database already has hospitals; nothing seeded"
                 }
             );
+            if let Some(n) = patients {
+                let started = std::time::Instant::now();
+                let done = hospitallink::services::demo::add_synthetic(&core, n)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
+                println!(
+                    "added {} synthetic patients with {} records in {:.1} s",
+                    done.patients,
+                    done.records,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -3,7 +3,7 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use super::audit::{self, Event};
-use super::{hospitals, patients, staff, Core};
+use super::{hospitals, patients, staff, synthetic, Core};
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::hospital::HospitalInput;
@@ -104,6 +104,13 @@ pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 10] = [
     ),
 ];
 
+/// Synthetic patients with HIV histories seeded with the demo network (besides the portal
+/// patients).
+pub const DEMO_SYNTHETIC_PATIENTS: usize = 200;
+
+/// Which demo hospital each portal patient attends (index into `DEMO_HOSPITALS`).
+const DEMO_PATIENT_HOSPITAL: [usize; 3] = [0, 0, 2];
+
 /// A demo patient: (first, last, birth date, sex, email, phone).
 pub type DemoPatient = (
     &'static str,
@@ -161,6 +168,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     }
     let password_hash = staff::hash_password(DEMO_PASSWORD.to_string()).await?;
     let txn = begin_write(&core.db).await?;
+    let mut accounts = Vec::new();
     for (email, name, role, hospital) in DEMO_STAFF {
         let account = staff::insert_account(
             core,
@@ -174,6 +182,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             },
         )
         .await?;
+        accounts.push((role, hospital, account.id));
         let event = Event::new("staff_account", AuditAction::Create)
             .entity_id(account.id)
             .details(serde_json::json!({"via": "demo_seed", "role": role.as_str()}));
@@ -186,6 +195,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         )
         .await?;
     }
+    let mut portal = Vec::new();
     for (first, last, dob, sex, email, phone) in DEMO_PATIENTS {
         let id = patients::insert(
             core,
@@ -202,6 +212,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             },
         )
         .await?;
+        portal.push(id);
         let event = Event::new("patient", AuditAction::Create)
             .entity_id(id)
             .patient(id)
@@ -215,6 +226,91 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         )
         .await?;
     }
+    let author = |role: Role, h: usize| {
+        accounts
+            .iter()
+            .find(|(r, hospital, _)| *r == role && *hospital == Some(h))
+            .map(|(_, _, id)| *id)
+    };
+    let sites: Vec<synthetic::Site> = DEMO_HOSPITALS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, code, _, _, country))| {
+            let clinician = author(Role::Clinician, i).unwrap_or_default();
+            synthetic::Site {
+                hospital_id: hospital_ids[i],
+                code: code.to_string(),
+                country: country.to_string(),
+                clinician,
+                lab: author(Role::LabTechnician, i).unwrap_or(clinician),
+            }
+        })
+        .collect();
+    for (i, (id, h)) in portal.iter().zip(DEMO_PATIENT_HOSPITAL).enumerate() {
+        let mrn = format!("{}-{:07}", sites[h].code, i + 1);
+        patients::insert_link(core, &txn, *id, sites[h].hospital_id, Some(mrn), None).await?;
+        synthetic::history_for(core, &txn, *id, &sites[h], 7 + h as u64).await?;
+    }
     txn.commit().await?;
+    synthetic::generate(core, &sites, DEMO_SYNTHETIC_PATIENTS, 2026, 10).await?;
     Ok(true)
+}
+
+/// The demo hospitals as generator sites (their clinician and lab technician as authors).
+async fn demo_sites(core: &Core) -> AppResult<Vec<synthetic::Site>> {
+    use crate::entities::staff_account;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut sites = Vec::new();
+    for (_, code, _, _, country) in DEMO_HOSPITALS {
+        let Some(h) = hospital::Entity::find()
+            .filter(hospital::Column::Code.eq(code))
+            .one(&core.db)
+            .await?
+        else {
+            continue;
+        };
+        let author = |role: Role| {
+            let db = core.db.clone();
+            async move {
+                staff_account::Entity::find()
+                    .filter(staff_account::Column::HospitalId.eq(h.id))
+                    .filter(staff_account::Column::Role.eq(role.as_str()))
+                    .one(&db)
+                    .await
+                    .map(|a| a.map(|a| a.id))
+            }
+        };
+        let clinician = author(Role::Clinician).await?.unwrap_or_default();
+        let lab = author(Role::LabTechnician).await?.unwrap_or(clinician);
+        sites.push(synthetic::Site {
+            hospital_id: h.id,
+            code: code.to_string(),
+            country: country.to_string(),
+            clinician,
+            lab,
+        });
+    }
+    Ok(sites)
+}
+
+/// Adds `n` synthetic patients to the demo hospitals (benchmark data sets). Audited.
+pub async fn add_synthetic(core: &Core, n: usize) -> AppResult<synthetic::Generated> {
+    use crate::entities::patient_hospital_link;
+    let sites = demo_sites(core).await?;
+    if sites.is_empty() {
+        return Err(crate::error::AppError::internal(
+            "the demo hospitals are missing; run seed-demo on an empty database",
+        ));
+    }
+    let existing = patient_hospital_link::Entity::find()
+        .count(&core.db)
+        .await? as usize;
+    let done = synthetic::generate(core, &sites, n, existing as u64, existing + 10).await?;
+    let event = Event::new("patient", AuditAction::Create).details(serde_json::json!({
+        "via": "seed_demo",
+        "synthetic_patients": done.patients,
+        "records": done.records,
+    }));
+    audit::record(core, &Caller::system(), &event, Outcome::Allowed).await?;
+    Ok(done)
 }

@@ -15,6 +15,7 @@ pub mod patients;
 pub mod ratelimit;
 pub mod records;
 pub mod staff;
+pub mod synthetic;
 pub mod tokens;
 
 use sea_orm::DatabaseConnection;

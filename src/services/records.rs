@@ -143,6 +143,11 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     new: NewRecord<'_>,
 ) -> AppResult<record::Model> {
+    Ok(new_model(core, new).insert(db).await?)
+}
+
+/// The row for a new record, sealed, with its queried columns set.
+pub fn new_model(core: &Core, new: NewRecord<'_>) -> record::ActiveModel {
     let id = Uuid::now_v7();
     let now = core.clock.now();
     let t = new.payload.record_type();
@@ -162,7 +167,7 @@ pub async fn insert(
         ..Default::default()
     };
     set_columns(&mut model, new.payload);
-    Ok(model.insert(db).await?)
+    model
 }
 
 /// Adds a record for a linked patient. `supersedes` corrects an earlier record of the same
@@ -579,7 +584,7 @@ fn current_of(
 /// the whole history). Runs in the transaction of every record write.
 pub async fn refresh_state(
     core: &Core,
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     patient_id: Uuid,
     hospital_id: Uuid,
 ) -> AppResult<()> {
