@@ -23,6 +23,7 @@ use pages::{
     hospitals::HospitalsPage,
     landing::Landing,
     not_found::NotFound,
+    patients::{ChartPage, NewPatientPage, PatientsPage},
 };
 
 /// The HTML document around the app (server only).
@@ -63,6 +64,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Landing />
                     <Route path=path!("/hospitals") view=HospitalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/patients") view=PatientsPage ssr=SsrMode::Async />
+                    <Route path=path!("/patients/new") view=NewPatientPage ssr=SsrMode::Async />
+                    <Route path=path!("/patients/:id") view=ChartPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=StaffLoginPage />
                     <Route path=path!("/login/mfa") view=MfaStepPage />
                     <Route path=path!("/account/mfa") view=MfaEnrolPage ssr=SsrMode::Async />

@@ -44,7 +44,7 @@ fn session_of(parts: &axum::http::request::Parts) -> Result<Session, AppError> {
     app::state::session(parts).ok_or_else(|| AppError::internal("session layer missing"))
 }
 
-async fn fail(
+pub(crate) async fn fail(
     state: &AppState,
     parts: axum::http::request::Parts,
     path: &str,

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod forms;
 pub mod metrics;
 pub mod middleware;
+pub mod patient_forms;
 pub mod rest;
 pub mod sessions;
 
@@ -184,6 +185,7 @@ pub fn router(core: Core) -> Router {
         )
         .route("/hospitals", post(forms::create_hospital))
         .merge(auth_forms::router())
+        .merge(patient_forms::router())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

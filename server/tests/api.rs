@@ -621,6 +621,36 @@ async fn demo_seed_runs_once() {
         .map(|h| h["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["CHB", "KSM", "MBR"], "ordered by name");
+
+    // About 200 patients with histories, every one linked, in a mix of clinical situations.
+    use hospitallink::entities::{patient, patient_clinical_state as state, patient_hospital_link};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let db = &app.core.db;
+    let patients = patient::Entity::find().count(db).await.unwrap();
+    assert_eq!(patients, 203);
+    assert_eq!(
+        patient_hospital_link::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        203
+    );
+    let states = state::Entity::find().all(db).await.unwrap();
+    assert_eq!(states.len(), 203, "every patient has a maintained summary");
+    let unsuppressed = states
+        .iter()
+        .filter(|s| s.latest_vl_copies.is_some_and(|c| c > 1000.0))
+        .count();
+    assert!(
+        (5..60).contains(&unsuppressed),
+        "{unsuppressed} unsuppressed"
+    );
+    let stopped = state::Entity::find()
+        .filter(state::Column::ArtStatus.eq("stopped"))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(stopped >= 1, "some interrupted treatment");
     app.cleanup().await;
 }
 

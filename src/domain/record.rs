@@ -1083,6 +1083,86 @@ impl RecordFilter {
     }
 }
 
+/// One point of a chart series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartPoint {
+    pub at: DateTime<Utc>,
+    pub value: Option<f64>,
+    /// Below the assay's detection limit (plotted at the limit, hollow).
+    pub below_limit: bool,
+}
+
+/// The quick-entry forms of the chart.
+pub const QUICK_ENTRY: [RecordType; 5] = [
+    RecordType::ViralLoad,
+    RecordType::Cd4,
+    RecordType::ArtRegimen,
+    RecordType::AdherenceNote,
+    RecordType::VitalSigns,
+];
+
+/// Builds a record from a plain form: `record_type`, `recorded_at`, and the payload's fields
+/// by name. Empty fields are left out; numbers become numbers (validation names the rest);
+/// `drugs` is comma-separated.
+pub fn record_from_form(fields: &std::collections::BTreeMap<String, String>) -> RecordInput {
+    let mut payload = Map::new();
+    let record_type = fields.get("record_type").cloned();
+    let allowed: &[&str] = match record_type.as_deref().and_then(RecordType::parse) {
+        Some(RecordType::ViralLoad) => &[
+            "copies_per_ml",
+            "comparator",
+            "qualitative",
+            "lower_limit",
+            "sample_collected_at",
+        ],
+        Some(RecordType::Cd4) => &["cells_per_ul", "percent"],
+        Some(RecordType::ArtRegimen) => &["regimen", "drugs", "line", "action", "reason_code"],
+        Some(RecordType::AdherenceNote) => &["text", "adherence_percent", "method"],
+        Some(RecordType::VitalSigns) => &[
+            "weight_kg",
+            "height_cm",
+            "bp_systolic",
+            "bp_diastolic",
+            "temperature_c",
+            "pulse",
+        ],
+        _ => &[],
+    };
+    for name in allowed {
+        let Some(raw) = fields
+            .get(*name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let value = if *name == "drugs" {
+            Value::Array(
+                raw.split(',')
+                    .map(|d| Value::String(d.trim().to_string()))
+                    .filter(|d| d.as_str() != Some(""))
+                    .collect(),
+            )
+        } else if let Some(n) = raw
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(serde_json::Number::from_f64)
+        {
+            Value::Number(n)
+        } else {
+            Value::String(raw.to_string())
+        };
+        payload.insert(name.to_string(), value);
+    }
+    RecordInput {
+        record_type,
+        recorded_at: fields.get("recorded_at").cloned(),
+        payload: Some(Value::Object(payload)),
+        supersedes: fields.get("supersedes").cloned(),
+    }
+}
+
 /// Viral-load thresholds of a hospital's rule set (copies/mL).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -1384,6 +1464,52 @@ mod tests {
                 .field("payload.sample_collected_at")
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn plain_forms_become_typed_records() {
+        let form = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let input = record_from_form(&form(&[
+            ("record_type", "viral_load"),
+            ("copies_per_ml", " 1200 "),
+            ("qualitative", ""),
+            ("recorded_at", "2026-11-20"),
+            ("smuggled", "x"),
+        ]));
+        let valid = input.validate(now()).unwrap();
+        assert_eq!(
+            valid.payload,
+            Payload::ViralLoad(ViralLoad {
+                copies_per_ml: Some(1200.0),
+                comparator: "=".into(),
+                qualitative: None,
+                lower_limit: None,
+                sample_collected_at: None,
+            })
+        );
+        let regimen = record_from_form(&form(&[
+            ("record_type", "art_regimen"),
+            ("regimen", "TDF+3TC+DTG"),
+            ("drugs", "J05AF07, J05AF05,"),
+            ("line", "first"),
+            ("action", "switch"),
+        ]));
+        let Payload::ArtRegimen(r) = regimen.validate(now()).unwrap().payload else {
+            panic!("a regimen");
+        };
+        assert_eq!(r.drugs, vec!["J05AF07", "J05AF05"]);
+        let bad = record_from_form(&form(&[("record_type", "cd4"), ("cells_per_ul", "lots")]));
+        assert_eq!(
+            bad.validate(now())
+                .unwrap_err()
+                .field("payload.cells_per_ul"),
+            vec!["must be a number"]
         );
     }
 

@@ -22,8 +22,9 @@ use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::patient::DeleteRequest;
 use crate::domain::record::{
-    interpret_vl, validate_payload, Cd4Result, ClinicalRecord, CurrentRegimen, PatientSummary,
-    Payload, RecordFilter, RecordInput, RecordType, RecordUpdate, VlResult, VlThresholds,
+    interpret_vl, validate_payload, Cd4Result, ChartPoint, ClinicalRecord, CurrentRegimen,
+    PatientSummary, Payload, RecordFilter, RecordInput, RecordType, RecordUpdate, VlResult,
+    VlThresholds,
 };
 use crate::domain::role::Permission;
 use crate::domain::ErrorKind;
@@ -696,6 +697,24 @@ fn vl_result(c: VlColumns<'_>, t: VlThresholds) -> Option<VlResult> {
 
 /// The HIV summary from the maintained state (no history scan). The read is audited.
 pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<PatientSummary> {
+    Ok(summary_with(core, caller, patient_id, false).await?.0)
+}
+
+/// The summary plus the viral-load and CD4 series for the chart, in one audited read.
+pub async fn chart(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
+    summary_with(core, caller, patient_id, true).await
+}
+
+async fn summary_with(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+    series: bool,
+) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
     let event = Event::new("patient_summary", AuditAction::Read)
         .entity_id(patient_id)
         .patient(patient_id);
@@ -722,10 +741,21 @@ pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResul
         Some(h) => hospital::Entity::find_by_id(h).one(&txn).await?,
         None => None,
     };
+    let (vl, cd4) = if series {
+        let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
+        lab_series(&txn, patient_id, &hospitals).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let event = if series {
+        event.details(json!({"with_series": true}))
+    } else {
+        event
+    };
     audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     let thresholds = thresholds_of(hospital.as_ref());
-    Ok(combine(patient_id, &states, thresholds))
+    Ok((combine(patient_id, &states, thresholds), vl, cd4))
 }
 
 /// One summary from the states of every visible hospital: the latest of each value wins.
@@ -795,22 +825,13 @@ fn combine(patient_id: Uuid, states: &[state::Model], t: VlThresholds) -> Patien
     }
 }
 
-/// A chart series point.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeriesPoint {
-    pub at: DateTime<Utc>,
-    pub value: Option<f64>,
-    /// Below the detection limit (plotted at the limit).
-    pub below_limit: bool,
-}
-
 /// The live, current VL and CD4 values for the chart, oldest first, read from the columns
-/// (the payloads are not opened). The caller has already authorized and audited the chart.
-pub async fn lab_series(
+/// (the payloads are not opened).
+async fn lab_series(
     db: &impl ConnectionTrait,
     patient_id: Uuid,
     hospitals: &[Uuid],
-) -> AppResult<(Vec<SeriesPoint>, Vec<SeriesPoint>)> {
+) -> AppResult<(Vec<ChartPoint>, Vec<ChartPoint>)> {
     let rows = record::Entity::find()
         .filter(record::Column::PatientId.eq(patient_id))
         .filter(record::Column::HospitalId.is_in(hospitals.to_vec()))
@@ -830,13 +851,13 @@ pub async fn lab_series(
         if r.record_type == RecordType::ViralLoad.as_str() {
             let undetected = matches!(r.vl_qualitative.as_deref(), Some("not_detected" | "ldl"))
                 || r.vl_comparator.as_deref() == Some("<");
-            vl.push(SeriesPoint {
+            vl.push(ChartPoint {
                 at: r.recorded_at,
                 value: r.vl_copies.or(r.vl_lower_limit),
                 below_limit: undetected,
             });
         } else {
-            cd4.push(SeriesPoint {
+            cd4.push(ChartPoint {
                 at: r.recorded_at,
                 value: r.cd4_cells.map(|c| c as f64),
                 below_limit: false,

@@ -2,6 +2,7 @@
 
 mod field;
 mod shell;
+pub mod trend;
 
 pub use field::{FieldErrorsFor, TextField};
 pub use shell::{SignOut, StaffShell};

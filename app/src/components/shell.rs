@@ -21,6 +21,7 @@ pub fn SignOut(#[prop(optional)] class: &'static str) -> impl IntoView {
 #[component]
 pub fn StaffShell(children: Children) -> impl IntoView {
     let nav = [
+        ("/patients", "Patients"),
         ("/hospitals", "Hospitals"),
         ("/admin/audit", "Audit log"),
         ("/api/docs", "API"),

@@ -23,11 +23,11 @@ pub struct FormOutcome {
     pub recovery_codes: Vec<String>,
 }
 
-fn use_outcome() -> FormOutcome {
+pub(crate) fn use_outcome() -> FormOutcome {
     SharedValue::new(|| use_context::<FormOutcome>().unwrap_or_default()).into_inner()
 }
 
-fn typed(outcome: &FormOutcome, name: &str) -> RwSignal<String> {
+pub(crate) fn typed(outcome: &FormOutcome, name: &str) -> RwSignal<String> {
     RwSignal::new(outcome.values.get(name).cloned().unwrap_or_default())
 }
 

@@ -2,6 +2,7 @@ pub mod auth;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;
+pub mod patients;
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 pub fn encode_query_value(value: &str) -> String {

@@ -1,0 +1,84 @@
+import { test, expect, type Page } from "@playwright/test";
+import { watchErrors, hydrated } from "./helpers";
+
+/** The demo network's Kisumu clinician (no second factor for clinicians). */
+async function signInClinician(page: Page) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("clinician.ksm@hospitallink.example");
+  await page.getByLabel("Password").fill("hospitallink-demo-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+/** A viral load unlikely to be entered by another test running at the same time. */
+function uniqueCopies(): string {
+  return String(1000 + Math.floor(Math.random() * 8000) * 3 + 7);
+}
+
+test.describe("hydrated", () => {
+  test("search answers as you type and opens the chart", async ({ page }) => {
+    const errors = watchErrors(page);
+    await signInClinician(page);
+    await page.goto("/patients");
+    await hydrated(page);
+    await page.locator("#patient-q").fill("amina odh");
+    const rows = page.locator("#patient-rows tr");
+    await expect(rows.filter({ hasText: "Amina Odhiambo" })).toHaveCount(1);
+    await expect(page).toHaveURL(/\/patients$/);
+    await rows.filter({ hasText: "Amina Odhiambo" }).getByRole("link").click();
+    await expect(page.locator("#chart-header h1")).toHaveText("Amina Odhiambo");
+    await expect(page.locator("#chart-mrn")).toHaveText("KSM-0000001");
+    await expect(page.locator("#vl-chart svg circle").first()).toBeVisible();
+    await expect(page.locator("#cd4-chart svg")).toBeVisible();
+    await expect(page.locator("#art-timeline li").first()).toContainText("Start");
+    expect(errors).toEqual([]);
+  });
+
+  test("adds a viral load from the chart", async ({ page }) => {
+    await signInClinician(page);
+    await page.goto("/patients?q=Joseph");
+    await page.locator("#patient-rows a", { hasText: "Joseph Mwangi" }).click();
+    await hydrated(page);
+    const copies = uniqueCopies();
+    await page.locator("#viral_load-copies_per_ml").fill(copies);
+    await page.getByRole("button", { name: "Save viral load" }).click();
+    await expect(page.locator("#saved")).toHaveText("Viral load saved.");
+    await expect(page.locator("#record-rows")).toContainText(`${copies} copies/mL`);
+    await hydrated(page);
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("search is a plain GET form", async ({ page }) => {
+    await signInClinician(page);
+    await page.goto("/patients");
+    await page.locator("#patient-q").fill("Joseph");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/q=Joseph/);
+    await expect(page.locator("#patient-rows tr").filter({ hasText: "Joseph Mwangi" })).toHaveCount(1);
+  });
+
+  test("a viral load with a mistake keeps what was typed, then saves", async ({ page }) => {
+    await signInClinician(page);
+    await page.goto("/patients?q=Amina");
+    await page.locator("#patient-rows a", { hasText: "Amina Odhiambo" }).click();
+    await page.locator("#viral_load-copies_per_ml").fill("-40");
+    await page.getByRole("button", { name: "Save viral load" }).click();
+    await expect(page.locator("#viral_load-copies_per_ml-error")).toContainText("between 0");
+    await expect(page.locator("#viral_load-copies_per_ml")).toHaveValue("-40");
+    const copies = uniqueCopies();
+    await page.locator("#viral_load-copies_per_ml").fill(copies);
+    await page.getByRole("button", { name: "Save viral load" }).click();
+    await expect(page.locator("#saved")).toHaveText("Viral load saved.");
+    await expect(page.locator("#record-rows")).toContainText(`${copies} copies/mL`);
+  });
+
+  test("an unknown patient is a plain not-found page", async ({ page }) => {
+    await signInClinician(page);
+    const response = await page.goto("/patients/0191e5b4-0000-7000-8000-000000000000");
+    expect(response?.status()).toBe(404);
+    await expect(page.locator("#unavailable h1")).toHaveText("Patient not found");
+  });
+});
