@@ -144,6 +144,14 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/auth/invitation", Public),
     ("POST /_fn/outbox/list", needs(&Permission::OutboxRead)),
     ("POST /_fn/audit/list", needs(&Permission::AuditRead)),
+    (
+        "POST /_fn/patients/search",
+        needs(&Permission::PatientsRead),
+    ),
+    (
+        "POST /_fn/patients/chart",
+        scoped(&Permission::PatientsRead),
+    ),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -247,8 +255,15 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
     })
 }
 
-fn form_for(key: &str, n: usize) -> Vec<(String, String)> {
+fn form_for(key: &str, n: usize, world: &World, other_side: bool) -> Vec<(String, String)> {
+    let side = if other_side { &world.other } else { &world.own };
     let pairs: Vec<(&str, String)> = match key {
+        "POST /_fn/patients/search" => vec![("q", "matrix".into()), ("page", "1".into())],
+        "POST /_fn/patients/chart" => vec![
+            ("id", side.patient.to_string()),
+            ("types", String::new()),
+            ("page", "1".into()),
+        ],
         "POST /_fn/hospitals/list" => vec![("q", String::new()), ("page", "1".into())],
         "POST /_fn/hospitals/create" => vec![
             ("input[name]", format!("Matrix {n}")),
@@ -438,7 +453,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             request = if path.starts_with("/_fn/") {
                 request
                     .header("accept", "application/json")
-                    .form(&form_for(key, n))
+                    .form(&form_for(key, n, &world, other_side))
             } else if let Some(body) = body_for(key, role, &world, n) {
                 request.json(&body)
             } else {

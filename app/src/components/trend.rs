@@ -128,7 +128,7 @@ pub fn TrendChart(
                 .and_hms_opt(0, 0, 0)?
                 .and_utc();
             let px = x(at);
-            (px >= LEFT && px <= W - RIGHT).then_some((px, y))
+            (LEFT..=W - RIGHT).contains(&px).then_some((px, y))
         })
         .collect();
     let dots = plotted
