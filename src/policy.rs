@@ -406,6 +406,15 @@ pub fn readable_record_types(role: Role) -> Vec<RecordType> {
         .collect()
 }
 
+/// The record types a role writes, among `types`.
+pub fn writable_record_types(role: Role, types: &[RecordType]) -> Vec<RecordType> {
+    types
+        .iter()
+        .copied()
+        .filter(|t| role.has(t.write_permission()))
+        .collect()
+}
+
 /// The permission under which `actor` would read `record_type`: one the role holds when there
 /// is one, else the type's main read permission (which the decision then refuses).
 pub fn record_read_permission(actor: &Actor, record_type: RecordType) -> Permission {

@@ -139,6 +139,42 @@ impl RecordType {
         }
     }
 
+    /// The payload's field names.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            RecordType::ViralLoad => &[
+                "copies_per_ml",
+                "comparator",
+                "qualitative",
+                "lower_limit",
+                "sample_collected_at",
+            ],
+            RecordType::Cd4 => &["cells_per_ul", "percent"],
+            RecordType::ArtRegimen => &["regimen", "drugs", "line", "action", "reason_code"],
+            RecordType::AdherenceNote => &["text", "adherence_percent", "method"],
+            RecordType::VitalSigns => &[
+                "weight_kg",
+                "height_cm",
+                "bp_systolic",
+                "bp_diastolic",
+                "temperature_c",
+                "pulse",
+            ],
+            RecordType::LabResult => &["loinc", "value", "unit", "reference_range"],
+            RecordType::Diagnosis => &["icd10", "text"],
+            RecordType::Allergy => &["substance", "reaction", "severity"],
+            RecordType::Prescription => &[
+                "drug_name",
+                "atc",
+                "dose",
+                "frequency",
+                "duration_days",
+                "quantity",
+            ],
+            RecordType::Dispensing => &["prescription_id", "quantity", "days_supplied"],
+        }
+    }
+
     /// Lab values are immutable: a correction is a new record that supersedes the old one.
     /// Only notes may be edited in place.
     pub fn is_editable(self) -> bool {
@@ -614,38 +650,7 @@ pub fn validate_payload(record_type: RecordType, raw: &Value) -> Result<Payload,
             "must be an object with the fields of the record type",
         ));
     };
-    let allowed: &[&str] = match record_type {
-        RecordType::ViralLoad => &[
-            "copies_per_ml",
-            "comparator",
-            "qualitative",
-            "lower_limit",
-            "sample_collected_at",
-        ],
-        RecordType::Cd4 => &["cells_per_ul", "percent"],
-        RecordType::ArtRegimen => &["regimen", "drugs", "line", "action", "reason_code"],
-        RecordType::AdherenceNote => &["text", "adherence_percent", "method"],
-        RecordType::VitalSigns => &[
-            "weight_kg",
-            "height_cm",
-            "bp_systolic",
-            "bp_diastolic",
-            "temperature_c",
-            "pulse",
-        ],
-        RecordType::LabResult => &["loinc", "value", "unit", "reference_range"],
-        RecordType::Diagnosis => &["icd10", "text"],
-        RecordType::Allergy => &["substance", "reaction", "severity"],
-        RecordType::Prescription => &[
-            "drug_name",
-            "atc",
-            "dose",
-            "frequency",
-            "duration_days",
-            "quantity",
-        ],
-        RecordType::Dispensing => &["prescription_id", "quantity", "days_supplied"],
-    };
+    let allowed = record_type.fields();
     for key in map.keys() {
         if !allowed.contains(&key.as_str()) {
             e.add(
@@ -966,8 +971,14 @@ impl RecordInput {
                 );
             }
         }
+        let Some(payload) = payload else {
+            if e.is_empty() {
+                e.add("payload", "is required");
+            }
+            return Err(e.into_kind());
+        };
         e.finish(|| ValidRecord {
-            payload: payload.expect("a payload whenever there are no errors"),
+            payload,
             recorded_at,
             supersedes,
         })
@@ -1092,6 +1103,23 @@ pub struct ChartPoint {
     pub below_limit: bool,
 }
 
+/// Everything the chart page shows, as far as the caller's role reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartView {
+    pub patient: super::patient::Patient,
+    pub today: NaiveDate,
+    /// `None` for roles without clinical access (front desk, billing).
+    pub summary: Option<PatientSummary>,
+    pub viral_loads: Vec<ChartPoint>,
+    pub cd4: Vec<ChartPoint>,
+    /// ART regimen records, oldest first.
+    pub regimens: Vec<ClinicalRecord>,
+    /// The records table (filtered), when the role reads records.
+    pub records: Option<super::page::Page<ClinicalRecord>>,
+    /// Quick-entry forms the role may use.
+    pub writable: Vec<RecordType>,
+}
+
 /// The quick-entry forms of the chart.
 pub const QUICK_ENTRY: [RecordType; 5] = [
     RecordType::ViralLoad,
@@ -1107,27 +1135,11 @@ pub const QUICK_ENTRY: [RecordType; 5] = [
 pub fn record_from_form(fields: &std::collections::BTreeMap<String, String>) -> RecordInput {
     let mut payload = Map::new();
     let record_type = fields.get("record_type").cloned();
-    let allowed: &[&str] = match record_type.as_deref().and_then(RecordType::parse) {
-        Some(RecordType::ViralLoad) => &[
-            "copies_per_ml",
-            "comparator",
-            "qualitative",
-            "lower_limit",
-            "sample_collected_at",
-        ],
-        Some(RecordType::Cd4) => &["cells_per_ul", "percent"],
-        Some(RecordType::ArtRegimen) => &["regimen", "drugs", "line", "action", "reason_code"],
-        Some(RecordType::AdherenceNote) => &["text", "adherence_percent", "method"],
-        Some(RecordType::VitalSigns) => &[
-            "weight_kg",
-            "height_cm",
-            "bp_systolic",
-            "bp_diastolic",
-            "temperature_c",
-            "pulse",
-        ],
-        _ => &[],
-    };
+    let allowed = record_type
+        .as_deref()
+        .and_then(RecordType::parse)
+        .map(RecordType::fields)
+        .unwrap_or_default();
     for name in allowed {
         let Some(raw) = fields
             .get(*name)

@@ -27,6 +27,11 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// The collected errors as one validation error.
+    pub fn into_kind(self) -> ErrorKind {
+        ErrorKind::validation(self.0)
+    }
+
     /// `Ok(value)` when no error was collected.
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ErrorKind> {
         if self.0.is_empty() {

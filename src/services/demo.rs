@@ -168,7 +168,6 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     }
     let password_hash = staff::hash_password(DEMO_PASSWORD.to_string()).await?;
     let txn = begin_write(&core.db).await?;
-    let mut accounts = Vec::new();
     for (email, name, role, hospital) in DEMO_STAFF {
         let account = staff::insert_account(
             core,
@@ -182,7 +181,6 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             },
         )
         .await?;
-        accounts.push((role, hospital, account.id));
         let event = Event::new("staff_account", AuditAction::Create)
             .entity_id(account.id)
             .details(serde_json::json!({"via": "demo_seed", "role": role.as_str()}));
@@ -226,26 +224,9 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         )
         .await?;
     }
-    let author = |role: Role, h: usize| {
-        accounts
-            .iter()
-            .find(|(r, hospital, _)| *r == role && *hospital == Some(h))
-            .map(|(_, _, id)| *id)
-    };
-    let sites: Vec<synthetic::Site> = DEMO_HOSPITALS
-        .iter()
-        .enumerate()
-        .map(|(i, (_, code, _, _, country))| {
-            let clinician = author(Role::Clinician, i).unwrap_or_default();
-            synthetic::Site {
-                hospital_id: hospital_ids[i],
-                code: code.to_string(),
-                country: country.to_string(),
-                clinician,
-                lab: author(Role::LabTechnician, i).unwrap_or(clinician),
-            }
-        })
-        .collect();
+    txn.commit().await?;
+    let sites = demo_sites(core).await?;
+    let txn = begin_write(&core.db).await?;
     for (i, (id, h)) in portal.iter().zip(DEMO_PATIENT_HOSPITAL).enumerate() {
         let mrn = format!("{}-{:07}", sites[h].code, i + 1);
         patients::insert_link(core, &txn, *id, sites[h].hospital_id, Some(mrn), None).await?;

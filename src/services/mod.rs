@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod chart;
 pub mod demo;
 pub mod hospitals;
 pub mod invitations;

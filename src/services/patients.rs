@@ -147,14 +147,7 @@ pub async fn insert_link(
 ) -> AppResult<String> {
     let mrn = match mrn {
         Some(m) => {
-            if mrn_taken(txn, hospital_id, &m).await? {
-                return Err(ErrorKind::conflict_on(
-                    "mrn_taken",
-                    "mrn",
-                    format!("MRN {m} is already used at this hospital"),
-                )
-                .into());
-            }
+            ensure_mrn_free(txn, hospital_id, &m).await?;
             m
         }
         None => generate_mrn(txn, hospital_id).await?,
@@ -180,6 +173,19 @@ pub async fn insert_link(
         }
     })?;
     Ok(mrn)
+}
+
+/// 409 `mrn_taken` when the hospital already uses `mrn`.
+async fn ensure_mrn_free(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str) -> AppResult<()> {
+    if mrn_taken(db, hospital_id, mrn).await? {
+        return Err(ErrorKind::conflict_on(
+            "mrn_taken",
+            "mrn",
+            format!("MRN {mrn} is already used at this hospital"),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 async fn mrn_taken(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str) -> AppResult<bool> {
@@ -222,16 +228,6 @@ pub(crate) async fn live_link(
         .filter(link::Column::RemovedAt.is_null())
         .one(db)
         .await?)
-}
-
-/// Whether the patient is linked to the caller's hospital (for the other services' decisions).
-pub async fn is_linked(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<bool> {
-    if caller.actor == Actor::System {
-        return Ok(true);
-    }
-    Ok(live_link(&core.db, patient_id, caller.actor.hospital_id())
-        .await?
-        .is_some())
 }
 
 fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Patient> {
@@ -440,14 +436,7 @@ pub async fn update(
     let mut mrn = link.as_ref().map(|l| l.mrn.clone());
     if let (Some(new_mrn), Some(l)) = (valid.mrn.clone(), link) {
         if Some(&new_mrn) != mrn.as_ref() {
-            if mrn_taken(&txn, l.hospital_id, &new_mrn).await? {
-                return Err(ErrorKind::conflict_on(
-                    "mrn_taken",
-                    "mrn",
-                    format!("MRN {new_mrn} is already used at this hospital"),
-                )
-                .into());
-            }
+            ensure_mrn_free(&txn, l.hospital_id, &new_mrn).await?;
             let mut active: link::ActiveModel = l.into();
             active.mrn = Set(new_mrn.clone());
             active.update(&txn).await?;
@@ -617,14 +606,7 @@ pub async fn link(
             // MRN unless a new one is given.
             let mrn = match mrn {
                 Some(m) if m != l.mrn => {
-                    if mrn_taken(&txn, hospital_id, &m).await? {
-                        return Err(ErrorKind::conflict_on(
-                            "mrn_taken",
-                            "mrn",
-                            format!("MRN {m} is already used at this hospital"),
-                        )
-                        .into());
-                    }
+                    ensure_mrn_free(&txn, hospital_id, &m).await?;
                     m
                 }
                 _ => l.mrn.clone(),

@@ -29,7 +29,7 @@ use crate::domain::record::{
 use crate::domain::role::Permission;
 use crate::domain::ErrorKind;
 use crate::entities::{
-    clinical_record as record, clinical_record_revision as revision, hospital, patient,
+    clinical_record as record, clinical_record_revision as revision, hospital,
     patient_clinical_state as state,
 };
 use crate::error::{AppError, AppResult};
@@ -186,13 +186,8 @@ pub async fn create(
     let t = valid.payload.record_type();
     let event = event.details(json!({"record_type": t.as_str()}));
     let txn = begin_write(&core.db).await?;
-    let live = patient::Entity::find_by_id(patient_id)
-        .filter(patient::Column::DeletedAt.is_null())
-        .count(&txn)
-        .await?
-        > 0;
-    let mut access = access(&txn, caller, patient_id, None).await?;
-    access.linked &= live;
+    // A soft-deleted patient has no live link left, so the link decides.
+    let access = access(&txn, caller, patient_id, None).await?;
     let action = Action::WritePatientData {
         permission: t.write_permission(),
         access,
@@ -719,13 +714,8 @@ async fn summary_with(
         .entity_id(patient_id)
         .patient(patient_id);
     let txn = begin_write(&core.db).await?;
-    let live = patient::Entity::find_by_id(patient_id)
-        .filter(patient::Column::DeletedAt.is_null())
-        .count(&txn)
-        .await?
-        > 0;
-    let mut access = access(&txn, caller, patient_id, None).await?;
-    access.linked &= live;
+    // A soft-deleted patient has no live link left, so the link decides.
+    let access = access(&txn, caller, patient_id, None).await?;
     let action = Action::ReadPatientData {
         permission: Permission::RecordsRead,
         access,

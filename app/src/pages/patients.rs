@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 use hospitallink::domain::patient::{age_on, PatientListItem, SEXES};
 use hospitallink::domain::record::{
-    format_number, qualitative_label, ClinicalRecord, RecordType, VlInterpretation, VlResult,
+    format_number, qualitative_label, ChartView, ClinicalRecord, RecordType, VlInterpretation,
+    VlResult,
 };
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
@@ -19,7 +20,7 @@ use crate::components::trend::{Scale, TrendChart};
 use crate::components::{StaffShell, TextField};
 use crate::pages::auth::{typed, use_outcome, FormOutcome};
 use crate::pages::encode_query_value;
-use crate::server_fns::patients::{patient_chart, search_patients, ChartView};
+use crate::server_fns::patients::{patient_chart, search_patients};
 
 const INPUT: &str = "focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3 text-base aria-[invalid=true]:border-red-600";
 const BUTTON: &str = "focus-ring inline-flex min-h-11 items-center justify-center rounded bg-teal-700 px-4 font-medium text-white";
