@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks: the wasm32 target (or Debian's fallback toolchain), the
-# wasm-bindgen CLI matching Cargo.lock, and the npm packages. `--browser` also installs Debian's
-# Chromium for the browser tests. Each step is skipped when already in place.
+# wasm-bindgen CLI matching Cargo.lock, the npm packages and the S3-compatible test server.
+# `--browser` also installs Debian's Chromium for the browser tests. Each step is skipped when
+# already in place.
 source "$(dirname "$0")/env.sh"
 
 apt_install() {
@@ -33,7 +34,15 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   cp package-lock.json node_modules/.hospitallink-lock
 fi
 
-# 4. Chromium for the browser tests.
+# 4. An S3-compatible server for the storage tests (moto, from PyPI, in its own virtualenv).
+S3_VENV="${HOSPITALLINK_S3_VENV:-$HOME/.cache/hospitallink/s3-venv}"
+if [ ! -x "$S3_VENV/bin/moto_server" ]; then
+  log "installing the S3-compatible test server (moto) into $S3_VENV"
+  python3 -m venv "$S3_VENV"
+  "$S3_VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+fi
+
+# 5. Chromium for the browser tests.
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   log "installing Debian's chromium"
   apt_install chromium

@@ -90,7 +90,12 @@ pub struct Config {
     pub mailer: Option<MailerConfig>,
     pub sms: Option<SmsConfig>,
     pub audit_log_retention_days: u32,
+    /// Where attachment contents are stored (`storage` module).
     pub storage_url: String,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: u64,
+    /// Access key of S3-compatible storage: (key id, secret).
+    pub storage_access_key: Option<(String, Secret<String>)>,
     pub seed_demo: bool,
     /// Password checks allowed per client address per minute.
     pub login_attempts_per_ip_per_minute: u32,
@@ -311,8 +316,37 @@ impl Config {
         if audit_log_retention_days == 0 {
             problems.push("AUDIT_LOG_RETENTION_DAYS: must be at least 1".into());
         }
-        let storage_url = var("STORAGE_URL")
-            .unwrap_or_else(|| format!("file://{}", data_dir.join("attachments").display()));
+        let storage_url = var("STORAGE_URL").unwrap_or_else(|| {
+            let dir = data_dir.join("attachments");
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            format!("file://{}", dir.display())
+        });
+        if let Err(problem) = crate::storage::check_url(&storage_url) {
+            problems.push(problem);
+        }
+        let storage_access_key = match (
+            var("STORAGE_ACCESS_KEY_ID"),
+            var("STORAGE_SECRET_ACCESS_KEY"),
+        ) {
+            (Some(id), Some(secret)) => Some((id, Secret::new(secret))),
+            (None, None) => None,
+            _ => {
+                problems.push(
+                    "STORAGE_ACCESS_KEY_ID, STORAGE_SECRET_ACCESS_KEY: set both or neither".into(),
+                );
+                None
+            }
+        };
+        let attachment_max_bytes = parse_or(
+            &var,
+            "ATTACHMENT_MAX_BYTES",
+            crate::domain::attachment::DEFAULT_MAX_BYTES,
+            &mut problems,
+            "a number of bytes",
+        );
+        if !(1024..=100 * 1024 * 1024).contains(&attachment_max_bytes) {
+            problems.push("ATTACHMENT_MAX_BYTES: must be between 1024 and 104857600".into());
+        }
         let seed_demo = match var("SEED_DEMO").as_deref() {
             None => env.is_development(),
             Some("true") | Some("1") | Some("yes") => true,
@@ -387,6 +421,8 @@ impl Config {
             sms,
             audit_log_retention_days,
             storage_url,
+            attachment_max_bytes,
+            storage_access_key,
             seed_demo,
             login_attempts_per_ip_per_minute,
             login_attempts_per_account_per_minute,
@@ -394,6 +430,16 @@ impl Config {
             invitation_attempts_per_ip_per_minute,
             site_root,
         })
+    }
+
+    /// The access key of S3-compatible attachment storage, when configured.
+    pub fn storage_credentials(&self) -> Option<crate::storage::Credentials> {
+        self.storage_access_key
+            .as_ref()
+            .map(|(id, secret)| crate::storage::Credentials {
+                access_key_id: id.clone(),
+                secret_access_key: secret.expose().clone(),
+            })
     }
 
     /// The field-encryption keyring: the primary key seals, retired keys only open.

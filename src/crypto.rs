@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 const VERSION: &str = "hl1";
+const BLOB_VERSION: &[u8] = b"hlb1";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
@@ -86,8 +87,8 @@ impl Keyring {
         format!("{table}\0{column}\0{row}").into_bytes()
     }
 
-    /// Seals `plaintext` for `table.column` of row `row` with the primary key.
-    pub fn seal(&self, table: &str, column: &str, row: Uuid, plaintext: &str) -> String {
+    /// Encrypts with the primary key: the fresh nonce and the ciphertext.
+    fn encrypt(&self, table: &str, column: &str, row: Uuid, clear: &[u8]) -> ([u8; 12], Vec<u8>) {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let cipher = &self.ciphers[&self.primary_id];
@@ -96,17 +97,86 @@ impl Keyring {
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: clear,
                     aad: &aad,
                 },
             )
             .expect("AES-GCM sealing does not fail for in-memory buffers");
+        (nonce, sealed)
+    }
+
+    fn decrypt(
+        &self,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        kid: &str,
+        nonce: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let cipher = self
+            .ciphers
+            .get(kid)
+            .ok_or_else(|| CryptoError::UnknownKey(kid.to_string()))?;
+        if nonce.len() != 12 {
+            return Err(CryptoError::Malformed);
+        }
+        let aad = Self::aad(table, column, row);
+        cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| CryptoError::Rejected)
+    }
+
+    /// Seals `plaintext` for `table.column` of row `row` with the primary key.
+    pub fn seal(&self, table: &str, column: &str, row: Uuid, plaintext: &str) -> String {
+        let (nonce, sealed) = self.encrypt(table, column, row, plaintext.as_bytes());
         format!(
             "{VERSION}.{}.{}.{}",
             self.primary_id,
             URL_SAFE_NO_PAD.encode(nonce),
             URL_SAFE_NO_PAD.encode(sealed)
         )
+    }
+
+    /// Seals a file for `table.column` of row `row`: `hlb1`, the key id's length and the key
+    /// id, the nonce, then the ciphertext (binary, for attachments).
+    pub fn seal_bytes(&self, table: &str, column: &str, row: Uuid, clear: &[u8]) -> Vec<u8> {
+        let (nonce, sealed) = self.encrypt(table, column, row, clear);
+        let kid = self.primary_id.as_bytes();
+        let mut out = Vec::with_capacity(BLOB_VERSION.len() + 1 + kid.len() + 12 + sealed.len());
+        out.extend_from_slice(BLOB_VERSION);
+        out.push(kid.len() as u8);
+        out.extend_from_slice(kid);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// The key id a sealed file names, if it is one.
+    pub fn blob_key_id(blob: &[u8]) -> Option<&str> {
+        let rest = blob.strip_prefix(BLOB_VERSION)?;
+        let (&len, rest) = rest.split_first()?;
+        std::str::from_utf8(rest.get(..len as usize)?).ok()
+    }
+
+    /// Opens a file sealed by `seal_bytes` for exactly this table, column and row.
+    pub fn open_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        blob: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let kid = Self::blob_key_id(blob).ok_or(CryptoError::Malformed)?;
+        let start = BLOB_VERSION.len() + 1 + kid.len();
+        let nonce = blob.get(start..start + 12).ok_or(CryptoError::Malformed)?;
+        self.decrypt(table, column, row, kid, nonce, &blob[start + 12..])
     }
 
     /// Opens an envelope sealed for exactly this table, column and row.
@@ -127,29 +197,13 @@ impl Keyring {
         ) else {
             return Err(CryptoError::Malformed);
         };
-        let cipher = self
-            .ciphers
-            .get(kid)
-            .ok_or_else(|| CryptoError::UnknownKey(kid.to_string()))?;
         let nonce = URL_SAFE_NO_PAD
             .decode(nonce)
             .map_err(|_| CryptoError::Malformed)?;
         let sealed = URL_SAFE_NO_PAD
             .decode(sealed)
             .map_err(|_| CryptoError::Malformed)?;
-        if nonce.len() != 12 {
-            return Err(CryptoError::Malformed);
-        }
-        let aad = Self::aad(table, column, row);
-        let clear = cipher
-            .decrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &sealed,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CryptoError::Rejected)?;
+        let clear = self.decrypt(table, column, row, kid, &nonce, &sealed)?;
         String::from_utf8(clear).map_err(|_| CryptoError::Rejected)
     }
 
@@ -246,6 +300,52 @@ mod tests {
         let only_new = Keyring::new(&key(2), &[], &key(9));
         assert_eq!(
             only_new.open("patients", "email", row, &env),
+            Err(CryptoError::UnknownKey(key_id(&key(1))))
+        );
+    }
+
+    #[test]
+    fn files_seal_for_one_row_and_rotate() {
+        let old = Keyring::new(&key(1), &[], &key(9));
+        let row = Uuid::now_v7();
+        let scan = b"%PDF-1.4 consent of patient".to_vec();
+        let blob = old.seal_bytes("patient_attachments", "content", row, &scan);
+        assert!(!blob.windows(7).any(|w| w == b"consent"));
+        assert_eq!(Keyring::blob_key_id(&blob), Some(old.primary_id()));
+        assert_eq!(
+            old.open_bytes("patient_attachments", "content", row, &blob)
+                .unwrap(),
+            scan
+        );
+        assert_eq!(
+            old.open_bytes("patient_attachments", "content", Uuid::now_v7(), &blob),
+            Err(CryptoError::Rejected)
+        );
+        let mut tampered = blob.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert_eq!(
+            old.open_bytes("patient_attachments", "content", row, &tampered),
+            Err(CryptoError::Rejected)
+        );
+        assert_eq!(
+            old.open_bytes("patient_attachments", "content", row, &scan),
+            Err(CryptoError::Malformed)
+        );
+        assert_eq!(
+            old.open_bytes("patient_attachments", "content", row, b"hlb1"),
+            Err(CryptoError::Malformed)
+        );
+        let rotated = Keyring::new(&key(2), &[key(1)], &key(9));
+        assert_eq!(
+            rotated
+                .open_bytes("patient_attachments", "content", row, &blob)
+                .unwrap(),
+            scan
+        );
+        let only_new = Keyring::new(&key(2), &[], &key(9));
+        assert_eq!(
+            only_new.open_bytes("patient_attachments", "content", row, &blob),
             Err(CryptoError::UnknownKey(key_id(&key(1))))
         );
     }

@@ -23,6 +23,8 @@ pub mod error;
 pub mod policy;
 #[cfg(feature = "server")]
 pub mod services;
+#[cfg(feature = "server")]
+pub mod storage;
 
 #[cfg(feature = "server")]
 pub use error::AppError;

@@ -9,6 +9,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::attachment::AttachmentKind;
 use crate::domain::record::RecordType;
 use crate::domain::role::{Permission, Role};
 use crate::domain::ErrorKind;
@@ -183,6 +184,11 @@ pub enum Action {
     WriteRecords,
     /// Read clinical records at all: any permission that reads a record type.
     ReadRecords,
+    /// Store attachments at all: any permission that stores an attachment kind (checked
+    /// before the upload is read; the kind's own permission follows).
+    WriteAttachments,
+    /// Read attachments at all: any permission that reads an attachment kind.
+    ReadAttachments,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,7 +237,10 @@ fn permission(action: Action) -> Option<Permission> {
         Action::Patient { permission, .. }
         | Action::ReadPatientData { permission, .. }
         | Action::WritePatientData { permission, .. } => permission,
-        Action::WriteRecords | Action::ReadRecords => return None,
+        Action::WriteRecords
+        | Action::ReadRecords
+        | Action::WriteAttachments
+        | Action::ReadAttachments => return None,
     })
 }
 
@@ -337,23 +346,14 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 other => other,
             }
         }
-        Action::WriteRecords => {
-            if RecordType::ALL
+        Action::WriteRecords => allow_if(
+            RecordType::ALL
                 .iter()
-                .any(|t| role.has(t.write_permission()))
-            {
-                Decision::Allow
-            } else {
-                Decision::Deny
-            }
-        }
-        Action::ReadRecords => {
-            if readable_record_types(role).is_empty() {
-                Decision::Deny
-            } else {
-                Decision::Allow
-            }
-        }
+                .any(|t| role.has(t.write_permission())),
+        ),
+        Action::ReadRecords => allow_if(!readable_record_types(role).is_empty()),
+        Action::WriteAttachments => allow_if(!writable_attachment_kinds(role).is_empty()),
+        Action::ReadAttachments => allow_if(!readable_attachment_kinds(role).is_empty()),
         Action::RegisterPatient => {
             if hospital_id.is_some() {
                 Decision::Allow
@@ -418,11 +418,44 @@ pub fn writable_record_types(role: Role, types: &[RecordType]) -> Vec<RecordType
 /// The permission under which `actor` would read `record_type`: one the role holds when there
 /// is one, else the type's main read permission (which the decision then refuses).
 pub fn record_read_permission(actor: &Actor, record_type: RecordType) -> Permission {
-    let options = record_type.read_permissions();
+    held_permission(actor, record_type.read_permissions())
+}
+
+/// One of `options` the actor's role holds, else the first (which the decision then refuses).
+pub fn held_permission(actor: &Actor, options: &[Permission]) -> Permission {
     actor
         .role()
         .and_then(|role| options.iter().copied().find(|p| role.has(*p)))
         .unwrap_or(options[0])
+}
+
+fn holds_any(role: Role, options: &[Permission]) -> bool {
+    options.iter().any(|p| role.has(*p))
+}
+
+fn allow_if(allowed: bool) -> Decision {
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+/// The attachment kinds a role reads (clinical readers: all; the front desk: consent forms;
+/// billing, pharmacy and laboratory: none).
+pub fn readable_attachment_kinds(role: Role) -> Vec<AttachmentKind> {
+    AttachmentKind::ALL
+        .into_iter()
+        .filter(|k| holds_any(role, k.read_permissions()))
+        .collect()
+}
+
+/// The attachment kinds a role stores.
+pub fn writable_attachment_kinds(role: Role) -> Vec<AttachmentKind> {
+    AttachmentKind::ALL
+        .into_iter()
+        .filter(|k| holds_any(role, k.write_permissions()))
+        .collect()
 }
 
 /// `decide` as a `Result` for services.

@@ -75,6 +75,37 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#record-rows")).toContainText(`${copies} copies/mL`);
   });
 
+  test("a consent form is checked, stored and downloaded", async ({ page }) => {
+    await signInClinician(page);
+    await page.goto("/patients?q=Amina");
+    await page.locator("#patient-rows a", { hasText: "Amina Odhiambo" }).click();
+    const name = `consent-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    // A text file dressed up as a PDF is refused, and the description is kept.
+    await page.locator("#attachment-kind").selectOption("consent_form");
+    await page.locator("#attachment-description").fill("Signed at intake");
+    await page.locator("#attachment-file").setInputFiles({
+      name: `${name}.pdf`,
+      mimeType: "application/pdf",
+      buffer: Buffer.from("not really a pdf"),
+    });
+    await page.locator("#attachment-submit").click();
+    await expect(page.locator("#attachment-file-error")).toContainText("was sent as application/pdf");
+    await expect(page.locator("#attachment-description")).toHaveValue("Signed at intake");
+    // A real PDF is stored and listed; the download is the same file.
+    const pdf = Buffer.from(`%PDF-1.4\n% ${name}\n%%EOF\n`);
+    await page.locator("#attachment-file").setInputFiles({ name: `${name}.pdf`, mimeType: "application/pdf", buffer: pdf });
+    await page.locator("#attachment-submit").click();
+    await expect(page.locator("#attached")).toBeVisible();
+    const link = page.locator("#document-rows a", { hasText: `${name}.pdf` });
+    await expect(link).toHaveCount(1);
+    await expect(page.locator("#document-rows li", { hasText: `${name}.pdf` })).toContainText("Consent form");
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe(`${name}.pdf`);
+    const saved = await download.path();
+    const fs = await import("node:fs");
+    expect(fs.readFileSync(saved!).equals(pdf)).toBe(true);
+  });
+
   test("an unknown patient is a plain not-found page", async ({ page }) => {
     await signInClinician(page);
     const response = await page.goto("/patients/0191e5b4-0000-7000-8000-000000000000");

@@ -29,6 +29,26 @@ pub fn text_null(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).text().to_owned()
 }
 
+pub fn uuid(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).uuid().not_null().to_owned()
+}
+
+pub fn uuid_null(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).uuid().to_owned()
+}
+
+pub fn double_null(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).double().to_owned()
+}
+
+pub fn short(col: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(col).string_len(len).to_owned()
+}
+
+pub fn short_not_null(col: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(col).string_len(len).not_null().to_owned()
+}
+
 pub fn index(
     name: &str,
     table: impl IntoIden + 'static,

@@ -8,6 +8,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_audit_log;
 mod m20261123_000003_identity;
 mod m20261124_000004_clinical;
+mod m20261125_000005_attachments;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_audit_log::Migration),
             Box::new(m20261123_000003_identity::Migration),
             Box::new(m20261124_000004_clinical::Migration),
+            Box::new(m20261125_000005_attachments::Migration),
         ]
     }
 }

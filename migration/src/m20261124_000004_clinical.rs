@@ -4,7 +4,9 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{id, index, text, text_null, ts, ts_null};
+use crate::columns::{
+    double_null, id, index, short, short_not_null, text, text_null, ts, ts_null, uuid, uuid_null,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -113,26 +115,6 @@ enum PatientClinicalState {
     LatestCd4Percent,
     LastRecordAt,
     UpdatedAt,
-}
-
-fn uuid(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().to_owned()
-}
-
-fn uuid_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().to_owned()
-}
-
-fn double_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).double().to_owned()
-}
-
-fn short(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).to_owned()
-}
-
-fn short_not_null(col: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
 }
 
 #[async_trait::async_trait]

@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod patient_forms;
 pub mod rest;
 pub mod sessions;
+pub mod upload;
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, Request, StatusCode};
@@ -41,6 +42,7 @@ pub async fn prepare_core(config: Config) -> anyhow::Result<(Core, bool)> {
     let db = hospitallink::db::connect(&config.database_url).await?;
     Migrator::up(&db, None).await?;
     let core = Core::new(db, config);
+    core.storage.check().map_err(|e| anyhow::anyhow!(e))?;
     let seeded = if core.config.seed_demo {
         hospitallink::services::demo::seed_if_empty(&core)
             .await

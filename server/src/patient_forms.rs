@@ -9,12 +9,14 @@ use axum::Router;
 use hospitallink::domain::patient::{LinkRequest, PatientInput};
 use hospitallink::domain::record::record_from_form;
 use hospitallink::domain::ErrorKind;
-use hospitallink::services::{patients, records};
+use hospitallink::services::{attachments, patients, records};
 use hospitallink::AppError;
 use std::collections::BTreeMap;
 
 use crate::auth_forms::fail;
 use crate::forms::read_form;
+use crate::upload::read_upload;
+use app::pages::patients::UPLOAD_FORM;
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/new", post(register))
         .route("/patients/{id}/link", post(link))
         .route("/patients/{id}/records", post(add_record))
+        .route("/patients/{id}/attachments", post(attach))
 }
 
 fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
@@ -95,6 +98,37 @@ async fn add_record(
             r.record_type.as_str()
         ))
         .into_response(),
+        Err(e) => fail(&state, parts, &chart, values, e).await,
+    }
+}
+
+/// `POST /patients/{id}/attachments`: the chart's upload form (multipart).
+async fn attach(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let chart = format!(
+        "/patients/{}",
+        uuid::Uuid::parse_str(&id)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    );
+    let mut values = BTreeMap::from([("form".to_string(), UPLOAD_FORM.to_string())]);
+    let result = async {
+        let id = parse_id(&id)?;
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        attachments::may_upload(&state.core, &caller, id).await?;
+        let input =
+            read_upload(&parts.headers, body, state.core.config.attachment_max_bytes).await?;
+        for (key, value) in [("kind", &input.kind), ("description", &input.description)] {
+            if let Some(v) = value {
+                values.insert(key.to_string(), v.clone());
+            }
+        }
+        attachments::upload(&state.core, &caller, id, input).await
+    }
+    .await;
+    match result {
+        Ok(a) => Redirect::to(&format!("/patients/{}?attached=1#documents", a.patient_id))
+            .into_response(),
         Err(e) => fail(&state, parts, &chart, values, e).await,
     }
 }

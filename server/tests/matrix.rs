@@ -60,6 +60,14 @@ const RECORD_WRITERS: &[Permission] = &[
 /// Any permission that reads a record type.
 const RECORD_READERS: &[Permission] = &[Permission::RecordsRead, Permission::RegimensRead];
 
+/// Whoever stores or reads a consent form (the kind the matrix uploads).
+const CONSENT_WRITERS: &[Permission] = &[Permission::ConsentRecord, Permission::PatientsWrite];
+const CONSENT_READERS: &[Permission] = &[
+    Permission::ConsentRecord,
+    Permission::PatientsWrite,
+    Permission::RecordsRead,
+];
+
 /// Who may call what. Keys are `METHOD path` as routed.
 const RULES: &[(&str, Rule)] = &[
     ("POST /api/v1/auth/admin/login", Public),
@@ -131,6 +139,19 @@ const RULES: &[(&str, Rule)] = &[
     (
         "DELETE /api/v1/records/{id}",
         scoped(&Permission::RecordsWrite),
+    ),
+    (
+        "POST /api/v1/patients/{id}/attachments",
+        scoped_any(CONSENT_WRITERS),
+    ),
+    (
+        "GET /api/v1/patients/{id}/attachments",
+        scoped_any(CONSENT_READERS),
+    ),
+    ("GET /api/v1/attachments/{id}", scoped_any(CONSENT_READERS)),
+    (
+        "DELETE /api/v1/attachments/{id}",
+        scoped_any(CONSENT_WRITERS),
     ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
@@ -206,6 +227,7 @@ struct World {
     /// Patients and notes that a successful delete may consume.
     spare_patients: RefCell<Vec<uuid::Uuid>>,
     spare_records: RefCell<Vec<uuid::Uuid>>,
+    spare_attachments: RefCell<Vec<uuid::Uuid>>,
 }
 
 /// A patient of one hospital with a prescription, a regimen and an adherence note.
@@ -214,6 +236,22 @@ struct Clinical {
     prescription: uuid::Uuid,
     regimen: uuid::Uuid,
     note: uuid::Uuid,
+    /// A consent form on the patient.
+    consent: uuid::Uuid,
+}
+
+/// The multipart body of a consent-form upload.
+fn consent_form() -> reqwest::multipart::Form {
+    let pdf = b"%PDF-1.4\n% matrix consent\n%%EOF\n".to_vec();
+    reqwest::multipart::Form::new()
+        .text("kind", "consent_form")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf)
+                .file_name("consent.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        )
 }
 
 fn patient_json(n: usize) -> Value {
@@ -233,7 +271,9 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
         "POST /api/v1/patients" => patient_json(n),
         "PUT /api/v1/patients/{id}" => patient_json(0),
-        "DELETE /api/v1/patients/{id}" | "DELETE /api/v1/records/{id}" => {
+        "DELETE /api/v1/patients/{id}"
+        | "DELETE /api/v1/records/{id}"
+        | "DELETE /api/v1/attachments/{id}" => {
             json!({"justification": "Authorization matrix check"})
         }
         "POST /api/v1/patients/{id}/links" => json!({"national_id": "LINK-0001"}),
@@ -305,6 +345,17 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
         }
         return side.patient;
     }
+    if path == "/api/v1/attachments/{id}" {
+        return match (method, other_side) {
+            ("DELETE", false) => world
+                .spare_attachments
+                .borrow()
+                .last()
+                .copied()
+                .unwrap_or(side.consent),
+            _ => side.consent,
+        };
+    }
     if path == "/api/v1/records/{id}" {
         return match (method, other_side) {
             ("DELETE", false) => world
@@ -343,11 +394,23 @@ async fn clinical(app: &common::TestApp, token: &str, national_id: Option<&str>)
         assert_eq!(status, 201, "{r}");
         add.push(r["id"].as_str().unwrap().parse().unwrap());
     }
+    let uploaded: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/patients/{id}/attachments")))
+        .bearer_auth(token)
+        .multipart(consent_form())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     Clinical {
         patient: id.parse().unwrap(),
         prescription: add[0],
         regimen: add[1],
         note: add[2],
+        consent: uploaded["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 
@@ -411,9 +474,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .patient;
     let mut spare_patients = Vec::new();
     let mut spare_records = Vec::new();
-    for _ in 0..2 {
+    let mut spare_attachments = Vec::new();
+    // As many as the roles that may delete them (admins, clinicians, the front desk).
+    for _ in 0..3 {
         spare_patients.push(clinical(&app, own_clinician, None).await.patient);
-        spare_records.push(clinical(&app, own_clinician, None).await.note);
+        let spare = clinical(&app, own_clinician, None).await;
+        spare_records.push(spare.note);
+        spare_attachments.push(spare.consent);
     }
     let world = World {
         own_hospital: own,
@@ -428,6 +495,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         link_patient,
         spare_patients: RefCell::new(spare_patients),
         spare_records: RefCell::new(spare_records),
+        spare_attachments: RefCell::new(spare_attachments),
     };
 
     let mut n = 0;
@@ -454,6 +522,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 request
                     .header("accept", "application/json")
                     .form(&form_for(key, n, &world, other_side))
+            } else if key == "POST /api/v1/patients/{id}/attachments" {
+                request.multipart(consent_form())
             } else if let Some(body) = body_for(key, role, &world, n) {
                 request.json(&body)
             } else {
@@ -462,6 +532,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             let spares = match key {
                 "DELETE /api/v1/patients/{id}" if !other_side => Some(&world.spare_patients),
                 "DELETE /api/v1/records/{id}" if !other_side => Some(&world.spare_records),
+                "DELETE /api/v1/attachments/{id}" if !other_side => Some(&world.spare_attachments),
                 _ => None,
             };
             async move {

@@ -4,33 +4,11 @@
 
 mod common;
 
-use common::{hospital_json, spawn_app, Staff, TestApp};
+use common::{audit_count, call, hospital, member, spawn_app, Call, TestApp};
 use hospitallink::domain::role::Role;
-use hospitallink::policy::Caller;
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-struct Call {
-    status: u16,
-    body: Value,
-    etag: Option<String>,
-}
-
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Call {
-    let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let etag = r
-        .headers()
-        .get("etag")
-        .map(|v| v.to_str().unwrap().to_string());
-    let body = r.json().await.unwrap_or(Value::Null);
-    Call { status, body, etag }
-}
 
 async fn put_if_match(app: &TestApp, path: &str, token: &str, version: &str, body: Value) -> Call {
     let r = app
@@ -54,27 +32,6 @@ async fn put_if_match(app: &TestApp, path: &str, token: &str, version: &str, bod
     }
 }
 
-async fn hospital(app: &TestApp, code: &str) -> Uuid {
-    let input = serde_json::from_value(hospital_json(code)).unwrap();
-    hospitallink::services::hospitals::create(&app.core, &Caller::system(), &input)
-        .await
-        .unwrap()
-        .id
-}
-
-/// A signed-in member of staff: (account, access token).
-async fn member(app: &TestApp, role: Role, hospital: Uuid, tag: &str) -> (Staff, String) {
-    let staff = app
-        .enrolled_staff(
-            &format!("{}-{tag}@example.org", role.as_str()),
-            role,
-            Some(hospital),
-        )
-        .await;
-    let token = app.token(&staff).await;
-    (staff, token)
-}
-
 fn amina() -> Value {
     json!({
         "first_name": "Amina",
@@ -88,19 +45,6 @@ fn amina() -> Value {
         "emergency_contact_phone": "+254 700 555 002",
         "national_id": "KE-3344-5566",
     })
-}
-
-async fn audit_count(app: &TestApp, entity: &str, action: &str, patient: Uuid) -> usize {
-    use hospitallink::entities::audit_log;
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    audit_log::Entity::find()
-        .filter(audit_log::Column::Entity.eq(entity))
-        .filter(audit_log::Column::Action.eq(action))
-        .filter(audit_log::Column::PatientId.eq(patient))
-        .filter(audit_log::Column::Outcome.eq("allowed"))
-        .count(&app.core.db)
-        .await
-        .unwrap() as usize
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Types and rules shared by the server and the browser. No I/O here.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod error;

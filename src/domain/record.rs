@@ -1118,6 +1118,10 @@ pub struct ChartView {
     pub records: Option<super::page::Page<ClinicalRecord>>,
     /// Quick-entry forms the role may use.
     pub writable: Vec<RecordType>,
+    /// Consent forms and scans, when the role reads any.
+    pub attachments: Option<Vec<super::attachment::Attachment>>,
+    /// The attachment kinds the role may upload.
+    pub attachable: Vec<super::attachment::AttachmentKind>,
 }
 
 /// The quick-entry forms of the chart.

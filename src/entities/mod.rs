@@ -7,6 +7,7 @@ pub mod clinical_record_revision;
 pub mod hospital;
 pub mod outbox_message;
 pub mod patient;
+pub mod patient_attachment;
 pub mod patient_clinical_state;
 pub mod patient_hospital_link;
 pub mod patient_name_token;

@@ -1,15 +1,19 @@
 //! The clinician's chart of one patient: the profile, and as far as the caller's role reads
-//! them, the summary with the lab series, the ART history and a page of records. Each part goes
+//! them, the summary with the lab series, the ART history, a page of records and the consent
+//! forms and scans. Each part goes
 //! through its own service, so each is authorized and audited.
 
 use uuid::Uuid;
 
-use super::{patients, records, Core};
+use super::{attachments, patients, records, Core};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::record::{ChartView, RecordFilter, RecordType, QUICK_ENTRY};
 use crate::domain::role::Permission;
 use crate::error::AppResult;
-use crate::policy::{readable_record_types, writable_record_types, Caller};
+use crate::policy::{
+    readable_attachment_kinds, readable_record_types, writable_attachment_kinds,
+    writable_record_types, Caller,
+};
 
 /// The chart, with the records table filtered by `filter` and paged by `page`.
 pub async fn open(
@@ -33,7 +37,12 @@ pub async fn open(
         writable: role
             .map(|r| writable_record_types(r, &QUICK_ENTRY))
             .unwrap_or_default(),
+        attachments: None,
+        attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
     };
+    if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
+        chart.attachments = Some(attachments::list(core, caller, patient_id).await?);
+    }
     if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
         let (summary, vl, cd4) = records::chart(core, caller, patient_id).await?;
         chart.summary = Some(summary);

@@ -17,8 +17,8 @@ use super::Core;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::entities::{
-    clinical_record, clinical_record_revision, outbox_message, patient, patient_hospital_link,
-    staff_account,
+    clinical_record, clinical_record_revision, outbox_message, patient, patient_attachment,
+    patient_hospital_link, staff_account,
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::Caller;
@@ -226,6 +226,26 @@ fn reseal_revision(
     Ok((n > 0).then_some((active, n)))
 }
 
+fn reseal_attachment(
+    core: &Core,
+    m: &patient_attachment::Model,
+) -> AppResult<Option<(patient_attachment::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: patient_attachment::ActiveModel = m.clone().into();
+    let table = super::attachments::TABLE;
+    reseal_required!(core, table, m.id, active, m, n, [filename]);
+    reseal_optional!(
+        core,
+        table,
+        m.id,
+        active,
+        m,
+        n,
+        [description, delete_reason]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
 fn reseal_link(
     core: &Core,
     m: &patient_hospital_link::Model,
@@ -305,6 +325,19 @@ pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
         &mut report,
     )
     .await?;
+    reseal_table(
+        core,
+        batch,
+        patient_attachment::Column::Id,
+        |m| m.id,
+        reseal_attachment,
+        &mut report,
+    )
+    .await?;
+    // Attachment contents live in the object store, sealed as a whole.
+    let (checked, resealed) = super::attachments::reseal_contents(core, batch).await?;
+    report.rows_checked += checked;
+    report.values_resealed += resealed;
 
     let event = Event::new("encryption_key", AuditAction::Update)
         .entity_id(&report.primary_key_id)

@@ -2,6 +2,7 @@
 //! query; handlers and server functions only adapt.
 
 pub mod access;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod chart;
@@ -26,6 +27,7 @@ use tokio::sync::Notify;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::Keyring;
+use crate::storage::Storage;
 
 /// The core's handle: database, configuration, clock, keyring and limits.
 #[derive(Clone, Debug)]
@@ -37,6 +39,8 @@ pub struct Core {
     pub keyring: Arc<Keyring>,
     /// Wakes the outbox worker when a message is queued.
     pub outbox_wake: Arc<Notify>,
+    /// Attachment contents (sealed).
+    pub storage: Storage,
 }
 
 impl Core {
@@ -45,6 +49,7 @@ impl Core {
         Self {
             db,
             keyring: Arc::new(config.keyring()),
+            storage: Storage::new(&config.storage_url, config.storage_credentials().as_ref()),
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
             limits: Arc::new(limits),

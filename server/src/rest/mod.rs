@@ -1,5 +1,6 @@
 //! REST API under `/api/v1`: plain axum handlers over the domain core.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod hospitals;
@@ -59,6 +60,10 @@ use app::state::AppState;
         patients::get_record,
         patients::update_record,
         patients::delete_record,
+        attachments::upload,
+        attachments::list,
+        attachments::download,
+        attachments::delete_attachment,
         audit::list,
         audit::verify,
     ),
@@ -117,6 +122,11 @@ use app::state::AppState;
         hospitallink::domain::record::Dispensing,
         patients::PatientList,
         patients::RecordList,
+        attachments::AttachmentList,
+        attachments::UploadForm,
+        hospitallink::domain::attachment::Attachment,
+        hospitallink::domain::attachment::AttachmentKind,
+        hospitallink::domain::attachment::FileType,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -125,6 +135,7 @@ use app::state::AppState;
         (name = "hospitals", description = "The network's hospital registry"),
         (name = "patients", description = "Patients, their hospital links and MRNs"),
         (name = "records", description = "HIV clinical records and the summary"),
+        (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]
@@ -149,6 +160,18 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// A JSON body that may be absent (then the type's defaults, whose validation names the
+/// missing fields).
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    bytes: &axum::body::Bytes,
+) -> crate::error::ApiResult<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        crate::extract::parse_json(bytes)
+    }
+}
+
 /// The `/api/v1` router, with a JSON 404 for unknown paths and a JSON 405 for wrong methods.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -157,6 +180,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(hospitals::router())
         .merge(patients::router())
+        .merge(attachments::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

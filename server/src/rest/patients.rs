@@ -18,9 +18,9 @@ use hospitallink::services::{patients, records};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::versioned;
+use super::{optional_json, versioned};
 use crate::error::ApiResult;
-use crate::extract::{if_match, parse_id, parse_json, ApiJson, ApiQuery, Auth};
+use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -81,16 +81,6 @@ pub struct RecordParams {
     hospital_id: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
-}
-
-/// A JSON body that may be absent (then the type's defaults, whose validation names the
-/// missing fields).
-fn optional_json<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes) -> ApiResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        Ok(T::default())
-    } else {
-        parse_json(bytes)
-    }
 }
 
 /// Register a patient at your hospital. A known national identifier answers 409

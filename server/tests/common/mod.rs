@@ -423,3 +423,75 @@ pub fn assert_not_in_sqlite_files(data_dir: &std::path::Path, needles: &[&str]) 
     }
     assert!(checked >= 1, "the SQLite files were read");
 }
+
+/// A JSON answer of the API.
+pub struct Call {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub etag: Option<String>,
+}
+
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> Call {
+    let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let etag = r
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = r.json().await.unwrap_or(serde_json::Value::Null);
+    Call { status, body, etag }
+}
+
+pub async fn hospital(app: &TestApp, code: &str) -> Uuid {
+    let input = serde_json::from_value(hospital_json(code)).unwrap();
+    hospitallink::services::hospitals::create(
+        &app.core,
+        &hospitallink::policy::Caller::system(),
+        &input,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// A signed-in member of staff: (account, access token).
+pub async fn member(
+    app: &TestApp,
+    role: hospitallink::domain::role::Role,
+    hospital: Uuid,
+    tag: &str,
+) -> (Staff, String) {
+    let staff = app
+        .enrolled_staff(
+            &format!("{}-{tag}@example.org", role.as_str()),
+            role,
+            Some(hospital),
+        )
+        .await;
+    let token = app.token(&staff).await;
+    (staff, token)
+}
+
+/// Allowed audit entries about `patient` for `entity` and `action`.
+pub async fn audit_count(app: &TestApp, entity: &str, action: &str, patient: Uuid) -> usize {
+    use hospitallink::entities::audit_log;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Entity.eq(entity))
+        .filter(audit_log::Column::Action.eq(action))
+        .filter(audit_log::Column::PatientId.eq(patient))
+        .filter(audit_log::Column::Outcome.eq("allowed"))
+        .count(&app.core.db)
+        .await
+        .unwrap() as usize
+}
