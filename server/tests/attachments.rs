@@ -5,6 +5,7 @@
 mod common;
 
 use common::{audit_count, call, hospital, member, spawn_app, spawn_app_with, Call, TestApp};
+use hospitallink::domain::attachment::AttachmentKind;
 use hospitallink::domain::role::Role;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
@@ -138,11 +139,11 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 async fn uploads_are_checked_encrypted_authorized_and_audited() {
     let app = spawn_app_with(&[("ATTACHMENT_MAX_BYTES", "4096")]).await;
     let (ksm, mbr) = (hospital(&app, "KSM").await, hospital(&app, "MBR").await);
-    let (_, doctor) = member(&app, Role::Clinician, ksm, "ksm").await;
-    let (_, desk) = member(&app, Role::Receptionist, ksm, "ksm").await;
-    let (_, billing) = member(&app, Role::BillingClerk, ksm, "ksm").await;
+    let (doctor_account, doctor) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (desk_account, desk) = member(&app, Role::Receptionist, ksm, "ksm").await;
+    let (billing_account, billing) = member(&app, Role::BillingClerk, ksm, "ksm").await;
     let (_, pharmacy) = member(&app, Role::Pharmacist, ksm, "ksm").await;
-    let (_, elsewhere) = member(&app, Role::Clinician, mbr, "mbr").await;
+    let (elsewhere_account, elsewhere) = member(&app, Role::Clinician, mbr, "mbr").await;
     let patient = register(&app, &doctor, "KE-7001-0001").await;
 
     // The front desk stores the signed consent form.
@@ -377,6 +378,54 @@ async fn uploads_are_checked_encrypted_authorized_and_audited() {
     assert_eq!(audit_count(&app, "attachment", "create", patient).await, 2);
     assert_eq!(audit_count(&app, "attachment", "read", patient).await, 5);
     assert_eq!(audit_count(&app, "attachment", "delete", patient).await, 1);
+
+    // The chart shows each role the documents it reads, and the upload kinds it may use; the
+    // whole chart is one audited read.
+    let as_staff = |id: Uuid, role: Role, hospital: Uuid| {
+        hospitallink::policy::Caller::new(
+            hospitallink::policy::Actor::Staff {
+                id,
+                role,
+                hospital_id: Some(hospital),
+            },
+            Default::default(),
+        )
+    };
+    let open = |caller: hospitallink::policy::Caller| {
+        let core = app.core.clone();
+        async move {
+            let page = hospitallink::domain::page::PageRequest::parse(None, None).unwrap();
+            hospitallink::services::chart::open(&core, &caller, patient, &Default::default(), page)
+                .await
+        }
+    };
+    let chart = open(as_staff(doctor_account.id, Role::Clinician, ksm))
+        .await
+        .unwrap();
+    assert_eq!(chart.attachments.unwrap().len(), 1);
+    assert_eq!(chart.attachable, AttachmentKind::ALL.to_vec());
+    assert!(chart.summary.is_some() && chart.records.is_some());
+    let front = open(as_staff(desk_account.id, Role::Receptionist, ksm))
+        .await
+        .unwrap();
+    assert_eq!(
+        front.attachments.unwrap()[0].kind,
+        AttachmentKind::ConsentForm
+    );
+    assert_eq!(front.attachable, vec![AttachmentKind::ConsentForm]);
+    assert!(front.summary.is_none() && front.records.is_none());
+    let till = open(as_staff(billing_account.id, Role::BillingClerk, ksm))
+        .await
+        .unwrap();
+    assert!(till.attachments.is_none() && till.attachable.is_empty());
+    let refused = open(as_staff(elsewhere_account.id, Role::Clinician, mbr)).await;
+    assert_eq!(refused.unwrap_err().kind.status(), 404);
+    assert_eq!(audit_count(&app, "patient_chart", "read", patient).await, 3);
+    assert_eq!(
+        audit_count(&app, "attachment", "read", patient).await,
+        5,
+        "the chart's reads are in its own entry"
+    );
     app.cleanup().await;
 }
 

@@ -3,12 +3,14 @@
 //! object store (`storage`); the row holds the metadata with the file name and description
 //! sealed. Every upload, list, download and deletion is authorized and audited.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditedRead, Event};
 use super::patients::live_link;
 use super::Core;
 use crate::db::begin_write;
@@ -181,19 +183,32 @@ pub async fn upload(
 /// The documents on a patient the caller may read, newest first. The read is audited.
 pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<Vec<Attachment>> {
     let event = Event::new("attachment", AuditAction::Read).patient(patient_id);
-    audit::authorize(core, caller, Action::ReadAttachments, &event).await?;
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = list_in(core, caller, read.txn(), patient_id).await;
+    read.finish(result).await
+}
+
+/// `list` inside an audited read; also returns the details to record (kinds, ids).
+pub(crate) async fn list_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    patient_id: Uuid,
+) -> AppResult<(Vec<Attachment>, serde_json::Value)> {
+    crate::policy::authorize(&caller.actor, Action::ReadAttachments)?;
     let (kinds, hospital) = match caller.actor.role() {
         Some(role) => (readable_attachment_kinds(role), caller.actor.hospital_id()),
         None => (AttachmentKind::ALL.to_vec(), None),
     };
-    let txn = begin_write(&core.db).await?;
-    let access = access(&txn, caller, patient_id, None).await?;
+    let access = access(txn, caller, patient_id, None).await?;
     let permission = kinds
         .first()
         .map(|k| held_permission(&caller.actor, k.read_permissions()))
         .unwrap_or(crate::domain::role::Permission::RecordsRead);
-    let action = Action::ReadPatientData { permission, access };
-    let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
+    crate::policy::authorize(
+        &caller.actor,
+        Action::ReadPatientData { permission, access },
+    )?;
     let mut query = row::Entity::find()
         .filter(row::Column::PatientId.eq(patient_id))
         .filter(row::Column::DeletedAt.is_null())
@@ -204,15 +219,17 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     let rows = query
         .order_by_desc(row::Column::CreatedAt)
         .order_by_desc(row::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?;
-    let event = event.details(json!({
+    let details = json!({
         "kinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "attachment_ids": rows.iter().map(|r| r.id).collect::<Vec<_>>(),
-    }));
-    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
-    txn.commit().await?;
-    rows.iter().map(|m| to_view(core, m)).collect()
+    });
+    let list = rows
+        .iter()
+        .map(|m| to_view(core, m))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((list, details))
 }
 
 /// Loads a live attachment inside a write transaction and decides the caller's access to it

@@ -205,6 +205,59 @@ pub async fn authorize_in(
     Err(ErrorKind::forbidden().into())
 }
 
+/// One audited read in one write transaction. The parts of the read run inside `txn()` and
+/// ask the policy themselves (`policy::authorize`); `finish` then either appends the entry
+/// recording what was read in the same transaction and commits, or, when the read was refused
+/// (401, 403 or 404), rolls back and records the refusal on its own. A view made of several
+/// parts (the chart) is one transaction and one entry.
+pub struct AuditedRead<'a> {
+    core: &'a Core,
+    caller: &'a Caller,
+    event: Event,
+    txn: DatabaseTransaction,
+}
+
+impl<'a> AuditedRead<'a> {
+    pub async fn begin(core: &'a Core, caller: &'a Caller, event: Event) -> AppResult<Self> {
+        Ok(Self {
+            core,
+            caller,
+            event,
+            txn: begin_write(&core.db).await?,
+        })
+    }
+
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Ends the read with its result and the details to record (identifiers only).
+    pub async fn finish<T>(self, result: AppResult<(T, Value)>) -> AppResult<T> {
+        match result {
+            Ok((value, details)) => {
+                let event = self.event.details(details);
+                append(
+                    &self.txn,
+                    self.core.clock.now(),
+                    self.caller,
+                    &event,
+                    Outcome::Allowed,
+                )
+                .await?;
+                self.txn.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.txn.rollback().await?;
+                if matches!(e.kind.status(), 401 | 403 | 404) {
+                    record(self.core, self.caller, &self.event, Outcome::Denied).await?;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 /// The rows a caller may see that match `filter` (hospital admins: their hospital's).
 fn condition(caller: &Caller, filter: &AuditFilter) -> Condition {
     let mut cond = Condition::all();

@@ -1,11 +1,15 @@
 //! The clinician's chart of one patient: the profile, and as far as the caller's role reads
 //! them, the summary with the lab series, the ART history, a page of records and the consent
-//! forms and scans. Each part goes
-//! through its own service, so each is authorized and audited.
+//! forms and scans. Each part asks the policy itself; the whole view is one transaction and one
+//! audit entry (`patient_chart`) listing what was shown, so opening a chart costs one commit.
 
+use sea_orm::DatabaseTransaction;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::audit::{AuditedRead, Event};
 use super::{attachments, patients, records, Core};
+use crate::domain::audit::AuditAction;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::record::{ChartView, RecordFilter, RecordType, QUICK_ENTRY};
 use crate::domain::role::Permission;
@@ -23,7 +27,23 @@ pub async fn open(
     filter: &RecordFilter,
     page: PageRequest,
 ) -> AppResult<ChartView> {
-    let patient = patients::get(core, caller, patient_id).await?;
+    let event = Event::new("patient_chart", AuditAction::Read)
+        .entity_id(patient_id)
+        .patient(patient_id);
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = assemble(core, caller, read.txn(), patient_id, filter, page).await;
+    read.finish(result).await
+}
+
+async fn assemble(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    patient_id: Uuid,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> AppResult<(ChartView, Value)> {
+    let patient = patients::get_in(core, caller, txn, patient_id).await?;
     let role = caller.actor.role();
     let readable = role.map(readable_record_types).unwrap_or_default();
     let mut chart = ChartView {
@@ -40,14 +60,14 @@ pub async fn open(
         attachments: None,
         attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
     };
-    if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
-        chart.attachments = Some(attachments::list(core, caller, patient_id).await?);
-    }
+    let mut parts = vec!["profile"];
+    let mut shown = json!({});
     if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
-        let (summary, vl, cd4) = records::chart(core, caller, patient_id).await?;
+        let (summary, vl, cd4) = records::summary_in(caller, txn, patient_id, true).await?;
         chart.summary = Some(summary);
         chart.viral_loads = vl;
         chart.cd4 = cd4;
+        parts.push("summary");
     }
     if readable.contains(&RecordType::ArtRegimen) {
         let regimens = RecordFilter {
@@ -55,12 +75,27 @@ pub async fn open(
             ..Default::default()
         };
         let all = PageRequest::parse(None, Some("100"))?;
-        let Page { mut data, .. } = records::list(core, caller, patient_id, &regimens, all).await?;
+        let (Page { mut data, .. }, details) =
+            records::list_in(core, caller, txn, patient_id, &regimens, all).await?;
         data.reverse();
         chart.regimens = data;
+        parts.push("regimens");
+        shown["regimen_ids"] = details["record_ids"].clone();
     }
     if !readable.is_empty() {
-        chart.records = Some(records::list(core, caller, patient_id, filter, page).await?);
+        let (records, details) =
+            records::list_in(core, caller, txn, patient_id, filter, page).await?;
+        chart.records = Some(records);
+        parts.push("records");
+        shown["record_types"] = details["types"].clone();
+        shown["record_ids"] = details["record_ids"].clone();
     }
-    Ok(chart)
+    if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
+        let (list, details) = attachments::list_in(core, caller, txn, patient_id).await?;
+        chart.attachments = Some(list);
+        parts.push("attachments");
+        shown["attachment_ids"] = details["attachment_ids"].clone();
+    }
+    shown["parts"] = json!(parts);
+    Ok((chart, shown))
 }

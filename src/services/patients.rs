@@ -15,7 +15,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditedRead, Event};
 use super::Core;
 use crate::db::{begin_write, is_unique_violation};
 use crate::domain::audit::{AuditAction, Outcome};
@@ -387,12 +387,32 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Patient> {
     let event = Event::new("patient", AuditAction::Read)
         .entity_id(id)
         .patient(id);
-    let txn = begin_write(&core.db).await?;
-    let (txn, model, link) =
-        authorized_patient(core, caller, txn, id, Permission::PatientsRead, &event).await?;
-    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
-    txn.commit().await?;
-    to_view(core, &model, link.map(|l| l.mrn))
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = get_in(core, caller, read.txn(), id).await;
+    read.finish(result.map(|p| (p, json!({})))).await
+}
+
+/// A patient's profile inside an audited read: absent or not linked to the caller's hospital
+/// is 404.
+pub(crate) async fn get_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> AppResult<Patient> {
+    let found = patient::Entity::find_by_id(id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?;
+    let link = match &found {
+        Some(_) => live_link(txn, id, caller.actor.hospital_id()).await?,
+        None => None,
+    };
+    let linked = found.is_some() && (link.is_some() || caller.actor == Actor::System);
+    let permission = Permission::PatientsRead;
+    crate::policy::authorize(&caller.actor, Action::Patient { permission, linked })?;
+    let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
+    to_view(core, &patient, link.map(|l| l.mrn))
 }
 
 /// Replaces a profile. With `if_match`, only if the stored version is that one (412).

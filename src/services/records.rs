@@ -14,7 +14,7 @@ use sea_orm::{
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::audit::{self, Event};
+use super::audit::{self, AuditedRead, Event};
 use super::patients::live_link;
 use super::Core;
 use crate::db::begin_write;
@@ -297,7 +297,21 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<ClinicalRecord>> {
     let event = Event::new("clinical_record", AuditAction::Read).patient(patient_id);
-    audit::authorize(core, caller, Action::ReadRecords, &event).await?;
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = list_in(core, caller, read.txn(), patient_id, filter, page).await;
+    read.finish(result).await
+}
+
+/// `list` inside an audited read; also returns the details to record (types, total, ids).
+pub(crate) async fn list_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    patient_id: Uuid,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> AppResult<(Page<ClinicalRecord>, Value)> {
+    crate::policy::authorize(&caller.actor, Action::ReadRecords)?;
     let readable: Vec<RecordType> = match caller.actor.role() {
         Some(role) => readable_record_types(role),
         None => RecordType::ALL.to_vec(),
@@ -312,8 +326,7 @@ pub async fn list(
             .filter(|t| readable.contains(t))
             .collect()
     };
-    let txn = begin_write(&core.db).await?;
-    let access = access(&txn, caller, patient_id, None).await?;
+    let access = access(txn, caller, patient_id, None).await?;
     let action = Action::ReadPatientData {
         permission: types
             .first()
@@ -321,7 +334,7 @@ pub async fn list(
             .unwrap_or(Permission::RecordsRead),
         access,
     };
-    let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
+    crate::policy::authorize(&caller.actor, action)?;
     let mut cond = Condition::all()
         .add(record::Column::PatientId.eq(patient_id))
         .add(record::Column::DeletedAt.is_null())
@@ -339,29 +352,28 @@ pub async fn list(
         cond = cond.add(record::Column::RecordedAt.lt(to));
     }
     let select = record::Entity::find().filter(cond);
-    let total = select.clone().count(&txn).await?;
+    let total = select.clone().count(txn).await?;
     let rows = select
         .order_by_desc(record::Column::RecordedAt)
         .order_by_desc(record::Column::Id)
         .offset(page.offset())
         .limit(page.per_page)
-        .all(&txn)
+        .all(txn)
         .await?;
-    let event = event.details(json!({
+    let details = json!({
         "types": types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "total": total,
         "record_ids": rows.iter().map(|r| r.id).collect::<Vec<_>>(),
-    }));
-    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
-    txn.commit().await?;
+    });
     let data = rows
         .iter()
         .map(|m| to_view(core, m))
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Page {
+    let page = Page {
         data,
         pagination: Pagination::new(page, total),
-    })
+    };
+    Ok((page, details))
 }
 
 /// Loads a live record inside `txn` and decides `write` or read access to it; an invisible
@@ -713,37 +725,46 @@ async fn summary_with(
     let event = Event::new("patient_summary", AuditAction::Read)
         .entity_id(patient_id)
         .patient(patient_id);
-    let txn = begin_write(&core.db).await?;
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = summary_in(caller, read.txn(), patient_id, series).await;
+    let details = if series {
+        json!({"with_series": true})
+    } else {
+        json!({})
+    };
+    read.finish(result.map(|r| (r, details))).await
+}
+
+/// The summary (and with `series`, the lab series) inside an audited read.
+pub(crate) async fn summary_in(
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    patient_id: Uuid,
+    series: bool,
+) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
     // A soft-deleted patient has no live link left, so the link decides.
-    let access = access(&txn, caller, patient_id, None).await?;
+    let access = access(txn, caller, patient_id, None).await?;
     let action = Action::ReadPatientData {
         permission: Permission::RecordsRead,
         access,
     };
-    let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
+    crate::policy::authorize(&caller.actor, action)?;
     let hospital_id = caller.actor.hospital_id();
     let mut query = state::Entity::find().filter(state::Column::PatientId.eq(patient_id));
     if let Some(hospitals) = visible_hospitals(caller) {
         query = query.filter(state::Column::HospitalId.is_in(hospitals));
     }
-    let states = query.all(&txn).await?;
+    let states = query.all(txn).await?;
     let hospital = match hospital_id {
-        Some(h) => hospital::Entity::find_by_id(h).one(&txn).await?,
+        Some(h) => hospital::Entity::find_by_id(h).one(txn).await?,
         None => None,
     };
     let (vl, cd4) = if series {
         let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
-        lab_series(&txn, patient_id, &hospitals).await?
+        lab_series(txn, patient_id, &hospitals).await?
     } else {
         (Vec::new(), Vec::new())
     };
-    let event = if series {
-        event.details(json!({"with_series": true}))
-    } else {
-        event
-    };
-    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
-    txn.commit().await?;
     let thresholds = thresholds_of(hospital.as_ref());
     Ok((combine(patient_id, &states, thresholds), vl, cd4))
 }
