@@ -43,6 +43,8 @@ d = json.load(open(f))
 s, p = d["summary"], d["latencyPercentiles"]
 codes = d.get("statusCodeDistribution", {})
 print(f"{label:34} {s['requestsPerSec']:8.1f} req/s   p50 {p['p50']*1000:8.2f} ms   p99 {p['p99']*1000:8.2f} ms   status {codes}")
+if set(codes) != {"200"}:
+    sys.exit(f"{label}: answers other than 200: {codes}")
 PY
 }
 
@@ -104,7 +106,8 @@ run_backend() {
       python3 -c 'import json,sys; print("|".join(p["id"] for p in json.load(sys.stdin)["data"]))')"|"
   done
   ids="${ids%|}"
-  local base="http://127\\.0\\.0\\.1:$PORT"
+  # The URL is a regex for oha: dots as classes (oha mangles escaped ones).
+  local base="http://127[.]0[.]0[.]1:$PORT"
 
   {
     echo "== $backend: $(grep -ho 'added [0-9]* synthetic patients with [0-9]* records in [0-9.]* s' "$data/seed.txt" || true); $records clinical records in all; $seed_note"

@@ -1,5 +1,10 @@
 //! Attachments on a patient: the row holds the metadata (file name and description sealed),
 //! the content is sealed in the object store under `storage_key`.
+//!
+//! Also an index for the per-patient, per-hospital record lookups (the clinical state refresh
+//! and the chart's lab series): without it SQLite's planner picked the hospital-wide
+//! `(hospital_id, record_type, recorded_at)` index and every record write scanned the
+//! hospital's records of that type.
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +23,15 @@ enum Patients {
 enum Hospitals {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum ClinicalRecords {
+    Table,
+    PatientId,
+    HospitalId,
+    RecordType,
+    RecordedAt,
 }
 
 #[derive(DeriveIden)]
@@ -96,10 +110,31 @@ impl MigrationTrait for Migration {
                 A::Table,
                 vec![A::KeyId.into_iden()],
             ))
+            .await?;
+        use ClinicalRecords as R;
+        manager
+            .create_index(index(
+                "idx_records_patient_hospital_type_time",
+                R::Table,
+                vec![
+                    R::PatientId.into_iden(),
+                    R::HospitalId.into_iden(),
+                    R::RecordType.into_iden(),
+                    R::RecordedAt.into_iden(),
+                ],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_records_patient_hospital_type_time")
+                    .table(ClinicalRecords::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(
                 Table::drop()

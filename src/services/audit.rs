@@ -1,8 +1,9 @@
 //! The audit log: append-only and hash-chained.
 //!
-//! Each entry hashes its content together with its predecessor's hash. An entry is written in
-//! the same transaction as the access it records, so if the entry cannot be written the access
-//! fails too. Writers lock the chain head (`FOR UPDATE` on PostgreSQL; SQLite write
+//! Each entry hashes its content together with its predecessor's hash. A change and its entry
+//! are written in the same transaction, so if the entry cannot be written the change fails too.
+//! A read runs in a read transaction (readers do not queue behind the single SQLite writer) and
+//! its data is returned only once its entry is committed, so nothing is shown unrecorded. Writers lock the chain head (`FOR UPDATE` on PostgreSQL; SQLite write
 //! transactions already hold the database's write lock), so concurrent writers still form one
 //! chain. Denials are recorded in a transaction of their own.
 
@@ -10,7 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -205,11 +206,12 @@ pub async fn authorize_in(
     Err(ErrorKind::forbidden().into())
 }
 
-/// One audited read in one write transaction. The parts of the read run inside `txn()` and
-/// ask the policy themselves (`policy::authorize`); `finish` then either appends the entry
-/// recording what was read in the same transaction and commits, or, when the read was refused
-/// (401, 403 or 404), rolls back and records the refusal on its own. A view made of several
-/// parts (the chart) is one transaction and one entry.
+/// One audited read. Its parts run inside `txn()`, a read transaction (one consistent view for
+/// a page made of several parts, and no write lock, so readers run side by side), and ask the
+/// policy themselves (`policy::authorize`). `finish` then commits the entry recording what was
+/// read, in a short write transaction of its own, and only then returns the data; a read the
+/// policy refused (401, 403 or 404) is recorded as a denial. A view made of several parts (the
+/// chart) is one read and one entry.
 pub struct AuditedRead<'a> {
     core: &'a Core,
     caller: &'a Caller,
@@ -223,7 +225,7 @@ impl<'a> AuditedRead<'a> {
             core,
             caller,
             event,
-            txn: begin_write(&core.db).await?,
+            txn: core.db.begin().await?,
         })
     }
 
@@ -233,22 +235,15 @@ impl<'a> AuditedRead<'a> {
 
     /// Ends the read with its result and the details to record (identifiers only).
     pub async fn finish<T>(self, result: AppResult<(T, Value)>) -> AppResult<T> {
+        // The read transaction only read; ending it releases its snapshot.
+        self.txn.rollback().await?;
         match result {
             Ok((value, details)) => {
                 let event = self.event.details(details);
-                append(
-                    &self.txn,
-                    self.core.clock.now(),
-                    self.caller,
-                    &event,
-                    Outcome::Allowed,
-                )
-                .await?;
-                self.txn.commit().await?;
+                record(self.core, self.caller, &event, Outcome::Allowed).await?;
                 Ok(value)
             }
             Err(e) => {
-                self.txn.rollback().await?;
                 if matches!(e.kind.status(), 401 | 403 | 404) {
                     record(self.core, self.caller, &self.event, Outcome::Denied).await?;
                 }
