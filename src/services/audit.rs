@@ -10,11 +10,13 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::Core;
@@ -158,18 +160,105 @@ pub async fn append(
     Ok(id)
 }
 
-/// Records an entry in a transaction of its own (for events that change nothing else:
-/// denials, failed sign-ins, checks).
+/// Records an entry on its own (reads, denials, failed sign-ins, checks) and returns once it is
+/// committed. Entries recorded at the same moment share one write transaction (group commit):
+/// a single writer task takes whatever is queued, appends it in arrival order and commits, so
+/// concurrent readers do not each pay a write transaction on SQLite's single writer or on the
+/// chain head's lock.
 pub async fn record(
     core: &Core,
     caller: &Caller,
     event: &Event,
     outcome: Outcome,
 ) -> AppResult<Uuid> {
-    let txn = begin_write(&core.db).await?;
-    let id = append(&txn, core.clock.now(), caller, event, outcome).await?;
+    let (done, committed) = oneshot::channel();
+    let job = Job {
+        now: core.clock.now(),
+        caller: caller.clone(),
+        event: event.clone(),
+        outcome,
+        done,
+    };
+    let stopped = || AppError::internal("the audit writer stopped");
+    core.audit_writer
+        .sender(&core.db)
+        .send(job)
+        .map_err(|_| stopped())?;
+    match committed.await {
+        Ok(Ok(id)) => Ok(id),
+        Ok(Err(kind)) => Err(kind.into()),
+        Err(_) => Err(stopped()),
+    }
+}
+
+/// One entry waiting for the writer.
+struct Job {
+    now: DateTime<Utc>,
+    caller: Caller,
+    event: Event,
+    outcome: Outcome,
+    done: oneshot::Sender<Result<Uuid, ErrorKind>>,
+}
+
+/// The queue of entries recorded on their own, and its writer task (started on first use, on
+/// the running Tokio runtime).
+#[derive(Default)]
+pub struct AuditWriter {
+    sender: std::sync::OnceLock<mpsc::UnboundedSender<Job>>,
+}
+
+impl std::fmt::Debug for AuditWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditWriter")
+    }
+}
+
+/// Most entries one group transaction carries.
+const GROUP_LIMIT: usize = 256;
+
+impl AuditWriter {
+    fn sender(&self, db: &DatabaseConnection) -> &mpsc::UnboundedSender<Job> {
+        self.sender.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tokio::spawn(write_groups(db.clone(), receiver));
+            sender
+        })
+    }
+}
+
+async fn write_groups(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP_LIMIT {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_group(&db, &group).await {
+            Ok(ids) => {
+                for (job, id) in group.into_iter().zip(ids) {
+                    let _ = job.done.send(Ok(id));
+                }
+            }
+            Err(e) => {
+                let kind = e.into_kind();
+                for job in group {
+                    let _ = job.done.send(Err(kind.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn write_group(db: &DatabaseConnection, group: &[Job]) -> AppResult<Vec<Uuid>> {
+    let txn = begin_write(db).await?;
+    let mut ids = Vec::with_capacity(group.len());
+    for job in group {
+        ids.push(append(&txn, job.now, &job.caller, &job.event, job.outcome).await?);
+    }
     txn.commit().await?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// Asks the policy; a denial is recorded (in its own transaction) before the error returns.

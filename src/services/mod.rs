@@ -41,6 +41,8 @@ pub struct Core {
     pub outbox_wake: Arc<Notify>,
     /// Attachment contents (sealed).
     pub storage: Storage,
+    /// Writes entries recorded on their own in groups (`audit::record`).
+    pub audit_writer: Arc<audit::AuditWriter>,
 }
 
 impl Core {
@@ -49,6 +51,7 @@ impl Core {
         Self {
             db,
             keyring: Arc::new(config.keyring()),
+            audit_writer: Arc::new(audit::AuditWriter::default()),
             storage: Storage::new(&config.storage_url, config.storage_credentials().as_ref()),
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
