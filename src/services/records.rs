@@ -704,35 +704,13 @@ fn vl_result(c: VlColumns<'_>, t: VlThresholds) -> Option<VlResult> {
 
 /// The HIV summary from the maintained state (no history scan). The read is audited.
 pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<PatientSummary> {
-    Ok(summary_with(core, caller, patient_id, false).await?.0)
-}
-
-/// The summary plus the viral-load and CD4 series for the chart, in one audited read.
-pub async fn chart(
-    core: &Core,
-    caller: &Caller,
-    patient_id: Uuid,
-) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
-    summary_with(core, caller, patient_id, true).await
-}
-
-async fn summary_with(
-    core: &Core,
-    caller: &Caller,
-    patient_id: Uuid,
-    series: bool,
-) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
     let event = Event::new("patient_summary", AuditAction::Read)
         .entity_id(patient_id)
         .patient(patient_id);
     let read = AuditedRead::begin(core, caller, event).await?;
-    let result = summary_in(caller, read.txn(), patient_id, series).await;
-    let details = if series {
-        json!({"with_series": true})
-    } else {
-        json!({})
-    };
-    read.finish(result.map(|r| (r, details))).await
+    let result = summary_in(caller, read.txn(), patient_id, false).await;
+    read.finish(result.map(|(summary, _, _)| (summary, json!({}))))
+        .await
 }
 
 /// The summary (and with `series`, the lab series) inside an audited read.
