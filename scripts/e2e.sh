@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests: build the app, start it on a fresh SQLite database, run Playwright in
 # Debian's Chromium, stop the app.
+# Arguments go to Playwright, e.g. `scripts/e2e.sh patients` runs one file.
 source "$(dirname "$0")/env.sh"
 "$ROOT/scripts/setup.sh" --browser
 "$ROOT/scripts/build.sh"
@@ -25,6 +26,6 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 log "running the browser tests"
-if ! BASE_URL="http://127.0.0.1:$PORT" playwright test -c end2end/playwright.config.ts; then
+if ! BASE_URL="http://127.0.0.1:$PORT" playwright test -c end2end/playwright.config.ts "$@"; then
   echo "--- server log ---"; tail -50 "$DATA/server.log"; exit 1
 fi

@@ -39,17 +39,51 @@ test.describe("hydrated", () => {
     expect(errors).toEqual([]);
   });
 
-  test("adds a viral load from the chart", async ({ page }) => {
+  test("adds a viral load from the chart in place, showing it before the server answers", async ({ page }) => {
+    const errors = watchErrors(page);
     await signInClinician(page);
     await page.goto("/patients?q=Joseph");
     await page.locator("#patient-rows a", { hasText: "Joseph Mwangi" }).click();
     await hydrated(page);
+    // Marks this page: a reload or a navigation would lose the mark.
+    await page.evaluate(() => ((window as unknown as { chartMark: number }).chartMark = 1));
+    const submit = page.locator("#entry-viral_load button[type=submit]");
+
+    // A mistake comes back as the field's message; what was typed stays.
+    await page.locator("#viral_load-copies_per_ml").fill("-40");
+    await submit.click();
+    await expect(page.locator("#viral_load-copies_per_ml-error")).toContainText("between 0");
+    await expect(page.locator("#viral_load-copies_per_ml")).toHaveValue("-40");
+    await expect(page.locator("#viral_load-copies_per_ml")).toHaveAttribute("aria-invalid", "true");
+
+    // The server's answer is held back: the entry shows at once, and the form cannot be sent twice.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/_fn/patients/records/add", async (route) => {
+      await held;
+      await route.continue();
+    });
     const copies = uniqueCopies();
     await page.locator("#viral_load-copies_per_ml").fill(copies);
-    await page.getByRole("button", { name: "Save viral load" }).click();
+    await submit.click();
+    const pending = page.locator("#pending-record");
+    await expect(pending).toContainText("Viral load");
+    await expect(pending).toContainText("Saving…");
+    await expect(submit).toHaveText("Saving…");
+    await expect(submit).toBeDisabled();
+    await expect(page.locator("#viral_load-copies_per_ml-error")).toHaveCount(0);
+    release();
+
     await expect(page.locator("#saved")).toHaveText("Viral load saved.");
     await expect(page.locator("#record-rows")).toContainText(`${copies} copies/mL`);
-    await hydrated(page);
+    await expect(pending).toHaveCount(0);
+    await expect(submit).toHaveText("Save viral load");
+    // The header follows the new result, and the form is ready for the next one.
+    await expect(page.locator("#vl-badge")).toContainText(`${copies} copies/mL`);
+    await expect(page.locator("#viral_load-copies_per_ml")).toHaveValue("");
+    expect(await page.evaluate(() => (window as unknown as { chartMark?: number }).chartMark)).toBe(1);
+    // The only console message is the browser's note on the refused entry's answer.
+    expect(errors).toEqual(["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
   });
 });
 

@@ -173,6 +173,7 @@ const RULES: &[(&str, Rule)] = &[
         "POST /_fn/patients/chart",
         scoped(&Permission::PatientsRead),
     ),
+    ("POST /_fn/patients/records/add", scoped_any(RECORD_WRITERS)),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -295,9 +296,36 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
     })
 }
 
-fn form_for(key: &str, n: usize, world: &World, other_side: bool) -> Vec<(String, String)> {
+fn form_for(
+    key: &str,
+    role: Option<Role>,
+    n: usize,
+    world: &World,
+    other_side: bool,
+) -> Vec<(String, String)> {
     let side = if other_side { &world.other } else { &world.own };
     let pairs: Vec<(&str, String)> = match key {
+        "POST /_fn/patients/records/add" => {
+            let mut fields = vec![("id", side.patient.to_string())];
+            fields.extend(match role {
+                Some(Role::LabTechnician) => vec![
+                    ("values[record_type]", "viral_load".to_string()),
+                    ("values[copies_per_ml]", "40".into()),
+                    ("values[comparator]", "<".into()),
+                ],
+                Some(Role::Pharmacist) => vec![
+                    ("values[record_type]", "dispensing".to_string()),
+                    ("values[prescription_id]", side.prescription.to_string()),
+                    ("values[quantity]", "30".into()),
+                    ("values[days_supplied]", "30".into()),
+                ],
+                _ => vec![
+                    ("values[record_type]", "adherence_note".to_string()),
+                    ("values[text]", format!("Matrix note {n}")),
+                ],
+            });
+            fields
+        }
         "POST /_fn/patients/search" => vec![("q", "matrix".into()), ("page", "1".into())],
         "POST /_fn/patients/chart" => vec![
             ("id", side.patient.to_string()),
@@ -521,7 +549,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             request = if path.starts_with("/_fn/") {
                 request
                     .header("accept", "application/json")
-                    .form(&form_for(key, n, &world, other_side))
+                    .form(&form_for(key, role, n, &world, other_side))
             } else if key == "POST /api/v1/patients/{id}/attachments" {
                 request.multipart(consent_form())
             } else if let Some(body) = body_for(key, role, &world, n) {

@@ -2,8 +2,11 @@
 //! the chart (`/patients/:id`).
 //!
 //! Search filters as you type once hydrated and is a GET form without JavaScript. Registration
-//! and the chart's quick-entry forms are plain POSTs the server answers with a redirect, or
-//! with this page re-rendered with the errors and what was typed.
+//! and the upload are plain POSTs the server answers with a redirect, or with this page
+//! re-rendered with the errors and what was typed. The chart's quick-entry forms are the same
+//! plain POSTs without JavaScript; hydrated, they save through a server function, show the
+//! entry at once in the records table ("Saving…"), keep what was typed on an error and reload
+//! only the chart's data on success.
 
 use chrono::NaiveDate;
 use hospitallink::domain::attachment::{format_size, Attachment, AttachmentKind};
@@ -21,7 +24,7 @@ use crate::components::trend::{Scale, TrendChart};
 use crate::components::{StaffShell, TextField};
 use crate::pages::auth::{typed, use_outcome, FormOutcome};
 use crate::pages::encode_query_value;
-use crate::server_fns::patients::{patient_chart, search_patients};
+use crate::server_fns::patients::{patient_chart, search_patients, AddRecord};
 
 const INPUT: &str = "focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3 text-base aria-[invalid=true]:border-red-600";
 const BUTTON: &str = "focus-ring inline-flex min-h-11 items-center justify-center rounded bg-teal-700 px-4 font-medium text-white";
@@ -270,27 +273,152 @@ pub fn ChartPage() -> impl IntoView {
             .and_then(|t| RecordType::parse(&t))
     };
     let registered = move || query.read().get("registered").is_some();
+    let entry = QuickEntryState::new(use_outcome());
+    provide_context(entry);
+    // The chart's data carries the reload it answers, so a pending entry knows when it is shown.
     let chart = Resource::new(
-        move || (id(), types(), page()),
-        |(id, types, page)| patient_chart(id, types, page),
+        move || (id(), types(), page(), entry.reloads.get()),
+        |(id, types, page, reload)| async move { (reload, patient_chart(id, types, page).await) },
     );
-    let outcome = use_outcome();
     view! {
         <StaffShell>
-            <Suspense fallback=|| view! { <p class="text-slate-500">"Opening the chart…"</p> }>
+            <Transition fallback=|| view! { <p class="text-slate-500">"Opening the chart…"</p> }>
                 {move || {
-                    let outcome = outcome.clone();
-                    chart.get().map(|result| match result {
+                    chart.get().map(|(reload, result)| match result {
                         Err(e) => view! { <Title text="Patient" /> <Unavailable error=e /> }.into_any(),
                         Ok(c) => view! {
                             {registered().then(|| view! { <p role="status" class="mb-4 rounded border border-teal-300 bg-teal-50 px-4 py-3 text-teal-900">"Patient registered."</p> })}
-                            {added().map(|t| view! { <p role="status" id="saved" class="mb-4 rounded border border-teal-300 bg-teal-50 px-4 py-3 text-teal-900">{format!("{} saved.", t.label())}</p> })}
-                            <Chart chart=c types=types() outcome />
+                            {added().filter(|_| entry.saved.get_untracked().is_none()).map(|t| view! { <p role="status" id="saved" class="mb-4 rounded border border-teal-300 bg-teal-50 px-4 py-3 text-teal-900">{format!("{} saved.", t.label())}</p> })}
+                            <Chart chart=c types=types() outcome=entry.outcome.get_value() reload />
                         }.into_any(),
                     })
                 }}
-            </Suspense>
+            </Transition>
         </StaffShell>
+    }
+}
+
+/// The values of a submitted quick-entry form of type `t`, by field name.
+fn form_values(
+    ev: &leptos::ev::SubmitEvent,
+    t: RecordType,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    use leptos::wasm_bindgen::JsCast;
+    let form = ev
+        .target()?
+        .dyn_into::<leptos::web_sys::HtmlFormElement>()
+        .ok()?;
+    let data = leptos::web_sys::FormData::new_with_form(&form).ok()?;
+    let names = ["record_type", "recorded_at"]
+        .into_iter()
+        .chain(t.fields().iter().copied());
+    Some(
+        names
+            .filter_map(|name| Some((name.to_string(), data.get(name).as_string()?)))
+            .collect(),
+    )
+}
+
+/// Empties a saved quick-entry form for the next entry (back to its defaults, such as today).
+fn reset_form(t: RecordType) {
+    use leptos::wasm_bindgen::JsCast;
+    let form = document()
+        .query_selector(&format!("#entry-{} form", t.as_str()))
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
+    if let Some(form) = form {
+        form.reset();
+    }
+}
+
+/// An entry on its way to the server, shown at the top of the records table meanwhile.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    record_type: RecordType,
+    date: String,
+    /// The chart reload that was on screen when it was sent: the next one shows it for real.
+    reload: u32,
+}
+
+/// The quick-entry forms' state once hydrated (shared by the forms and the records table).
+#[derive(Clone, Copy)]
+struct QuickEntryState {
+    add: ServerAction<AddRecord>,
+    pending: RwSignal<Option<Pending>>,
+    /// The last answer's errors and the form they belong to (at first, a plain POST's).
+    errors: RwSignal<Option<(RecordType, ErrorKind)>>,
+    /// The type the hydrated forms saved last.
+    saved: RwSignal<Option<RecordType>>,
+    /// Bumped after each save: the chart's data reloads.
+    reloads: RwSignal<u32>,
+    /// What a failed plain POST left (values and errors); dropped once the forms are used.
+    outcome: StoredValue<FormOutcome>,
+}
+
+impl QuickEntryState {
+    fn new(outcome: FormOutcome) -> Self {
+        let failed = outcome
+            .values
+            .get("record_type")
+            .and_then(|t| RecordType::parse(t))
+            .filter(|_| outcome.values.get("form").map(String::as_str) != Some(UPLOAD_FORM));
+        let state = QuickEntryState {
+            add: ServerAction::new(),
+            pending: RwSignal::new(None),
+            errors: RwSignal::new(failed.zip(outcome.error.clone())),
+            saved: RwSignal::new(None),
+            reloads: RwSignal::new(0),
+            outcome: StoredValue::new(outcome),
+        };
+        Effect::new(move |_| match state.add.value().get() {
+            Some(Ok(record)) => {
+                reset_form(record.record_type);
+                state.saved.set(Some(record.record_type));
+                state.reloads.update(|n| *n += 1);
+            }
+            Some(Err(e)) => {
+                let form = state.pending.get_untracked().map(|p| p.record_type);
+                state.pending.set(None);
+                state
+                    .errors
+                    .set(Some((form.unwrap_or(RecordType::ViralLoad), e)));
+            }
+            None => {}
+        });
+        state
+    }
+
+    /// Sends a form's values; `reload` is the chart reload on screen.
+    fn submit(
+        self,
+        patient: uuid::Uuid,
+        values: std::collections::BTreeMap<String, String>,
+        reload: u32,
+    ) {
+        let Some(record_type) = values.get("record_type").and_then(|t| RecordType::parse(t)) else {
+            return;
+        };
+        self.outcome.set_value(FormOutcome::default());
+        self.errors.set(None);
+        self.saved.set(None);
+        self.pending.set(Some(Pending {
+            record_type,
+            date: values.get("recorded_at").cloned().unwrap_or_default(),
+            reload,
+        }));
+        self.add.dispatch(AddRecord {
+            id: patient.to_string(),
+            values,
+        });
+    }
+
+    /// The messages for one field of one form.
+    fn field_errors(self, form: RecordType, key: &str) -> Vec<String> {
+        self.errors.with(|e| match e {
+            Some((t, e)) if *t == form => e.field(key),
+            _ => Vec::new(),
+        })
     }
 }
 
@@ -322,7 +450,7 @@ fn vl_badge(vl: &VlResult) -> (String, &'static str) {
 }
 
 #[component]
-fn Chart(chart: ChartView, types: String, outcome: FormOutcome) -> impl IntoView {
+fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> impl IntoView {
     let p = &chart.patient;
     let name = format!("{} {}", p.first_name, p.last_name);
     let age = age_on(p.date_of_birth, chart.today);
@@ -384,13 +512,13 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome) -> impl IntoView
         <div class="mt-4 grid gap-4 lg:grid-cols-[1fr_24rem]">
             <div class="space-y-4">
                 {(!chart.regimens.is_empty()).then(|| view! { <ArtTimeline regimens=chart.regimens.clone() /> })}
-                {chart.records.clone().map(|page| view! { <RecordsTable id page types=types.clone() /> })}
+                {chart.records.clone().map(|page| view! { <RecordsTable id page types=types.clone() reload /> })}
                 {chart.records.is_none().then(|| view! {
                     <p class="rounded-lg border border-slate-200 bg-white p-5 text-slate-600">"Clinical records are not shown to your role."</p>
                 })}
                 <Documents id attachments=chart.attachments.clone() attachable=chart.attachable.clone() outcome=outcome.clone() />
             </div>
-            <QuickEntry id writable=chart.writable.clone() outcome today=chart.today />
+            <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload />
         </div>
     }
 }
@@ -513,8 +641,22 @@ fn RecordsTable(
     id: uuid::Uuid,
     page: hospitallink::domain::page::Page<ClinicalRecord>,
     types: String,
+    reload: u32,
 ) -> impl IntoView {
     let p = page.pagination.clone();
+    let pending = use_context::<QuickEntryState>().map(|e| e.pending);
+    let pending_row = move || {
+        pending
+            .and_then(|p| p.get())
+            .filter(|p| p.reload == reload)
+            .map(|p| view! {
+                <tr class="border-t border-slate-100 bg-teal-50 text-slate-600" id="pending-record" aria-busy="true">
+                    <td class="py-2 pr-4 whitespace-nowrap">{p.date}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{p.record_type.label()}</td>
+                    <td class="py-2 italic">"Saving…"</td>
+                </tr>
+            })
+    };
     let link = {
         let types = types.clone();
         move |n: u64| {
@@ -549,6 +691,7 @@ fn RecordsTable(
                         </tr>
                     </thead>
                     <tbody id="record-rows">
+                        {pending_row}
                         {page.data.into_iter().map(|r| view! {
                             <tr class="border-t border-slate-100" data-type=r.record_type.as_str()>
                                 <td class="py-2 pr-4 whitespace-nowrap">{r.recorded_at.date_naive().to_string()}</td>
@@ -596,18 +739,15 @@ fn QField(
     } else {
         format!("payload.{name}")
     };
-    let messages = if ours {
-        outcome
-            .error
-            .as_ref()
-            .map(|e| e.field(&key))
+    let entry = use_context::<QuickEntryState>();
+    let messages = Memo::new(move |_| {
+        entry
+            .map(|e| e.field_errors(form, &key))
             .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    });
     let id = format!("{}-{name}", form.as_str());
     let error_id = format!("{id}-error");
-    let invalid = (!messages.is_empty()).to_string();
+    let invalid = move || (!messages.get().is_empty()).to_string();
     let control = match options {
         Some(options) => view! {
             <select id=id.clone() name=name class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()>
@@ -625,7 +765,10 @@ fn QField(
         <div>
             <label for=id class="block text-sm font-medium text-slate-700">{label}</label>
             {control}
-            {(!messages.is_empty()).then(|| view! { <p id=error_id role="alert" class="mt-1 text-sm text-red-700">{messages.join("; ")}</p> })}
+            {move || {
+                let m = messages.get();
+                (!m.is_empty()).then(|| view! { <p id=error_id.clone() role="alert" class="mt-1 text-sm text-red-700">{m.join("; ")}</p> })
+            }}
         </div>
     }
 }
@@ -665,20 +808,28 @@ fn QuickEntry(
     writable: Vec<RecordType>,
     outcome: FormOutcome,
     today: NaiveDate,
+    reload: u32,
 ) -> impl IntoView {
     if writable.is_empty() {
         return ().into_any();
     }
-    let failed = outcome
-        .values
-        .get("record_type")
-        .and_then(|t| RecordType::parse(t));
-    let general = outcome.error.clone().filter(|e| {
-        outcome.values.get("form").map(String::as_str) != Some(UPLOAD_FORM)
-            && e.fields()
+    let Some(entry) = use_context::<QuickEntryState>() else {
+        return ().into_any();
+    };
+    // The form left open: the one with errors, else the one just saved, else viral load.
+    let shown = entry
+        .errors
+        .with_untracked(|e| e.as_ref().map(|(t, _)| *t))
+        .or(entry.saved.get_untracked())
+        .unwrap_or(RecordType::ViralLoad);
+    let general = move || {
+        entry.errors.get().map(|(_, e)| e).filter(|e| {
+            e.fields()
                 .keys()
                 .all(|k| !k.starts_with("payload.") && k != "recorded_at")
-    });
+        })
+    };
+    let saving = entry.add.pending();
     let forms = writable.into_iter().map(|t| {
         let o = outcome.clone();
         let fields = match t {
@@ -709,18 +860,27 @@ fn QuickEntry(
                 <QField form=t name="pulse" label="Pulse" kind="number" step="1" outcome=o.clone() />
             }.into_any(),
         };
-        let open = failed == Some(t) || (failed.is_none() && t == RecordType::ViralLoad);
+        let submit = move |ev: leptos::ev::SubmitEvent| {
+            // Without the form's values the plain POST goes out instead.
+            if let Some(values) = form_values(&ev, t) {
+                ev.prevent_default();
+                entry.submit(id, values, reload);
+            }
+        };
+        let label = t.label().to_lowercase();
         view! {
-            <details class="rounded-lg border border-slate-200 bg-white" open=open id=format!("entry-{}", t.as_str())>
-                <summary class="focus-ring flex min-h-12 cursor-pointer items-center px-4 font-semibold">{format!("Add {}", t.label().to_lowercase())}</summary>
-                <form method="post" action=format!("/patients/{id}/records") class="grid grid-cols-2 gap-3 px-4 pb-4" novalidate>
+            <details class="rounded-lg border border-slate-200 bg-white" open=t == shown id=format!("entry-{}", t.as_str())>
+                <summary class="focus-ring flex min-h-12 cursor-pointer items-center px-4 font-semibold">{format!("Add {label}")}</summary>
+                <form method="post" action=format!("/patients/{id}/records") class="grid grid-cols-2 gap-3 px-4 pb-4" novalidate on:submit=submit>
                     <input type="hidden" name="record_type" value=t.as_str() />
                     <div class="col-span-2">
                         <QField form=t name="recorded_at" label="Date" kind="date" outcome=o.clone() initial=today.to_string() />
                     </div>
                     {fields}
                     <div class="col-span-2">
-                        <button type="submit" class=format!("{BUTTON} w-full")>{format!("Save {}", t.label().to_lowercase())}</button>
+                        <button type="submit" class=format!("{BUTTON} w-full disabled:opacity-60") disabled=move || saving.get()>
+                            {move || if saving.get() { "Saving…".to_string() } else { format!("Save {label}") }}
+                        </button>
                     </div>
                 </form>
             </details>
@@ -729,7 +889,8 @@ fn QuickEntry(
     view! {
         <aside aria-label="Quick entry" class="space-y-3">
             <h2 class="text-lg font-semibold">"Quick entry"</h2>
-            {general.map(|e| view! { <p role="alert" class="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{e.message()}</p> })}
+            {move || entry.saved.get().map(|t| view! { <p role="status" id="saved" class="rounded border border-teal-300 bg-teal-50 px-3 py-2 text-teal-900">{format!("{} saved.", t.label())}</p> })}
+            {move || general().map(|e| view! { <p role="alert" id="entry-error" class="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{e.message()}</p> })}
             {forms}
         </aside>
     }.into_any()

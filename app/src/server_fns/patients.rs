@@ -32,3 +32,19 @@ pub async fn patient_chart(id: String, types: String, page: u64) -> Result<Chart
         .await
         .map_err(crate::state::fail)
 }
+
+/// Records one quick-entry form of the chart (`values` are the form's fields by name, as the
+/// plain POST to `/patients/{id}/records` sends them). The hydrated chart's path.
+#[server(prefix = "/_fn", endpoint = "patients/records/add")]
+pub async fn add_record(
+    id: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<hospitallink::domain::record::ClinicalRecord, ErrorKind> {
+    use hospitallink::domain::record::record_from_form;
+    let (core, caller) = crate::state::caller().await?;
+    let id = uuid::Uuid::parse_str(id.trim())
+        .map_err(|_| crate::state::fail(ErrorKind::not_found("patient").into()))?;
+    hospitallink::services::records::create(&core, &caller, id, &record_from_form(&values))
+        .await
+        .map_err(crate::state::fail)
+}
