@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks: the wasm32 target (or Debian's fallback toolchain), the
-# wasm-bindgen CLI matching Cargo.lock, the npm packages and the S3-compatible test server.
+# Installs what a fresh machine lacks: the wasm32 target and the standard library's sources
+# (or Debian's fallback toolchain), the wasm-bindgen CLI matching Cargo.lock, the npm packages
+# and the S3-compatible test server.
 # `--browser` also installs Debian's Chromium for the browser tests. Each step is skipped when
 # already in place.
 source "$(dirname "$0")/env.sh"
@@ -18,6 +19,13 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
     log "rustup could not add the target; installing Debian's rustc-web toolchain instead"
     apt_install rustc-web cargo-web rust-web-src lld-22
   fi
+fi
+
+# 1b. The standard library's sources: build.sh rebuilds it for the size of the bundle.
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
+  ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  log "adding the rust-src component"
+  rustup component add rust-src
 fi
 
 # 2. wasm-bindgen CLI, the exact version Cargo.lock pins.

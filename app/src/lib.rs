@@ -4,6 +4,7 @@
 
 pub mod components;
 pub mod pages;
+pub mod resource;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -13,3 +13,37 @@ pub mod role;
 pub mod validate;
 
 pub use error::{ErrorKind, FieldErrors};
+
+/// A moment as the staff pages show it: `2026-11-23 18:02:55` (UTC, to the second).
+///
+/// Written out by hand rather than with a `strftime` pattern, which would bring chrono's
+/// format interpreter into the browser bundle.
+pub fn format_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        at.date_naive(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+#[cfg(test)]
+mod format_tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_read_to_the_second() {
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 5, 7, 3, 9)
+            .unwrap()
+            .checked_add_signed(chrono::Duration::milliseconds(987))
+            .unwrap();
+        assert_eq!(super::format_timestamp(at), "2026-01-05 07:03:09");
+        assert_eq!(
+            super::format_timestamp(at),
+            at.format("%Y-%m-%d %H:%M:%S").to_string()
+        );
+    }
+}

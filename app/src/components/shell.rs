@@ -26,7 +26,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/admin/audit", "Audit log"),
         ("/api/docs", "API"),
     ];
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::resource::resource(|| (), |_| current_user());
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-4 focus:py-2">
             "Skip to content"

@@ -143,7 +143,7 @@ pub fn MfaEnrolPage() -> impl IntoView {
         }
         .into_any();
     }
-    let enrolment = Resource::new(|| (), |_| mfa_enrolment());
+    let enrolment = crate::resource::resource(|| (), |_| mfa_enrolment());
     let code = RwSignal::new(String::new());
     view! {
         <AuthCard title="Set up two-step sign-in">
@@ -185,7 +185,7 @@ pub fn InvitationPage() -> impl IntoView {
     let outcome = use_outcome();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let invitation = Resource::new(token, invitation_preview);
+    let invitation = crate::resource::resource(token, invitation_preview);
     let password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
     let error = Signal::derive(move || outcome.error.clone());
@@ -257,7 +257,7 @@ pub fn PortalCodePage() -> impl IntoView {
 /// `/portal`: the signed-in patient's home.
 #[component]
 pub fn PortalHome() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::resource::resource(|| (), |_| current_user());
     view! {
         <Title text="Patient portal" />
         <div class="mx-auto max-w-2xl px-4 py-10">
@@ -282,7 +282,7 @@ pub fn PortalHome() -> impl IntoView {
 /// `/admin/outbox`: messages kept when no SMTP/SMS is configured (development mode).
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let messages = Resource::new(|| (), |_| list_outbox(1));
+    let messages = crate::resource::resource(|| (), |_| list_outbox(1));
     view! {
         <Title text="Outbox" />
         <StaffShell>
@@ -303,7 +303,7 @@ pub fn OutboxPage() -> impl IntoView {
                                 <tbody id="outbox-rows">
                                     {page.data.into_iter().map(|m| view! {
                                         <tr class="border-t border-slate-100 align-top">
-                                            <td class="px-3 py-2 whitespace-nowrap">{m.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                            <td class="px-3 py-2 whitespace-nowrap">{hospitallink::domain::format_timestamp(m.created_at)}</td>
                                             <td class="px-3 py-2">{format!("{} ({})", m.to, m.channel)}</td>
                                             <td class="px-3 py-2 whitespace-pre-wrap">
                                                 {m.subject.map(|s| view! { <strong class="block">{s}</strong> })}
@@ -344,7 +344,7 @@ pub fn AuditPage() -> impl IntoView {
             per_page: None,
         }
     };
-    let entries = Resource::new(current, list_audit);
+    let entries = crate::resource::resource(current, list_audit);
     let export_href = move || {
         let q = current();
         let pairs = [
@@ -422,7 +422,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <tbody id="audit-rows">
                                     {page.data.into_iter().map(|e| view! {
                                         <tr class="border-t border-slate-100 align-top">
-                                            <td class="whitespace-nowrap px-3 py-2">{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                            <td class="whitespace-nowrap px-3 py-2">{hospitallink::domain::format_timestamp(e.occurred_at)}</td>
                                             <td class="px-3 py-2">{format!("{} {}", e.actor_role.unwrap_or(e.actor_type), e.actor_id.map(|i| i.to_string()[..8].to_string()).unwrap_or_default())}</td>
                                             <td class="px-3 py-2">{e.action.replace('_', " ")}</td>
                                             <td class="px-3 py-2">{format!("{} {}", e.entity, e.entity_id.unwrap_or_default())}</td>

@@ -48,7 +48,7 @@ pub fn HospitalsPage() -> impl IntoView {
     let created_code = move || query.read().get("created");
 
     let create = ServerAction::<CreateHospital>::new();
-    let hospitals = Resource::new(
+    let hospitals = crate::resource::resource(
         move || (q(), page(), create.version().get()),
         |(q, page, _)| list_hospitals(q, page),
     );

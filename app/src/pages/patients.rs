@@ -82,7 +82,7 @@ pub fn PatientsPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let filter = RwSignal::new(q());
-    let results = Resource::new(
+    let results = crate::resource::resource(
         move || (filter.get(), page()),
         |(q, page)| search_patients(q, page),
     );
@@ -276,7 +276,7 @@ pub fn ChartPage() -> impl IntoView {
     let entry = QuickEntryState::new(use_outcome());
     provide_context(entry);
     // The chart's data carries the reload it answers, so a pending entry knows when it is shown.
-    let chart = Resource::new(
+    let chart = crate::resource::resource(
         move || (id(), types(), page(), entry.reloads.get()),
         |(id, types, page, reload)| async move { (reload, patient_chart(id, types, page).await) },
     );
