@@ -81,6 +81,26 @@ test.describe("hydrated", () => {
     // The header follows the new result, and the form is ready for the next one.
     await expect(page.locator("#vl-badge")).toContainText(`${copies} copies/mL`);
     await expect(page.locator("#viral_load-copies_per_ml")).toHaveValue("");
+
+    // A second entry on the reloaded chart, in another form, shows the same way.
+    let releaseCd4 = () => {};
+    const heldCd4 = new Promise<void>((resolve) => (releaseCd4 = resolve));
+    await page.unroute("**/_fn/patients/records/add");
+    await page.route("**/_fn/patients/records/add", async (route) => {
+      await heldCd4;
+      await route.continue();
+    });
+    await page.locator("#entry-cd4 summary").click();
+    const cells = String(300 + Math.floor(Math.random() * 400));
+    await page.locator("#cd4-cells_per_ul").fill(cells);
+    await page.locator("#entry-cd4 button[type=submit]").click();
+    await expect(pending).toContainText("CD4");
+    await expect(page.locator("#saved")).toHaveCount(0);
+    releaseCd4();
+    await expect(page.locator("#saved")).toHaveText("CD4 saved.");
+    await expect(page.locator("#record-rows")).toContainText(`${cells} cells/µL`);
+    await expect(pending).toHaveCount(0);
+
     expect(await page.evaluate(() => (window as unknown as { chartMark?: number }).chartMark)).toBe(1);
     // The only console message is the browser's note on the refused entry's answer.
     expect(errors).toEqual(["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
