@@ -358,11 +358,11 @@ struct QuickEntryState {
 
 impl QuickEntryState {
     fn new(outcome: FormOutcome) -> Self {
+        // Only a quick-entry form sends `record_type` (an upload's outcome has none).
         let failed = outcome
             .values
             .get("record_type")
-            .and_then(|t| RecordType::parse(t))
-            .filter(|_| outcome.values.get("form").map(String::as_str) != Some(UPLOAD_FORM));
+            .and_then(|t| RecordType::parse(t));
         let state = QuickEntryState {
             add: ServerAction::new(),
             pending: RwSignal::new(None),
