@@ -3,7 +3,8 @@
 //! A resource's value travels from the server-rendered page to the hydrating browser as JSON.
 //! Leptos decodes it with `serde_json::from_str`, while server-function answers are decoded
 //! with `serde_json::from_slice`: every type would carry two deserializers in the browser
-//! bundle. [`Json`] decodes resources with `from_slice` too, so each is compiled once.
+//! bundle. [`Json`] decodes resources and shared values with `from_slice` too, so each type is
+//! compiled once.
 
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
@@ -43,6 +44,14 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
+}
+
+/// A value computed on the server and handed to the hydrating browser, encoded with [`Json`].
+pub fn shared<T>(initial: impl FnOnce() -> T) -> T
+where
+    T: Serialize + DeserializeOwned,
+{
+    SharedValue::<T, Json>::new_with_encoding(initial).into_inner()
 }
 
 #[cfg(test)]

@@ -187,7 +187,8 @@ pub fn parse_otp_code(field: &str, raw: Option<&str>) -> Result<String, ErrorKin
 /// `GET /auth/me`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Read back through [`MeWire`], a flat struct (see `ErrorKind` for why).
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "MeWire")]
 pub enum Me {
     Staff {
         id: Uuid,
@@ -204,6 +205,49 @@ pub enum Me {
         id: Uuid,
         first_name: String,
     },
+}
+
+/// The flat shape of a serialized [`Me`].
+#[derive(Deserialize)]
+struct MeWire {
+    kind: String,
+    id: Uuid,
+    email: Option<String>,
+    display_name: Option<String>,
+    role: Option<Role>,
+    hospital_id: Option<Uuid>,
+    mfa_enabled: Option<bool>,
+    mfa_enrollment_required: Option<bool>,
+    permissions: Option<Vec<String>>,
+    first_name: Option<String>,
+}
+
+impl TryFrom<MeWire> for Me {
+    type Error = String;
+
+    fn try_from(w: MeWire) -> Result<Self, String> {
+        use super::error::required;
+        match w.kind.as_str() {
+            "staff" => Ok(Me::Staff {
+                id: w.id,
+                email: required(w.email, "email")?,
+                display_name: required(w.display_name, "display_name")?,
+                role: required(w.role, "role")?,
+                hospital_id: w.hospital_id,
+                mfa_enabled: required(w.mfa_enabled, "mfa_enabled")?,
+                mfa_enrollment_required: required(
+                    w.mfa_enrollment_required,
+                    "mfa_enrollment_required",
+                )?,
+                permissions: required(w.permissions, "permissions")?,
+            }),
+            "patient" => Ok(Me::Patient {
+                id: w.id,
+                first_name: required(w.first_name, "first_name")?,
+            }),
+            other => Err(format!("unknown kind `{other}`")),
+        }
+    }
 }
 
 /// `POST /staff/invitations`
@@ -287,6 +331,32 @@ pub fn parse_role(errors: &mut Errors, field: &str, raw: Option<&str>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn me_round_trips_with_its_kind_and_refuses_a_missing_field() {
+        let id = Uuid::nil();
+        let staff = Me::Staff {
+            id,
+            email: "a@example.org".into(),
+            display_name: "A".into(),
+            role: Role::Clinician,
+            hospital_id: Some(id),
+            mfa_enabled: true,
+            mfa_enrollment_required: false,
+            permissions: vec!["records.read".into()],
+        };
+        let patient = Me::Patient {
+            id,
+            first_name: "Amina".into(),
+        };
+        for me in [staff, patient] {
+            let json = serde_json::to_value(&me).unwrap();
+            assert!(json["kind"] == "staff" || json["kind"] == "patient");
+            assert_eq!(serde_json::from_value::<Me>(json).unwrap(), me);
+        }
+        let err = serde_json::from_value::<Me>(serde_json::json!({"kind": "patient", "id": id}));
+        assert!(err.unwrap_err().to_string().contains("first_name"));
+    }
 
     #[test]
     fn phones_normalise_to_e164() {

@@ -24,7 +24,7 @@ pub struct FormOutcome {
 }
 
 pub(crate) fn use_outcome() -> FormOutcome {
-    SharedValue::new(|| use_context::<FormOutcome>().unwrap_or_default()).into_inner()
+    crate::resource::shared(|| use_context::<FormOutcome>().unwrap_or_default())
 }
 
 pub(crate) fn typed(outcome: &FormOutcome, name: &str) -> RwSignal<String> {

@@ -160,7 +160,7 @@ fn Pager(page: u64, has_prev: bool, has_next: bool, total: u64, q: String) -> im
 fn RegisterHospital(create: ServerAction<CreateHospital>) -> impl IntoView {
     // After a plain POST that failed, the server provides what was typed and what was wrong.
     let outcome =
-        SharedValue::new(|| use_context::<HospitalFormOutcome>().unwrap_or_default()).into_inner();
+        crate::resource::shared(|| use_context::<HospitalFormOutcome>().unwrap_or_default());
     let init = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
     let name = init(&outcome.input.name);
     let code = init(&outcome.input.code);
