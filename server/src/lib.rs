@@ -37,9 +37,10 @@ use metrics::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Compression level of dynamic responses, brotli and gzip alike. At level 1 a chart page
-/// (40 KB of HTML) still shrinks five-fold, for a fraction of the CPU of tower-http's default
-/// (brotli 4, gzip 6); the response is about 15 % larger than at brotli 4.
+/// Compression of dynamic responses: gzip at level 1. A chart page (40 KB of HTML) still
+/// shrinks five-fold, about as well as brotli at level 1, for half of brotli's CPU time in this
+/// build and a fifth of tower-http's default (brotli 4); it is about 13 % larger than at brotli
+/// 4. Measured with callgrind (docs/benchmarks.md).
 pub const DYNAMIC_COMPRESSION_LEVEL: i32 = 1;
 
 /// Connects, migrates and (when configured and empty) seeds the demo network.
@@ -219,10 +220,12 @@ pub fn router(core: Core) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::security_headers(hsts, req, next)
         }))
-        // Dynamic pages and API answers are compressed at the fast end (see the constant).
-        // Static assets are sent precompressed at the highest level.
+        // Dynamic pages and API answers: gzip, fast (see the constant). Static assets are sent
+        // precompressed, brotli and gzip at their highest levels.
         .layer(
-            CompressionLayer::new().quality(CompressionLevel::Precise(DYNAMIC_COMPRESSION_LEVEL)),
+            CompressionLayer::new()
+                .no_br()
+                .quality(CompressionLevel::Precise(DYNAMIC_COMPRESSION_LEVEL)),
         )
         .layer(
             TraceLayer::new_for_http()
