@@ -14,7 +14,7 @@ if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown;
   #   a tenth more: the standard library is rebuilt with the bundle's own settings (rust-src),
   #   a panic aborts at once instead of formatting a message nobody reads, and panics carry
   #   no source locations.
-  # They apply to the wasm32 build only; the server's build and its cache are untouched.
+  #   These three apply to the wasm32 build only; the server's build and its cache are untouched.
   RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort" \
     cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release \

@@ -39,7 +39,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Compression of dynamic responses: gzip at level 1. A chart page (40 KB of HTML) still
 /// shrinks five-fold, about as well as brotli at level 1, for half of brotli's CPU time in this
-/// build and a fifth of tower-http's default (brotli 4); it is about 13 % larger than at brotli
+/// build and a quarter of tower-http's default (brotli 4); it is about 13 % larger than at brotli
 /// 4. Measured with callgrind (docs/benchmarks.md).
 pub const DYNAMIC_COMPRESSION_LEVEL: i32 = 1;
 
