@@ -187,7 +187,7 @@ pub fn parse_otp_code(field: &str, raw: Option<&str>) -> Result<String, ErrorKin
 /// `GET /auth/me`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-/// Read back through [`MeWire`], a flat struct (see `ErrorKind` for why).
+// Read back through `MeWire`, a flat struct (see `ErrorKind` for why).
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "MeWire")]
 pub enum Me {
     Staff {
