@@ -108,6 +108,12 @@ fn time_minutes(minutes: i64) -> tower_sessions::cookie::time::Duration {
     tower_sessions::cookie::time::Duration::minutes(minutes)
 }
 
+/// The caller of the current request, resolved once: a page whose resources call several
+/// server functions (the shell's `current_user` and the page's own) looks the sign-in up
+/// once. Provided fresh for every request.
+#[derive(Clone, Default)]
+pub struct RequestCaller(std::sync::Arc<tokio::sync::OnceCell<Caller>>);
+
 /// The core and the caller for the current server-function request.
 pub async fn caller() -> Result<(Core, Caller), ErrorKind> {
     let state = use_context::<AppState>().ok_or_else(|| {
@@ -120,7 +126,12 @@ pub async fn caller() -> Result<(Core, Caller), ErrorKind> {
             "request parts missing from the server-function context",
         ))
     })?;
-    let caller = resolve_caller(&state.core, &parts).await.map_err(fail)?;
+    let resolve = || resolve_caller(&state.core, &parts);
+    let caller = match use_context::<RequestCaller>() {
+        Some(RequestCaller(cell)) => cell.get_or_try_init(resolve).await.cloned(),
+        None => resolve().await,
+    }
+    .map_err(fail)?;
     Ok((state.core, caller))
 }
 
