@@ -613,6 +613,23 @@ async fn records_are_typed_immutable_versioned_and_summarised() {
     );
     let r = call(&app, Method::GET, &records, &viewer, None).await;
     assert_eq!(r.body["pagination"]["total"], 7);
+    // Every page tells the same total: full pages, the short last page (whose rows tell it)
+    // and an empty page past the end.
+    for (page, per_page, rows, has_next) in [
+        (1, 3, 3, true),
+        (3, 3, 1, false),
+        (4, 3, 0, false),
+        (1, 7, 7, false),
+    ] {
+        let path = format!("{records}?page={page}&per_page={per_page}");
+        let r = call(&app, Method::GET, &path, &viewer, None).await;
+        assert_eq!(r.body["data"].as_array().unwrap().len(), rows, "{path}");
+        assert_eq!(
+            r.body["pagination"],
+            json!({"total": 7, "page": page, "per_page": per_page, "has_next": has_next, "has_prev": page > 1}),
+            "{path}"
+        );
+    }
     assert_eq!(
         put_if_match(
             &app,
@@ -691,7 +708,8 @@ async fn records_are_typed_immutable_versioned_and_summarised() {
     assert_eq!(audit_count(&app, "clinical_record", "create", pid).await, 7);
     assert_eq!(audit_count(&app, "clinical_record", "update", pid).await, 1);
     assert_eq!(audit_count(&app, "clinical_record", "delete", pid).await, 1);
-    assert_eq!(audit_count(&app, "clinical_record", "read", pid).await, 5);
+    // Five reads, and the four pages above.
+    assert_eq!(audit_count(&app, "clinical_record", "read", pid).await, 9);
     assert_eq!(audit_count(&app, "patient_summary", "read", pid).await, 3);
     app.cleanup().await;
 }

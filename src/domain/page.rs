@@ -53,6 +53,14 @@ impl PageRequest {
     pub fn offset(&self) -> u64 {
         (self.page - 1).saturating_mul(self.per_page)
     }
+
+    /// The total, when the rows this page returned already tell it: a page that is not full
+    /// is the last one, so the total is its offset plus its rows. A full page, or an empty
+    /// page past the first (the list may have shrunk below its offset), needs a count.
+    pub fn total_from_rows(&self, rows: usize) -> Option<u64> {
+        let rows = rows as u64;
+        (rows < self.per_page && (rows > 0 || self.page == 1)).then(|| self.offset() + rows)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +90,16 @@ impl Pagination {
 pub struct Page<T> {
     pub data: Vec<T>,
     pub pagination: Pagination,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item turned into another view of it.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            pagination: self.pagination,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -120,5 +138,16 @@ mod tests {
         assert!(!p.has_next && p.has_prev);
         let p = Pagination::new(PageRequest::default(), 0);
         assert!(!p.has_next && !p.has_prev);
+    }
+
+    #[test]
+    fn a_page_that_is_not_full_tells_the_total() {
+        let page = |page| PageRequest { page, per_page: 10 };
+        assert_eq!(page(1).total_from_rows(0), Some(0));
+        assert_eq!(page(1).total_from_rows(7), Some(7));
+        assert_eq!(page(3).total_from_rows(4), Some(24));
+        // A full page may have more after it; an empty later page may be past a shrunk list.
+        assert_eq!(page(1).total_from_rows(10), None);
+        assert_eq!(page(3).total_from_rows(0), None);
     }
 }

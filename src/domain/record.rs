@@ -1103,6 +1103,34 @@ pub struct ChartPoint {
     pub below_limit: bool,
 }
 
+/// A record as the chart's records table and ART history show it: the page carries these to
+/// the browser for hydration, so they hold what is shown and no more (the API has the whole
+/// record).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartRow {
+    pub id: Uuid,
+    pub record_type: RecordType,
+    pub recorded_at: DateTime<Utc>,
+    pub summary: String,
+    /// A later record corrects this one.
+    pub corrected: bool,
+    /// The record was edited after it was written.
+    pub edited: bool,
+}
+
+impl From<ClinicalRecord> for ChartRow {
+    fn from(r: ClinicalRecord) -> Self {
+        Self {
+            id: r.id,
+            record_type: r.record_type,
+            recorded_at: r.recorded_at,
+            summary: r.summary,
+            corrected: r.superseded_by.is_some(),
+            edited: r.version > 1,
+        }
+    }
+}
+
 /// Everything the chart page shows, as far as the caller's role reads it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
@@ -1113,9 +1141,9 @@ pub struct ChartView {
     pub viral_loads: Vec<ChartPoint>,
     pub cd4: Vec<ChartPoint>,
     /// ART regimen records, oldest first.
-    pub regimens: Vec<ClinicalRecord>,
+    pub regimens: Vec<ChartRow>,
     /// The records table (filtered), when the role reads records.
-    pub records: Option<super::page::Page<ClinicalRecord>>,
+    pub records: Option<super::page::Page<ChartRow>>,
     /// Quick-entry forms the role may use.
     pub writable: Vec<RecordType>,
     /// Consent forms and scans, when the role reads any.

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::{self, AuditedRead, Event};
-use super::patients::live_link;
+use super::patients::{patient_access, Linked};
 use super::Core;
 use crate::db::begin_write;
 use crate::domain::attachment::{Attachment, AttachmentKind, FileType, UploadInput};
@@ -22,7 +22,6 @@ use crate::entities::patient_attachment as row;
 use crate::error::{AppError, AppResult};
 use crate::policy::{
     held_permission, readable_attachment_kinds, writable_attachment_kinds, Action, Caller,
-    PatientAccess,
 };
 
 pub(crate) const TABLE: &str = "patient_attachments";
@@ -31,21 +30,6 @@ const CONTENT: &str = "content";
 /// The object-store key of an attachment's content.
 fn storage_key(id: Uuid) -> String {
     id.simple().to_string()
-}
-
-async fn access(
-    db: &impl sea_orm::ConnectionTrait,
-    caller: &Caller,
-    patient_id: Uuid,
-    owner: Option<Uuid>,
-) -> AppResult<PatientAccess> {
-    let hospital = caller.actor.hospital_id();
-    Ok(PatientAccess {
-        linked: live_link(db, patient_id, hospital).await?.is_some(),
-        own_record: owner.is_none_or(|h| Some(h) == hospital),
-        consent: false,
-        break_glass: false,
-    })
 }
 
 fn kind_of(m: &row::Model) -> AppResult<AttachmentKind> {
@@ -92,7 +76,7 @@ pub async fn may_upload(core: &Core, caller: &Caller, patient_id: Uuid) -> AppRe
         None => AttachmentKind::ALL.to_vec(),
     };
     let kind = kinds.first().copied().unwrap_or(AttachmentKind::Scan);
-    let access = access(&core.db, caller, patient_id, None).await?;
+    let access = patient_access(&core.db, caller, patient_id, None).await?;
     let action = Action::WritePatientData {
         permission: held_permission(&caller.actor, kind.write_permissions()),
         access,
@@ -114,7 +98,7 @@ pub async fn upload(
     let permission = held_permission(&caller.actor, valid.kind.write_permissions());
     // Decide before anything is stored (a read-only look at the link), then again with the
     // row written, in one transaction.
-    let access_now = access(&core.db, caller, patient_id, None).await?;
+    let access_now = patient_access(&core.db, caller, patient_id, None).await?;
     let action = Action::WritePatientData {
         permission,
         access: access_now,
@@ -133,7 +117,7 @@ pub async fn upload(
     let now = core.clock.now();
     let written = async {
         let txn = begin_write(&core.db).await?;
-        let access = access(&txn, caller, patient_id, None).await?;
+        let access = patient_access(&txn, caller, patient_id, None).await?;
         let action = Action::WritePatientData { permission, access };
         let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
         let model = row::ActiveModel {
@@ -184,7 +168,12 @@ pub async fn upload(
 pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<Vec<Attachment>> {
     let event = Event::new("attachment", AuditAction::Read).patient(patient_id);
     let read = AuditedRead::begin(core, caller, event).await?;
-    let result = list_in(core, caller, read.txn(), patient_id).await;
+    let txn = read.txn();
+    let result = async {
+        let linked = Linked::load(txn, caller, patient_id).await?;
+        list_in(core, caller, txn, patient_id, linked).await
+    }
+    .await;
     read.finish(result).await
 }
 
@@ -194,13 +183,14 @@ pub(crate) async fn list_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
+    linked: Linked,
 ) -> AppResult<(Vec<Attachment>, serde_json::Value)> {
     crate::policy::authorize(&caller.actor, Action::ReadAttachments)?;
     let (kinds, hospital) = match caller.actor.role() {
         Some(role) => (readable_attachment_kinds(role), caller.actor.hospital_id()),
         None => (AttachmentKind::ALL.to_vec(), None),
     };
-    let access = access(txn, caller, patient_id, None).await?;
+    let access = linked.access(caller, None);
     let permission = kinds
         .first()
         .map(|k| held_permission(&caller.actor, k.read_permissions()))
@@ -252,7 +242,7 @@ async fn authorized(
         return Err(ErrorKind::not_found("attachment").into());
     };
     let kind = kind_of(&m)?;
-    let access = access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
+    let access = patient_access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
     let action = if write {
         Action::WritePatientData {
             permission: held_permission(&caller.actor, kind.write_permissions()),

@@ -11,7 +11,7 @@ use super::audit::{AuditedRead, Event};
 use super::{attachments, patients, records, Core};
 use crate::domain::audit::AuditAction;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::record::{ChartView, RecordFilter, RecordType, QUICK_ENTRY};
+use crate::domain::record::{ChartRow, ChartView, RecordFilter, RecordType, QUICK_ENTRY};
 use crate::domain::role::Permission;
 use crate::error::AppResult;
 use crate::policy::{
@@ -43,7 +43,7 @@ async fn assemble(
     filter: &RecordFilter,
     page: PageRequest,
 ) -> AppResult<(ChartView, Value)> {
-    let patient = patients::get_in(core, caller, txn, patient_id).await?;
+    let (patient, linked) = patients::get_in(core, caller, txn, patient_id).await?;
     let role = caller.actor.role();
     let readable = role.map(readable_record_types).unwrap_or_default();
     let mut chart = ChartView {
@@ -63,7 +63,7 @@ async fn assemble(
     let mut parts = vec!["profile"];
     let mut shown = json!({});
     if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
-        let (summary, vl, cd4) = records::summary_in(caller, txn, patient_id, true).await?;
+        let (summary, vl, cd4) = records::summary_in(caller, txn, patient_id, linked, true).await?;
         chart.summary = Some(summary);
         chart.viral_loads = vl;
         chart.cd4 = cd4;
@@ -75,23 +75,22 @@ async fn assemble(
             ..Default::default()
         };
         let all = PageRequest::parse(None, Some("100"))?;
-        let (Page { mut data, .. }, details) =
-            records::list_in(core, caller, txn, patient_id, &regimens, all).await?;
-        data.reverse();
-        chart.regimens = data;
+        let (Page { data, .. }, details) =
+            records::list_in(core, caller, txn, patient_id, linked, &regimens, all).await?;
+        chart.regimens = data.into_iter().rev().map(ChartRow::from).collect();
         parts.push("regimens");
         shown["regimen_ids"] = details["record_ids"].clone();
     }
     if !readable.is_empty() {
         let (records, details) =
-            records::list_in(core, caller, txn, patient_id, filter, page).await?;
-        chart.records = Some(records);
+            records::list_in(core, caller, txn, patient_id, linked, filter, page).await?;
+        chart.records = Some(records.map(ChartRow::from));
         parts.push("records");
         shown["record_types"] = details["types"].clone();
         shown["record_ids"] = details["record_ids"].clone();
     }
     if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
-        let (list, details) = attachments::list_in(core, caller, txn, patient_id).await?;
+        let (list, details) = attachments::list_in(core, caller, txn, patient_id, linked).await?;
         chart.attachments = Some(list);
         parts.push("attachments");
         shown["attachment_ids"] = details["attachment_ids"].clone();

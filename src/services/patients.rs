@@ -30,7 +30,7 @@ use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
 use crate::entities::{hospital, patient, patient_hospital_link as link, patient_name_token};
 use crate::error::{AppError, AppResult};
-use crate::policy::{Action, Actor, Caller};
+use crate::policy::{Action, Actor, Caller, PatientAccess};
 
 const TABLE: &str = "patients";
 const LINKS: &str = "patient_hospital_links";
@@ -213,6 +213,48 @@ async fn generate_mrn(db: &impl ConnectionTrait, hospital_id: Uuid) -> AppResult
     Err(AppError::internal("could not find a free MRN"))
 }
 
+/// Whether the caller's hospital holds a live link to a patient: what every decision on that
+/// patient's data starts from. A view made of several parts (the chart) looks it up once and
+/// hands it to each part.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Linked(bool);
+
+impl Linked {
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        caller: &Caller,
+        patient_id: Uuid,
+    ) -> AppResult<Self> {
+        let link = live_link(db, patient_id, caller.actor.hospital_id()).await?;
+        Ok(Self(link.is_some()))
+    }
+
+    /// The access facts for the patient's data held by `owner` (`None`: the caller's own
+    /// hospital's part, as lists read it).
+    pub(crate) fn access(self, caller: &Caller, owner: Option<Uuid>) -> PatientAccess {
+        let hospital = caller.actor.hospital_id();
+        PatientAccess {
+            linked: self.0,
+            own_record: owner.is_none_or(|h| Some(h) == hospital),
+            consent: false,
+            break_glass: false,
+        }
+    }
+}
+
+/// How the caller relates to a patient and to data of it held by `owner` (a record's or a
+/// document's hospital; `None` for the patient's lists).
+pub(crate) async fn patient_access(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    patient_id: Uuid,
+    owner: Option<Uuid>,
+) -> AppResult<PatientAccess> {
+    Ok(Linked::load(db, caller, patient_id)
+        .await?
+        .access(caller, owner))
+}
+
 /// The caller's hospital's live link to a patient.
 pub(crate) async fn live_link(
     db: &impl ConnectionTrait,
@@ -389,7 +431,7 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Patient> {
         .patient(id);
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = get_in(core, caller, read.txn(), id).await;
-    read.finish(result.map(|p| (p, json!({})))).await
+    read.finish(result.map(|(p, _)| (p, json!({})))).await
 }
 
 /// A patient's profile inside an audited read: absent or not linked to the caller's hospital
@@ -399,7 +441,7 @@ pub(crate) async fn get_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     id: Uuid,
-) -> AppResult<Patient> {
+) -> AppResult<(Patient, Linked)> {
     let found = patient::Entity::find_by_id(id)
         .filter(patient::Column::DeletedAt.is_null())
         .one(txn)
@@ -412,7 +454,8 @@ pub(crate) async fn get_in(
     let permission = Permission::PatientsRead;
     crate::policy::authorize(&caller.actor, Action::Patient { permission, linked })?;
     let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
-    to_view(core, &patient, link.map(|l| l.mrn))
+    let has_link = Linked(link.is_some());
+    Ok((to_view(core, &patient, link.map(|l| l.mrn))?, has_link))
 }
 
 /// Replaces a profile. With `if_match`, only if the stored version is that one (412).

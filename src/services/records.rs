@@ -8,14 +8,15 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
+    DerivePartialModel, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::audit::{self, AuditedRead, Event};
-use super::patients::live_link;
+use super::patients::{patient_access, Linked};
 use super::Core;
 use crate::db::begin_write;
 use crate::domain::audit::{AuditAction, Outcome};
@@ -33,9 +34,7 @@ use crate::entities::{
     patient_clinical_state as state,
 };
 use crate::error::{AppError, AppResult};
-use crate::policy::{
-    readable_record_types, record_read_permission, Action, Actor, Caller, PatientAccess,
-};
+use crate::policy::{readable_record_types, record_read_permission, Action, Actor, Caller};
 
 const TABLE: &str = "clinical_records";
 const REVISIONS: &str = "clinical_record_revisions";
@@ -49,39 +48,60 @@ fn visible_hospitals(caller: &Caller) -> Option<Vec<Uuid>> {
     }
 }
 
-/// How the caller relates to a patient and a record's hospital.
-async fn access(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    patient_id: Uuid,
-    record_hospital: Option<Uuid>,
-) -> AppResult<PatientAccess> {
-    let hospital = caller.actor.hospital_id();
-    let linked = live_link(db, patient_id, hospital).await?.is_some();
-    Ok(PatientAccess {
-        linked,
-        own_record: record_hospital.is_none_or(|h| Some(h) == hospital),
-        consent: false,
-        break_glass: false,
-    })
-}
-
-fn open_payload(core: &Core, m: &record::Model) -> AppResult<Value> {
+fn open_payload(core: &Core, id: Uuid, sealed: &str) -> AppResult<Value> {
     let clear = core
         .keyring
-        .open(TABLE, "payload", m.id, &m.payload)
-        .map_err(|e| AppError::internal(format!("record {}: {e}", m.id)))?;
+        .open(TABLE, "payload", id, sealed)
+        .map_err(|e| AppError::internal(format!("record {id}: {e}")))?;
     serde_json::from_str(&clear).map_err(AppError::internal)
 }
 
-fn record_type(m: &record::Model) -> AppResult<RecordType> {
-    RecordType::parse(&m.record_type)
-        .ok_or_else(|| AppError::internal(format!("unknown record type {}", m.record_type)))
+fn parse_type(stored: &str) -> AppResult<RecordType> {
+    RecordType::parse(stored)
+        .ok_or_else(|| AppError::internal(format!("unknown record type {stored}")))
 }
 
-fn to_view(core: &Core, m: &record::Model) -> AppResult<ClinicalRecord> {
-    let t = record_type(m)?;
-    let payload = open_payload(core, m)?;
+/// The columns a record's view is made from. Lists read only these: the queried lab columns
+/// and the deletion fields are not decoded for every row.
+#[derive(DerivePartialModel, FromQueryResult)]
+#[sea_orm(entity = "record::Entity")]
+struct RecordRow {
+    id: Uuid,
+    patient_id: Uuid,
+    hospital_id: Uuid,
+    record_type: String,
+    recorded_at: DateTime<Utc>,
+    payload: String,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    supersedes: Option<Uuid>,
+    superseded_by: Option<Uuid>,
+}
+
+impl From<record::Model> for RecordRow {
+    fn from(m: record::Model) -> Self {
+        Self {
+            id: m.id,
+            patient_id: m.patient_id,
+            hospital_id: m.hospital_id,
+            record_type: m.record_type,
+            recorded_at: m.recorded_at,
+            payload: m.payload,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+            supersedes: m.supersedes,
+            superseded_by: m.superseded_by,
+        }
+    }
+}
+
+fn to_view(core: &Core, m: RecordRow) -> AppResult<ClinicalRecord> {
+    let t = parse_type(&m.record_type)?;
+    let payload = open_payload(core, m.id, &m.payload)?;
     let summary = Payload::from_stored(t, payload.clone())
         .map(|p| p.summary())
         .unwrap_or_default();
@@ -187,7 +207,7 @@ pub async fn create(
     let event = event.details(json!({"record_type": t.as_str()}));
     let txn = begin_write(&core.db).await?;
     // A soft-deleted patient has no live link left, so the link decides.
-    let access = access(&txn, caller, patient_id, None).await?;
+    let access = patient_access(&txn, caller, patient_id, None).await?;
     let action = Action::WritePatientData {
         permission: t.write_permission(),
         access,
@@ -246,7 +266,7 @@ pub async fn create(
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, &model)
+    to_view(core, model.into())
 }
 
 /// The record a correction supersedes: same patient, hospital and type, live, not already
@@ -298,7 +318,12 @@ pub async fn list(
 ) -> AppResult<Page<ClinicalRecord>> {
     let event = Event::new("clinical_record", AuditAction::Read).patient(patient_id);
     let read = AuditedRead::begin(core, caller, event).await?;
-    let result = list_in(core, caller, read.txn(), patient_id, filter, page).await;
+    let txn = read.txn();
+    let result = async {
+        let linked = Linked::load(txn, caller, patient_id).await?;
+        list_in(core, caller, txn, patient_id, linked, filter, page).await
+    }
+    .await;
     read.finish(result).await
 }
 
@@ -308,6 +333,7 @@ pub(crate) async fn list_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
+    linked: Linked,
     filter: &RecordFilter,
     page: PageRequest,
 ) -> AppResult<(Page<ClinicalRecord>, Value)> {
@@ -326,7 +352,7 @@ pub(crate) async fn list_in(
             .filter(|t| readable.contains(t))
             .collect()
     };
-    let access = access(txn, caller, patient_id, None).await?;
+    let access = linked.access(caller, None);
     let action = Action::ReadPatientData {
         permission: types
             .first()
@@ -352,21 +378,26 @@ pub(crate) async fn list_in(
         cond = cond.add(record::Column::RecordedAt.lt(to));
     }
     let select = record::Entity::find().filter(cond);
-    let total = select.clone().count(txn).await?;
-    let rows = select
+    let rows: Vec<RecordRow> = select
+        .clone()
         .order_by_desc(record::Column::RecordedAt)
         .order_by_desc(record::Column::Id)
         .offset(page.offset())
         .limit(page.per_page)
+        .into_partial_model()
         .all(txn)
         .await?;
+    let total = match page.total_from_rows(rows.len()) {
+        Some(total) => total,
+        None => select.count(txn).await?,
+    };
     let details = json!({
         "types": types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "total": total,
         "record_ids": rows.iter().map(|r| r.id).collect::<Vec<_>>(),
     });
     let data = rows
-        .iter()
+        .into_iter()
         .map(|m| to_view(core, m))
         .collect::<AppResult<Vec<_>>>()?;
     let page = Page {
@@ -395,8 +426,8 @@ async fn authorized_record(
         audit::record(core, caller, event, Outcome::Denied).await?;
         return Err(ErrorKind::not_found("record").into());
     };
-    let t = record_type(&m)?;
-    let access = access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
+    let t = parse_type(&m.record_type)?;
+    let access = patient_access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
     let action = match write {
         Some(permission) => Action::WritePatientData { permission, access },
         None => Action::ReadPatientData {
@@ -417,7 +448,7 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<ClinicalRe
     let event = event.patient(m.patient_id);
     audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, &m)
+    to_view(core, m.into())
 }
 
 /// Edits a note in place (adherence notes; a diagnosis's text). The previous payload is kept
@@ -441,7 +472,7 @@ pub async fn update(
         &event,
     )
     .await?;
-    let t = record_type(&m)?;
+    let t = parse_type(&m.record_type)?;
     if !t.is_editable() {
         return Err(ErrorKind::bad_request(
             "record_immutable",
@@ -464,7 +495,7 @@ pub async fn update(
         .as_ref()
         .ok_or_else(|| AppError::from(ErrorKind::invalid_field("payload", "is required")))?;
     let payload = validate_payload(t, raw)?;
-    let before = open_payload(core, &m)?;
+    let before = open_payload(core, m.id, &m.payload)?;
     if let (Payload::Diagnosis(new), Some(Payload::Diagnosis(old))) =
         (&payload, Payload::from_stored(t, before.clone()))
     {
@@ -512,7 +543,7 @@ pub async fn update(
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, &model)
+    to_view(core, model.into())
 }
 
 /// Soft-deletes a record with a justification (clinical writers of the authoring hospital).
@@ -708,7 +739,12 @@ pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResul
         .entity_id(patient_id)
         .patient(patient_id);
     let read = AuditedRead::begin(core, caller, event).await?;
-    let result = summary_in(caller, read.txn(), patient_id, false).await;
+    let txn = read.txn();
+    let result = async {
+        let linked = Linked::load(txn, caller, patient_id).await?;
+        summary_in(caller, txn, patient_id, linked, false).await
+    }
+    .await;
     read.finish(result.map(|(summary, _, _)| (summary, json!({}))))
         .await
 }
@@ -718,10 +754,11 @@ pub(crate) async fn summary_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
+    linked: Linked,
     series: bool,
 ) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
     // A soft-deleted patient has no live link left, so the link decides.
-    let access = access(txn, caller, patient_id, None).await?;
+    let access = linked.access(caller, None);
     let action = Action::ReadPatientData {
         permission: Permission::RecordsRead,
         access,

@@ -12,8 +12,7 @@ use chrono::NaiveDate;
 use hospitallink::domain::attachment::{format_size, Attachment, AttachmentKind};
 use hospitallink::domain::patient::{age_on, PatientListItem, SEXES};
 use hospitallink::domain::record::{
-    format_number, qualitative_label, ChartView, ClinicalRecord, RecordType, VlInterpretation,
-    VlResult,
+    format_number, qualitative_label, ChartRow, ChartView, RecordType, VlInterpretation, VlResult,
 };
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
@@ -619,7 +618,7 @@ fn Documents(
 }
 
 #[component]
-fn ArtTimeline(regimens: Vec<ClinicalRecord>) -> impl IntoView {
+fn ArtTimeline(regimens: Vec<ChartRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="art-heading" class="rounded-lg border border-slate-200 bg-white p-5">
             <h2 id="art-heading" class="text-lg font-semibold">"ART history"</h2>
@@ -628,7 +627,7 @@ fn ArtTimeline(regimens: Vec<ClinicalRecord>) -> impl IntoView {
                     <li class="relative pb-3">
                         <span class="absolute -left-[1.4rem] top-1.5 h-3 w-3 rounded-full bg-teal-600"></span>
                         <span class="text-sm text-slate-500">{r.recorded_at.date_naive().to_string()}</span>
-                        " "<span class="font-medium">{r.summary.clone()}</span>
+                        " "<span class="font-medium">{r.summary}</span>
                     </li>
                 }).collect_view()}
             </ol>
@@ -639,7 +638,7 @@ fn ArtTimeline(regimens: Vec<ClinicalRecord>) -> impl IntoView {
 #[component]
 fn RecordsTable(
     id: uuid::Uuid,
-    page: hospitallink::domain::page::Page<ClinicalRecord>,
+    page: hospitallink::domain::page::Page<ChartRow>,
     types: String,
     reload: u32,
 ) -> impl IntoView {
@@ -697,9 +696,9 @@ fn RecordsTable(
                                 <td class="py-2 pr-4 whitespace-nowrap">{r.recorded_at.date_naive().to_string()}</td>
                                 <td class="py-2 pr-4 whitespace-nowrap">{r.record_type.label()}</td>
                                 <td class="py-2">
-                                    {r.summary.clone()}
-                                    {r.superseded_by.map(|_| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"corrected"</span> })}
-                                    {(r.version > 1).then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"edited"</span> })}
+                                    {r.summary}
+                                    {r.corrected.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"corrected"</span> })}
+                                    {r.edited.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"edited"</span> })}
                                 </td>
                             </tr>
                         }).collect_view()}
