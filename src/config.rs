@@ -340,7 +340,7 @@ impl Config {
         let attachment_max_bytes = parse_or(
             &var,
             "ATTACHMENT_MAX_BYTES",
-            crate::domain::attachment::DEFAULT_MAX_BYTES,
+            crate::domain::clinical::attachment::DEFAULT_MAX_BYTES,
             &mut problems,
             "a number of bytes",
         );

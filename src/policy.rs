@@ -1,17 +1,17 @@
 //! THE authorization decision. Every service call that reads or changes protected data asks
-//! `decide` first (through `services::audit::authorize`, which records denials); handlers and
+//! `decide` first (through `services::platform::audit::authorize`, which records denials); handlers and
 //! components never decide.
 //!
-//! The decision looks at the actor's permissions (the role matrix in `domain::role`), the
+//! The decision looks at the actor's permissions (the role matrix in `domain::identity::role`), the
 //! hospital scope of the object, and, for patient data, the patient link plus the hooks for
 //! consent grants and break-glass (`PatientAccess`). An object outside the caller's scope is
 //! `NotFound`, so its existence does not leak.
 
 use uuid::Uuid;
 
-use crate::domain::attachment::AttachmentKind;
-use crate::domain::record::RecordType;
-use crate::domain::role::{Permission, Role};
+use crate::domain::clinical::attachment::AttachmentKind;
+use crate::domain::clinical::record::RecordType;
+use crate::domain::identity::role::{Permission, Role};
 use crate::domain::ErrorKind;
 
 /// Who is asking.

@@ -3,8 +3,8 @@
 use axum::extract::FromRef;
 use hospitallink::domain::ErrorKind;
 use hospitallink::policy::{Actor, Caller, RequestMeta};
-use hospitallink::services::access::{self, Credential, SessionAuth};
-use hospitallink::services::tokens::Subject;
+use hospitallink::services::identity::access::{self, Credential, SessionAuth};
+use hospitallink::services::identity::tokens::Subject;
 use hospitallink::services::Core;
 use hospitallink::AppError;
 use leptos::prelude::*;

@@ -7,11 +7,14 @@
 //! account. Then it only talks HTTP to `BENCH_URL`.
 
 use hospitallink::config::Config;
-use hospitallink::domain::auth::OtpRequest;
+use hospitallink::domain::identity::auth::OtpRequest;
+use hospitallink::domain::identity::role::Role;
 use hospitallink::domain::page::PageRequest;
-use hospitallink::domain::role::Role;
 use hospitallink::policy::{Caller, RequestMeta};
-use hospitallink::services::{otp, outbox, patients, staff, Core};
+use hospitallink::services::clinical::patients;
+use hospitallink::services::identity::{otp, staff};
+use hospitallink::services::platform::outbox;
+use hospitallink::services::Core;
 use sea_orm::EntityTrait;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -44,7 +47,7 @@ async fn prepare(core: &Core, n: usize) -> anyhow::Result<Vec<(String, String)>>
         patients::insert(
             core,
             &txn,
-            &hospitallink::domain::patient::ValidPatient {
+            &hospitallink::domain::clinical::patient::ValidPatient {
                 first_name: format!("Bench{i}"),
                 last_name: "Patient".into(),
                 date_of_birth: "1990-01-01".parse()?,

@@ -149,7 +149,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     }
 }
 
-/// The caller: who is asking (see `hospitallink::services::access`) and from where.
+/// The caller: who is asking (see `hospitallink::services::identity::access`) and from where.
 pub struct Auth(pub Caller);
 
 impl FromRequestParts<AppState> for Auth {
@@ -166,7 +166,7 @@ impl FromRequestParts<AppState> for Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hospitallink::domain::hospital::HospitalInput;
+    use hospitallink::domain::platform::hospital::HospitalInput;
 
     #[test]
     fn json_errors_name_the_problem() {

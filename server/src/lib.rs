@@ -1,6 +1,5 @@
 //! The HospitalLink server: startup, routing, middleware and the command line.
 
-pub mod auth_forms;
 pub mod cli;
 pub mod context;
 pub mod docs;
@@ -9,7 +8,6 @@ pub mod extract;
 pub mod forms;
 pub mod metrics;
 pub mod middleware;
-pub mod patient_forms;
 pub mod rest;
 pub mod sessions;
 pub mod upload;
@@ -17,7 +15,7 @@ pub mod upload;
 use axum::extract::State;
 use axum::http::{header, HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use hospitallink::config::Config;
 use hospitallink::services::Core;
@@ -50,7 +48,7 @@ pub async fn prepare_core(config: Config) -> anyhow::Result<(Core, bool)> {
     let core = Core::new(db, config);
     core.storage.check().map_err(|e| anyhow::anyhow!(e))?;
     let seeded = if core.config.seed_demo {
-        hospitallink::services::demo::seed_if_empty(&core)
+        hospitallink::services::seed::demo::seed_if_empty(&core)
             .await
             .map_err(|e| anyhow::anyhow!("demo seed failed: {e}"))?
     } else {
@@ -95,7 +93,7 @@ impl Application {
     ) -> std::io::Result<()> {
         // Background work: message delivery and expired-session cleanup.
         let workers = [
-            hospitallink::services::outbox::spawn_worker(self.core.clone()),
+            hospitallink::services::platform::outbox::spawn_worker(self.core.clone()),
             sessions::spawn_cleanup(sessions::DbSessionStore::new(self.core.db.clone())),
         ];
         let served = axum::serve(
@@ -191,9 +189,7 @@ pub fn router(core: Core) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .route("/hospitals", post(forms::create_hospital))
-        .merge(auth_forms::router())
-        .merge(patient_forms::router())
+        .merge(forms::router())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -79,7 +79,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if app.seeded_demo {
                 println!(
                     "  Demo network seeded: {} hospitals.",
-                    hospitallink::services::demo::DEMO_HOSPITALS.len()
+                    hospitallink::services::seed::demo::DEMO_HOSPITALS.len()
                 );
             }
             if app.core.config.env.is_development() {
@@ -109,7 +109,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             if let Some(n) = patients {
                 let started = std::time::Instant::now();
-                let done = hospitallink::services::demo::add_synthetic(&core, n)
+                let done = hospitallink::services::seed::demo::add_synthetic(&core, n)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
                 println!(
@@ -125,7 +125,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = hospitallink::db::connect(&config.database_url).await?;
             Migrator::up(&db, None).await?;
-            let report = hospitallink::services::audit::verify_chain(&db)
+            let report = hospitallink::services::platform::audit::verify_chain(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
             if report.intact {
@@ -162,7 +162,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ..config
             })
             .await?;
-            let report = hospitallink::services::keys::rotate(&core, batch)
+            let report = hospitallink::services::platform::keys::rotate(&core, batch)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
             println!(
@@ -178,8 +178,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ..config
             })
             .await?;
-            match hospitallink::services::staff::create_platform_admin(&core, &email, &password)
-                .await
+            match hospitallink::services::identity::staff::create_platform_admin(
+                &core, &email, &password,
+            )
+            .await
             {
                 Ok(id) => println!("platform admin {email} created ({id})"),
                 Err(e) => {

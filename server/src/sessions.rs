@@ -15,7 +15,7 @@ use tower_sessions::session_store::{Error, Result, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use hospitallink::config::Config;
-use hospitallink::services::access::STAFF_IDLE_MINUTES;
+use hospitallink::services::identity::access::STAFF_IDLE_MINUTES;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {

@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap};
-use hospitallink::domain::attachment::UploadInput;
+use hospitallink::domain::clinical::attachment::UploadInput;
 use hospitallink::domain::ErrorKind;
 
 /// Longest text field read (kind, description).

@@ -4,7 +4,7 @@ mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use futures_util::StreamExt;
-use hospitallink::domain::role::Role;
+use hospitallink::domain::identity::role::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -600,7 +600,7 @@ async fn openapi_documents_every_operation_and_the_docs_page_is_local() {
 #[tokio::test]
 async fn demo_seed_runs_once() {
     let app = spawn_app_with(&[("SEED_DEMO", "true")]).await;
-    let seeded_again = hospitallink::services::demo::seed_if_empty(&app.core)
+    let seeded_again = hospitallink::services::seed::demo::seed_if_empty(&app.core)
         .await
         .unwrap();
     assert!(!seeded_again, "a second start does not seed again");
@@ -691,7 +691,7 @@ async fn shutdown_finishes_the_requests_in_flight() {
         "the in-flight request completed"
     );
     let app = stopping.await.unwrap();
-    let page = hospitallink::services::hospitals::list(
+    let page = hospitallink::services::platform::hospitals::list(
         &core,
         &hospitallink::policy::Caller::system(),
         Some("SLOW"),

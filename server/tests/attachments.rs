@@ -5,8 +5,8 @@
 mod common;
 
 use common::{audit_count, call, hospital, member, spawn_app, spawn_app_with, Call, TestApp};
-use hospitallink::domain::attachment::AttachmentKind;
-use hospitallink::domain::role::Role;
+use hospitallink::domain::clinical::attachment::AttachmentKind;
+use hospitallink::domain::identity::role::Role;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::json;
@@ -395,8 +395,14 @@ async fn uploads_are_checked_encrypted_authorized_and_audited() {
         let core = app.core.clone();
         async move {
             let page = hospitallink::domain::page::PageRequest::parse(None, None).unwrap();
-            hospitallink::services::chart::open(&core, &caller, patient, &Default::default(), page)
-                .await
+            hospitallink::services::clinical::chart::open(
+                &core,
+                &caller,
+                patient,
+                &Default::default(),
+                page,
+            )
+            .await
         }
     };
     let chart = open(as_staff(doctor_account.id, Role::Clinician, ksm))
@@ -446,12 +452,12 @@ async fn key_rotation_reseals_stored_documents() {
     config.retired_encryption_keys = vec![config.encryption_key.clone()];
     config.encryption_key = hospitallink::config::Secret::new([42u8; 32]);
     let rotated = hospitallink::services::Core::new(app.core.db.clone(), config.clone());
-    let report = hospitallink::services::keys::rotate(&rotated, 10)
+    let report = hospitallink::services::platform::keys::rotate(&rotated, 10)
         .await
         .unwrap();
     // The file name, the description and the content; plus the patient's three values.
     assert!(report.values_resealed >= 3, "{report:?}");
-    let again = hospitallink::services::keys::rotate(&rotated, 10)
+    let again = hospitallink::services::platform::keys::rotate(&rotated, 10)
         .await
         .unwrap();
     assert_eq!(again.values_resealed, 0, "nothing left on the retired key");
@@ -459,9 +465,10 @@ async fn key_rotation_reseals_stored_documents() {
     config.retired_encryption_keys.clear();
     let new_only = hospitallink::services::Core::new(app.core.db.clone(), config);
     let caller = hospitallink::policy::Caller::system();
-    let (meta, clear) = hospitallink::services::attachments::download(&new_only, &caller, id)
-        .await
-        .unwrap();
+    let (meta, clear) =
+        hospitallink::services::clinical::attachments::download(&new_only, &caller, id)
+            .await
+            .unwrap();
     assert_eq!(clear, content);
     assert_eq!(meta.filename, "lab.pdf");
     assert_eq!(meta.description.as_deref(), Some("Outside lab report"));

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
-use hospitallink::domain::role::Role;
+use hospitallink::domain::identity::role::Role;
 use hospitallink::policy::Caller;
-use hospitallink::services::audit::verify_chain;
+use hospitallink::services::platform::audit::verify_chain;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 
@@ -132,7 +132,7 @@ async fn denials_are_recorded_and_reading_is_scoped() {
     assert_eq!(denied["entity"], "hospital");
 
     // A hospital admin sees their hospital's entries only and cannot verify the network chain.
-    let h = hospitallink::services::hospitals::create(
+    let h = hospitallink::services::platform::hospitals::create(
         core,
         &Caller::system(),
         &serde_json::from_value(hospital_json("OWN")).unwrap(),
@@ -288,11 +288,11 @@ async fn password_attempts_are_limited_and_failures_recorded() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry));
-    let page = hospitallink::services::audit::list(
+    let page = hospitallink::services::platform::audit::list(
         &app.core,
         &Caller::system(),
-        &hospitallink::services::audit::AuditFilter {
-            action: Some(hospitallink::domain::audit::AuditAction::LoginFailed),
+        &hospitallink::services::platform::audit::AuditFilter {
+            action: Some(hospitallink::domain::platform::audit::AuditAction::LoginFailed),
             ..Default::default()
         },
         Default::default(),
@@ -352,11 +352,11 @@ async fn admins_export_the_filtered_log_as_csv() {
         .unwrap();
     assert!(page.contains("id=\"audit-rows\""), "{page}");
     assert!(page.contains("/admin/audit.csv?entity=hospital"));
-    let exports = hospitallink::services::audit::list(
+    let exports = hospitallink::services::platform::audit::list(
         &app.core,
         &Caller::system(),
-        &hospitallink::services::audit::AuditFilter {
-            action: Some(hospitallink::domain::audit::AuditAction::Export),
+        &hospitallink::services::platform::audit::AuditFilter {
+            action: Some(hospitallink::domain::platform::audit::AuditAction::Export),
             ..Default::default()
         },
         Default::default(),

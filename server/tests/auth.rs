@@ -6,12 +6,14 @@ mod common;
 
 use common::{spawn_app, spawn_app_with, PRODUCTION, TEST_PASSWORD};
 use hospitallink::clock::FixedClock;
-use hospitallink::domain::auth::{
+use hospitallink::domain::identity::auth::{
     AcceptInvitationRequest, InvitationRequest, OtpRequest, OtpVerifyRequest,
 };
-use hospitallink::domain::role::Role;
+use hospitallink::domain::identity::role::Role;
 use hospitallink::policy::{Caller, RequestMeta};
-use hospitallink::services::{invitations, otp, outbox, patients};
+use hospitallink::services::clinical::patients;
+use hospitallink::services::identity::{invitations, otp};
+use hospitallink::services::platform::outbox;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -29,7 +31,7 @@ async fn get(app: &common::TestApp, path: &str, token: &str) -> (u16, Value) {
 }
 
 async fn hospital(app: &common::TestApp, code: &str) -> uuid::Uuid {
-    hospitallink::services::hospitals::create(
+    hospitallink::services::platform::hospitals::create(
         &app.core,
         &Caller::system(),
         &serde_json::from_value(common::hospital_json(code)).unwrap(),
@@ -101,7 +103,7 @@ async fn admins_enrol_a_second_factor_before_anything_else() {
     assert_eq!(status, 400, "{err}");
     assert!(err["fields"]["code"].is_array());
     let now = chrono::Utc::now().timestamp();
-    let code = hospitallink::services::mfa::code_at(secret, now).unwrap();
+    let code = hospitallink::services::identity::mfa::code_at(secret, now).unwrap();
     let (status, codes) = app
         .post_json(
             "/api/v1/auth/mfa/confirm",
@@ -208,10 +210,10 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
         )
         .await;
     assert_eq!(status, 401, "the newer token of the family is revoked too");
-    let entries = hospitallink::services::audit::list(
+    let entries = hospitallink::services::platform::audit::list(
         &app.core,
         &Caller::system(),
-        &hospitallink::services::audit::AuditFilter {
+        &hospitallink::services::platform::audit::AuditFilter {
             entity: Some("refresh_token".into()),
             ..Default::default()
         },
@@ -455,7 +457,7 @@ async fn demo_patient(
     let id = patients::insert(
         &app.core,
         &txn,
-        &hospitallink::domain::patient::ValidPatient {
+        &hospitallink::domain::clinical::patient::ValidPatient {
             first_name: "Wanjiru".into(),
             last_name: "Kamau".into(),
             date_of_birth: "1990-02-03".parse().unwrap(),
@@ -976,7 +978,7 @@ async fn no_clear_pii_reaches_the_database_files() {
     patients::insert(
         &app.core,
         &txn,
-        &hospitallink::domain::patient::ValidPatient {
+        &hospitallink::domain::clinical::patient::ValidPatient {
             first_name: name.into(),
             last_name: "Wambuithirteen".into(),
             date_of_birth: "1984-07-09".parse().unwrap(),
@@ -1037,7 +1039,7 @@ async fn key_rotation_reseals_everything_and_keeps_lookups() {
     new_key[31] = 9;
     config.encryption_key = hospitallink::config::Secret::new(new_key);
     let rotated = hospitallink::services::Core::new(app.core.db.clone(), config.clone());
-    let report = hospitallink::services::keys::rotate(&rotated, 2)
+    let report = hospitallink::services::platform::keys::rotate(&rotated, 2)
         .await
         .unwrap();
     // 6 patient values (names, birth date, email, phone, national id) + the TOTP secret +
@@ -1051,7 +1053,7 @@ async fn key_rotation_reseals_everything_and_keeps_lookups() {
         report.primary_key_id,
         hospitallink::crypto::key_id(config.encryption_key.expose())
     );
-    let again = hospitallink::services::keys::rotate(&rotated, 500)
+    let again = hospitallink::services::platform::keys::rotate(&rotated, 500)
         .await
         .unwrap();
     assert_eq!(again.values_resealed, 0, "nothing left on the retired key");
@@ -1062,7 +1064,7 @@ async fn key_rotation_reseals_everything_and_keeps_lookups() {
     let found = patients::find_by_destination(
         &new_only,
         &new_only.db,
-        &hospitallink::domain::auth::OtpDestination::Email("rotate@example.org".into()),
+        &hospitallink::domain::identity::auth::OtpDestination::Email("rotate@example.org".into()),
     )
     .await
     .unwrap()

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{hospital_json, spawn_app, Staff};
-use hospitallink::domain::role::{Permission, Role};
+use hospitallink::domain::identity::role::{Permission, Role};
 use hospitallink::policy::Caller;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -449,7 +449,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let h = |code: &str| {
         let input = serde_json::from_value(hospital_json(code)).unwrap();
         async move {
-            hospitallink::services::hospitals::create(core, &Caller::system(), &input)
+            hospitallink::services::platform::hospitals::create(core, &Caller::system(), &input)
                 .await
                 .unwrap()
                 .id

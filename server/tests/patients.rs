@@ -5,7 +5,7 @@
 mod common;
 
 use common::{audit_count, call, hospital, member, spawn_app, Call, TestApp};
-use hospitallink::domain::role::Role;
+use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;

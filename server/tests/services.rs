@@ -4,13 +4,14 @@
 mod common;
 
 use hospitallink::clock::{Clock, FixedClock};
-use hospitallink::domain::auth::LoginRequest;
-use hospitallink::domain::hospital::HospitalInput;
-use hospitallink::domain::role::Role;
+use hospitallink::domain::identity::auth::LoginRequest;
+use hospitallink::domain::identity::role::Role;
+use hospitallink::domain::platform::hospital::HospitalInput;
 use hospitallink::policy::{Actor, Caller, RequestMeta};
-use hospitallink::services::auth::{self, StaffLogin};
-use hospitallink::services::tokens::Stage;
-use hospitallink::services::{hospitals, staff};
+use hospitallink::services::identity::auth::{self, StaffLogin};
+use hospitallink::services::identity::staff;
+use hospitallink::services::identity::tokens::Stage;
+use hospitallink::services::platform::hospitals;
 use std::sync::Arc;
 
 #[tokio::test]

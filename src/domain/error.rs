@@ -11,7 +11,7 @@ use std::fmt;
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Serialized with a `kind` tag beside the variant's fields. It is read back (in the browser)
-/// through [`ErrorWire`], one flat struct, instead of serde's internally tagged enum, which
+/// through `ErrorWire`, one flat struct, instead of serde's internally tagged enum, which
 /// buffers the whole object first and costs the bundle several kilobytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "ErrorWire")]

@@ -1,15 +1,17 @@
-//! Types and rules shared by the server and the browser. No I/O here.
+//! Types and rules shared by the server and the browser, grouped by capability like the
+//! services. No I/O here.
+//!
+//! - `identity`: roles and permissions; sign-in and token types.
+//! - `clinical`: patients, HIV records, attachments, data categories.
+//! - `platform`: hospitals, audit entries, the outbox.
+//! - shared by all: the error model (`error`), field validation (`validate`), pagination
+//!   (`page`).
 
-pub mod attachment;
-pub mod audit;
-pub mod auth;
+pub mod clinical;
 pub mod error;
-pub mod hospital;
-pub mod outbox;
+pub mod identity;
 pub mod page;
-pub mod patient;
-pub mod record;
-pub mod role;
+pub mod platform;
 pub mod validate;
 
 pub use error::{ErrorKind, FieldErrors};

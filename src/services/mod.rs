@@ -1,24 +1,16 @@
-//! One module per capability. Services take a `Caller`, ask the policy, and own every rule and
-//! query; handlers and server functions only adapt.
+//! The services: every rule and query of the product, grouped by capability. Each service
+//! takes a `Caller`, asks the policy before it touches data, and writes its audit entry in the
+//! same transaction; handlers, server functions and components only adapt.
+//!
+//! - `identity`: staff and patient sign-in, second factor, tokens, sessions, attempt limits.
+//! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
+//! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
+//! - `seed`: the demo network and synthetic patients.
 
-pub mod access;
-pub mod attachments;
-pub mod audit;
-pub mod auth;
-pub mod chart;
-pub mod demo;
-pub mod hospitals;
-pub mod invitations;
-pub mod keys;
-pub mod mfa;
-pub mod otp;
-pub mod outbox;
-pub mod patients;
-pub mod ratelimit;
-pub mod records;
-pub mod staff;
-pub mod synthetic;
-pub mod tokens;
+pub mod clinical;
+pub mod identity;
+pub mod platform;
+pub mod seed;
 
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -35,23 +27,23 @@ pub struct Core {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
-    pub limits: Arc<ratelimit::Limits>,
+    pub limits: Arc<identity::ratelimit::Limits>,
     pub keyring: Arc<Keyring>,
     /// Wakes the outbox worker when a message is queued.
     pub outbox_wake: Arc<Notify>,
     /// Attachment contents (sealed).
     pub storage: Storage,
     /// Writes entries recorded on their own in groups (`audit::record`).
-    pub audit_writer: Arc<audit::AuditWriter>,
+    pub audit_writer: Arc<platform::audit::AuditWriter>,
 }
 
 impl Core {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let limits = ratelimit::Limits::from_config(&config);
+        let limits = identity::ratelimit::Limits::from_config(&config);
         Self {
             db,
             keyring: Arc::new(config.keyring()),
-            audit_writer: Arc::new(audit::AuditWriter::default()),
+            audit_writer: Arc::new(platform::audit::AuditWriter::default()),
             storage: Storage::new(&config.storage_url, config.storage_credentials().as_ref()),
             config: Arc::new(config),
             clock: Arc::new(SystemClock),

@@ -1,4 +1,4 @@
-use hospitallink::domain::auth::Me;
+use hospitallink::domain::identity::auth::Me;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

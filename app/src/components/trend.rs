@@ -2,7 +2,7 @@
 //! script: they read the same on a tablet with or without JavaScript.
 
 use chrono::{DateTime, Datelike, Utc};
-use hospitallink::domain::record::{format_number, ChartPoint};
+use hospitallink::domain::clinical::record::{format_number, ChartPoint};
 use leptos::prelude::*;
 
 const W: f64 = 640.0;

@@ -3,7 +3,7 @@
 //! server answers with a redirect or this page re-rendered with the error, so they work the
 //! same with and without JavaScript.
 
-use hospitallink::domain::auth::Me;
+use hospitallink::domain::identity::auth::Me;
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -327,7 +327,7 @@ pub fn OutboxPage() -> impl IntoView {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     use crate::server_fns::auth::list_audit;
-    use hospitallink::domain::audit::{AuditAction, AuditQuery};
+    use hospitallink::domain::platform::audit::{AuditAction, AuditQuery};
     let query = use_query_map();
     let current = move || {
         let q = query.read();

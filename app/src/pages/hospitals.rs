@@ -5,7 +5,7 @@
 //! Hydrated, the list filters as you type and registration goes through a server function
 //! without leaving the page.
 
-use hospitallink::domain::hospital::{Hospital, HospitalInput};
+use hospitallink::domain::platform::hospital::{Hospital, HospitalInput};
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,6 +1,6 @@
-use hospitallink::domain::auth::{Invitation, Me};
-use hospitallink::domain::outbox::OutboxItem;
+use hospitallink::domain::identity::auth::{Invitation, Me};
 use hospitallink::domain::page::Page;
+use hospitallink::domain::platform::outbox::OutboxItem;
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ pub async fn current_user() -> Result<Option<Me>, ErrorKind> {
     if caller.actor == Actor::Anonymous {
         return Ok(None);
     }
-    hospitallink::services::auth::me(&core, &caller)
+    hospitallink::services::identity::auth::me(&core, &caller)
         .await
         .map(Some)
         .map_err(crate::state::fail)
@@ -31,9 +31,9 @@ pub struct Enrolment {
 /// `None` when two-step sign-in is already set up.
 #[server(prefix = "/_fn", endpoint = "auth/mfa/enrolment")]
 pub async fn mfa_enrolment() -> Result<Option<Enrolment>, ErrorKind> {
-    use hospitallink::services::mfa;
+    use hospitallink::services::identity::mfa;
     let (core, caller) = crate::state::caller().await?;
-    let me = hospitallink::services::auth::me(&core, &caller)
+    let me = hospitallink::services::identity::auth::me(&core, &caller)
         .await
         .map_err(crate::state::fail)?;
     if matches!(
@@ -67,7 +67,7 @@ pub async fn mfa_enrolment() -> Result<Option<Enrolment>, ErrorKind> {
 pub async fn invitation_preview(token: String) -> Result<Invitation, ErrorKind> {
     let state = use_context::<crate::state::AppState>()
         .ok_or_else(|| crate::state::fail(hospitallink::AppError::internal("state missing")))?;
-    hospitallink::services::invitations::preview(&state.core, &token)
+    hospitallink::services::identity::invitations::preview(&state.core, &token)
         .await
         .map_err(crate::state::fail)
 }
@@ -79,7 +79,7 @@ pub async fn list_outbox(page: u64) -> Result<Page<OutboxItem>, ErrorKind> {
     let (core, caller) = crate::state::caller().await?;
     let page = PageRequest::parse(Some(&page.to_string()), None)
         .map_err(|e| crate::state::fail(e.into()))?;
-    hospitallink::services::outbox::list(&core, &caller, page)
+    hospitallink::services::platform::outbox::list(&core, &caller, page)
         .await
         .map_err(crate::state::fail)
 }
@@ -87,11 +87,11 @@ pub async fn list_outbox(page: u64) -> Result<Page<OutboxItem>, ErrorKind> {
 /// A page of the audit log with the admin page's filters.
 #[server(prefix = "/_fn", endpoint = "audit/list")]
 pub async fn list_audit(
-    query: hospitallink::domain::audit::AuditQuery,
-) -> Result<Page<hospitallink::domain::audit::AuditEntry>, ErrorKind> {
+    query: hospitallink::domain::platform::audit::AuditQuery,
+) -> Result<Page<hospitallink::domain::platform::audit::AuditEntry>, ErrorKind> {
     let (core, caller) = crate::state::caller().await?;
     let (filter, page) = query.parse().map_err(|e| crate::state::fail(e.into()))?;
-    hospitallink::services::audit::list(&core, &caller, &filter, page)
+    hospitallink::services::platform::audit::list(&core, &caller, &filter, page)
         .await
         .map_err(crate::state::fail)
 }

@@ -1,5 +1,5 @@
-use hospitallink::domain::hospital::{Hospital, HospitalInput};
 use hospitallink::domain::page::Page;
+use hospitallink::domain::platform::hospital::{Hospital, HospitalInput};
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 
@@ -10,7 +10,7 @@ pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, Erro
     let (core, caller) = crate::state::caller().await?;
     let page = PageRequest::parse(Some(&page.to_string()), None)
         .map_err(|e| crate::state::fail(e.into()))?;
-    hospitallink::services::hospitals::list(&core, &caller, Some(&q), page)
+    hospitallink::services::platform::hospitals::list(&core, &caller, Some(&q), page)
         .await
         .map_err(crate::state::fail)
 }
@@ -19,7 +19,7 @@ pub async fn list_hospitals(q: String, page: u64) -> Result<Page<Hospital>, Erro
 #[server(prefix = "/_fn", endpoint = "hospitals/create")]
 pub async fn create_hospital(input: HospitalInput) -> Result<Hospital, ErrorKind> {
     let (core, caller) = crate::state::caller().await?;
-    hospitallink::services::hospitals::create(&core, &caller, &input)
+    hospitallink::services::platform::hospitals::create(&core, &caller, &input)
         .await
         .map_err(crate::state::fail)
 }

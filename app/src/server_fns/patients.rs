@@ -1,8 +1,8 @@
 //! Patients and the clinical chart.
 
+use hospitallink::domain::clinical::patient::PatientListItem;
+use hospitallink::domain::clinical::record::ChartView;
 use hospitallink::domain::page::Page;
-use hospitallink::domain::patient::PatientListItem;
-use hospitallink::domain::record::ChartView;
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 
@@ -14,7 +14,7 @@ pub async fn search_patients(q: String, page: u64) -> Result<Page<PatientListIte
     let page = PageRequest::parse(Some(&page.to_string()), None)
         .map_err(|e| crate::state::fail(e.into()))?;
     let hospital = caller.actor.hospital_id().unwrap_or_default();
-    hospitallink::services::patients::search(&core, &caller, hospital, Some(&q), page)
+    hospitallink::services::clinical::patients::search(&core, &caller, hospital, Some(&q), page)
         .await
         .map_err(crate::state::fail)
 }
@@ -22,13 +22,13 @@ pub async fn search_patients(q: String, page: u64) -> Result<Page<PatientListIte
 /// The chart of one patient. `types` filters the records table (comma-separated).
 #[server(prefix = "/_fn", endpoint = "patients/chart")]
 pub async fn patient_chart(id: String, types: String, page: u64) -> Result<ChartView, ErrorKind> {
+    use hospitallink::domain::clinical::record::RecordFilter;
     use hospitallink::domain::page::PageRequest;
-    use hospitallink::domain::record::RecordFilter;
     let (core, caller) = crate::state::caller().await?;
     let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| ErrorKind::not_found("patient"))?;
     let filter = RecordFilter::parse(Some(&types), None, None, None)?;
     let page = PageRequest::parse(Some(&page.to_string()), Some("25"))?;
-    hospitallink::services::chart::open(&core, &caller, id, &filter, page)
+    hospitallink::services::clinical::chart::open(&core, &caller, id, &filter, page)
         .await
         .map_err(crate::state::fail)
 }
@@ -39,12 +39,17 @@ pub async fn patient_chart(id: String, types: String, page: u64) -> Result<Chart
 pub async fn add_record(
     id: String,
     values: std::collections::BTreeMap<String, String>,
-) -> Result<hospitallink::domain::record::ClinicalRecord, ErrorKind> {
-    use hospitallink::domain::record::record_from_form;
+) -> Result<hospitallink::domain::clinical::record::ClinicalRecord, ErrorKind> {
+    use hospitallink::domain::clinical::record::record_from_form;
     let (core, caller) = crate::state::caller().await?;
     let id = uuid::Uuid::parse_str(id.trim())
         .map_err(|_| crate::state::fail(ErrorKind::not_found("patient").into()))?;
-    hospitallink::services::records::create(&core, &caller, id, &record_from_form(&values))
-        .await
-        .map_err(crate::state::fail)
+    hospitallink::services::clinical::records::create(
+        &core,
+        &caller,
+        id,
+        &record_from_form(&values),
+    )
+    .await
+    .map_err(crate::state::fail)
 }

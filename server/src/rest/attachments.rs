@@ -7,10 +7,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hospitallink::domain::attachment::Attachment;
+use hospitallink::domain::clinical::attachment::Attachment;
+use hospitallink::domain::clinical::patient::DeleteRequest;
 use hospitallink::domain::error::ErrorBody;
-use hospitallink::domain::patient::DeleteRequest;
-use hospitallink::services::attachments;
+use hospitallink::services::clinical::attachments;
 use utoipa::ToSchema;
 
 use super::optional_json;

@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hospitallink::domain::audit::{AuditEntry, ChainReport};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::Pagination;
-use hospitallink::services::audit::{self, AuditQuery};
+use hospitallink::domain::platform::audit::{AuditEntry, ChainReport};
+use hospitallink::services::platform::audit::{self, AuditQuery};
 use utoipa::ToSchema;
 
 use crate::error::ApiResult;

@@ -6,14 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hospitallink::domain::auth::{
+use hospitallink::domain::error::ErrorBody;
+use hospitallink::domain::identity::auth::{
     LoginRequest, LoginResponse, Me, MfaConfirmRequest, MfaRequest, MfaSetupResponse, OtpRequest,
     OtpVerifyRequest, RecoveryCodesResponse, RefreshRequest, TokenResponse,
 };
-use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::ErrorKind;
-use hospitallink::services::auth::{self, StaffLogin};
-use hospitallink::services::{mfa, otp, tokens};
+use hospitallink::services::identity::auth::{self, StaffLogin};
+use hospitallink::services::identity::{mfa, otp, tokens};
 
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Auth, Meta};

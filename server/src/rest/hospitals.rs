@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
-use hospitallink::domain::hospital::{Hospital, HospitalInput};
 use hospitallink::domain::page::{PageRequest, Pagination};
-use hospitallink::services::hospitals;
+use hospitallink::domain::platform::hospital::{Hospital, HospitalInput};
+use hospitallink::services::platform::hospitals;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

@@ -6,15 +6,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hospitallink::domain::error::ErrorBody;
-use hospitallink::domain::page::{PageRequest, Pagination};
-use hospitallink::domain::patient::{
+use hospitallink::domain::clinical::patient::{
     DeleteRequest, LinkRequest, Patient, PatientInput, PatientListItem,
 };
-use hospitallink::domain::record::{
+use hospitallink::domain::clinical::record::{
     ClinicalRecord, PatientSummary, RecordFilter, RecordInput, RecordUpdate,
 };
-use hospitallink::services::{patients, records};
+use hospitallink::domain::error::ErrorBody;
+use hospitallink::domain::page::{PageRequest, Pagination};
+use hospitallink::services::clinical::{patients, records};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

@@ -5,12 +5,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hospitallink::domain::auth::{
+use hospitallink::domain::error::ErrorBody;
+use hospitallink::domain::identity::auth::{
     AcceptInvitationRequest, Invitation, InvitationRequest, StaffMember, StaffUpdate,
 };
-use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::{PageRequest, Pagination};
-use hospitallink::services::{invitations, staff};
+use hospitallink::services::identity::{invitations, staff};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

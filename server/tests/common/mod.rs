@@ -216,7 +216,7 @@ impl Staff {
         {
             // Enrolment consumed the current step; the next one is accepted (one step of skew).
             let t = chrono::Utc::now().timestamp() + 30;
-            return hospitallink::services::mfa::code_at(secret, t).unwrap();
+            return hospitallink::services::identity::mfa::code_at(secret, t).unwrap();
         }
         self.recovery_codes
             .lock()
@@ -231,10 +231,10 @@ impl TestApp {
     pub async fn create_staff(
         &self,
         email: &str,
-        role: hospitallink::domain::role::Role,
+        role: hospitallink::domain::identity::role::Role,
         hospital_id: Option<Uuid>,
     ) -> Staff {
-        use hospitallink::services::staff;
+        use hospitallink::services::identity::staff;
         let hash = staff::hash_password(TEST_PASSWORD.into()).await.unwrap();
         let txn = hospitallink::db::begin_write(&self.core.db).await.unwrap();
         let account = staff::insert_account(
@@ -281,7 +281,7 @@ impl TestApp {
     pub async fn enrolled_staff(
         &self,
         email: &str,
-        role: hospitallink::domain::role::Role,
+        role: hospitallink::domain::identity::role::Role,
         hospital_id: Option<Uuid>,
     ) -> Staff {
         let mut staff = self.create_staff(email, role, hospital_id).await;
@@ -307,7 +307,8 @@ impl TestApp {
         assert_eq!(status, 200, "{setup}");
         let secret = setup["secret"].as_str().unwrap().to_string();
         let code =
-            hospitallink::services::mfa::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
+            hospitallink::services::identity::mfa::code_at(&secret, chrono::Utc::now().timestamp())
+                .unwrap();
         let (status, codes) = self
             .post_json(
                 "/api/v1/auth/mfa/confirm",
@@ -393,7 +394,7 @@ impl TestApp {
                     "root-{}@example.org",
                     &Uuid::now_v7().simple().to_string()[20..]
                 ),
-                hospitallink::domain::role::Role::PlatformAdmin,
+                hospitallink::domain::identity::role::Role::PlatformAdmin,
                 None,
             )
             .await;
@@ -454,7 +455,7 @@ pub async fn call(
 
 pub async fn hospital(app: &TestApp, code: &str) -> Uuid {
     let input = serde_json::from_value(hospital_json(code)).unwrap();
-    hospitallink::services::hospitals::create(
+    hospitallink::services::platform::hospitals::create(
         &app.core,
         &hospitallink::policy::Caller::system(),
         &input,
@@ -467,7 +468,7 @@ pub async fn hospital(app: &TestApp, code: &str) -> Uuid {
 /// A signed-in member of staff: (account, access token).
 pub async fn member(
     app: &TestApp,
-    role: hospitallink::domain::role::Role,
+    role: hospitallink::domain::identity::role::Role,
     hospital: Uuid,
     tag: &str,
 ) -> (Staff, String) {

@@ -1,0 +1,317 @@
+//! The chart's quick-entry forms (viral load, CD4, regimen, adherence note, vital signs).
+//! Without JavaScript each is a plain POST; hydrated, it saves through a server function,
+//! shows the entry at once in the records table, keeps what was typed on an error and reloads
+//! only the chart's data on success.
+
+use chrono::NaiveDate;
+use hospitallink::domain::clinical::record::RecordType;
+use hospitallink::domain::ErrorKind;
+use leptos::prelude::*;
+
+use super::super::{BUTTON, INPUT};
+use crate::pages::auth::FormOutcome;
+use crate::server_fns::patients::AddRecord;
+
+/// The values of a submitted quick-entry form of type `t`, by field name.
+fn form_values(
+    ev: &leptos::ev::SubmitEvent,
+    t: RecordType,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    use leptos::wasm_bindgen::JsCast;
+    let form = ev
+        .target()?
+        .dyn_into::<leptos::web_sys::HtmlFormElement>()
+        .ok()?;
+    let data = leptos::web_sys::FormData::new_with_form(&form).ok()?;
+    let names = ["record_type", "recorded_at"]
+        .into_iter()
+        .chain(t.fields().iter().copied());
+    Some(
+        names
+            .filter_map(|name| Some((name.to_string(), data.get(name).as_string()?)))
+            .collect(),
+    )
+}
+
+/// Empties a saved quick-entry form for the next entry (back to its defaults, such as today).
+fn reset_form(t: RecordType) {
+    use leptos::wasm_bindgen::JsCast;
+    let form = document()
+        .query_selector(&format!("#entry-{} form", t.as_str()))
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
+    if let Some(form) = form {
+        form.reset();
+    }
+}
+
+/// An entry on its way to the server, shown at the top of the records table meanwhile.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Pending {
+    pub(super) record_type: RecordType,
+    pub(super) date: String,
+    /// The chart reload that was on screen when it was sent: the next one shows it for real.
+    pub(super) reload: u32,
+}
+
+/// The quick-entry forms' state once hydrated (shared by the forms and the records table).
+#[derive(Clone, Copy)]
+pub(super) struct QuickEntryState {
+    add: ServerAction<AddRecord>,
+    pub(super) pending: RwSignal<Option<Pending>>,
+    /// The last answer's errors and the form they belong to (at first, a plain POST's).
+    errors: RwSignal<Option<(RecordType, ErrorKind)>>,
+    /// The type the hydrated forms saved last.
+    pub(super) saved: RwSignal<Option<RecordType>>,
+    /// Bumped after each save: the chart's data reloads.
+    pub(super) reloads: RwSignal<u32>,
+    /// What a failed plain POST left (values and errors); dropped once the forms are used.
+    pub(super) outcome: StoredValue<FormOutcome>,
+}
+
+impl QuickEntryState {
+    pub(super) fn new(outcome: FormOutcome) -> Self {
+        // Only a quick-entry form sends `record_type` (an upload's outcome has none).
+        let failed = outcome
+            .values
+            .get("record_type")
+            .and_then(|t| RecordType::parse(t));
+        let state = QuickEntryState {
+            add: ServerAction::new(),
+            pending: RwSignal::new(None),
+            errors: RwSignal::new(failed.zip(outcome.error.clone())),
+            saved: RwSignal::new(None),
+            reloads: RwSignal::new(0),
+            outcome: StoredValue::new(outcome),
+        };
+        Effect::new(move |_| match state.add.value().get() {
+            Some(Ok(record)) => {
+                reset_form(record.record_type);
+                state.saved.set(Some(record.record_type));
+                state.reloads.update(|n| *n += 1);
+            }
+            Some(Err(e)) => {
+                let form = state.pending.get_untracked().map(|p| p.record_type);
+                state.pending.set(None);
+                state
+                    .errors
+                    .set(Some((form.unwrap_or(RecordType::ViralLoad), e)));
+            }
+            None => {}
+        });
+        state
+    }
+
+    /// Sends a form's values; `reload` is the chart reload on screen.
+    fn submit(
+        self,
+        patient: uuid::Uuid,
+        values: std::collections::BTreeMap<String, String>,
+        reload: u32,
+    ) {
+        let Some(record_type) = values.get("record_type").and_then(|t| RecordType::parse(t)) else {
+            return;
+        };
+        self.outcome.set_value(FormOutcome::default());
+        self.errors.set(None);
+        self.saved.set(None);
+        self.pending.set(Some(Pending {
+            record_type,
+            date: values.get("recorded_at").cloned().unwrap_or_default(),
+            reload,
+        }));
+        self.add.dispatch(AddRecord {
+            id: patient.to_string(),
+            values,
+        });
+    }
+
+    /// The messages for one field of one form.
+    fn field_errors(self, form: RecordType, key: &str) -> Vec<String> {
+        self.errors.with(|e| match e {
+            Some((t, e)) if *t == form => e.field(key),
+            _ => Vec::new(),
+        })
+    }
+}
+
+/// One field of a quick-entry form (ids carry the form's type so several forms share a page).
+#[component]
+fn QField(
+    form: RecordType,
+    name: &'static str,
+    label: &'static str,
+    outcome: FormOutcome,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] step: Option<&'static str>,
+    #[prop(optional)] options: Option<&'static [(&'static str, &'static str)]>,
+    #[prop(optional)] initial: Option<String>,
+) -> impl IntoView {
+    let ours = outcome.values.get("record_type").map(String::as_str) == Some(form.as_str());
+    let value = if ours {
+        outcome.values.get(name).cloned().unwrap_or_default()
+    } else {
+        initial.unwrap_or_default()
+    };
+    let key = if name == "recorded_at" {
+        name.to_string()
+    } else {
+        format!("payload.{name}")
+    };
+    let entry = use_context::<QuickEntryState>();
+    let messages = Memo::new(move |_| {
+        entry
+            .map(|e| e.field_errors(form, &key))
+            .unwrap_or_default()
+    });
+    let id = format!("{}-{name}", form.as_str());
+    let error_id = format!("{id}-error");
+    let invalid = move || (!messages.get().is_empty()).to_string();
+    let control = match options {
+        Some(options) => view! {
+            <select id=id.clone() name=name class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()>
+                {options.iter().map(|(v, l)| view! { <option value=*v selected=value == *v>{*l}</option> }).collect_view()}
+            </select>
+        }.into_any(),
+        None if kind == "textarea" => view! {
+            <textarea id=id.clone() name=name rows="3" class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()>{value}</textarea>
+        }.into_any(),
+        None => view! {
+            <input id=id.clone() name=name type=kind step=step inputmode=if kind == "number" { Some("decimal") } else { None } value=value class=INPUT aria-invalid=invalid aria-describedby=error_id.clone() />
+        }.into_any(),
+    };
+    view! {
+        <div>
+            <label for=id class="block text-sm font-medium text-slate-700">{label}</label>
+            {control}
+            {move || {
+                let m = messages.get();
+                (!m.is_empty()).then(|| view! { <p id=error_id.clone() role="alert" class="mt-1 text-sm text-red-700">{m.join("; ")}</p> })
+            }}
+        </div>
+    }
+}
+
+const COMPARATORS: &[(&str, &str)] = &[("=", "="), ("<", "< (below limit)"), (">", ">")];
+const QUALITATIVE: &[(&str, &str)] = &[
+    ("", "—"),
+    ("detected", "Detected"),
+    ("not_detected", "Not detected"),
+    ("ldl", "Below detection limit"),
+    ("rejected", "Sample rejected"),
+    ("pending", "Pending"),
+];
+const LINES: &[(&str, &str)] = &[
+    ("first", "First line"),
+    ("second", "Second line"),
+    ("third", "Third line"),
+];
+const ACTIONS: &[(&str, &str)] = &[
+    ("switch", "Switch"),
+    ("substitute", "Substitute"),
+    ("start", "Start"),
+    ("stop", "Stop"),
+];
+const METHODS: &[(&str, &str)] = &[
+    ("", "—"),
+    ("self_report", "Self report"),
+    ("pill_count", "Pill count"),
+    ("pharmacy_refill", "Pharmacy refill"),
+    ("electronic_monitor", "Electronic monitor"),
+    ("other", "Other"),
+];
+
+#[component]
+pub(super) fn QuickEntry(
+    id: uuid::Uuid,
+    writable: Vec<RecordType>,
+    outcome: FormOutcome,
+    today: NaiveDate,
+    reload: u32,
+) -> impl IntoView {
+    if writable.is_empty() {
+        return ().into_any();
+    }
+    let Some(entry) = use_context::<QuickEntryState>() else {
+        return ().into_any();
+    };
+    // The form left open: the one with errors, else the one just saved, else viral load.
+    let shown = entry
+        .errors
+        .with_untracked(|e| e.as_ref().map(|(t, _)| *t))
+        .or(entry.saved.get_untracked())
+        .unwrap_or(RecordType::ViralLoad);
+    let general = move || {
+        entry.errors.get().map(|(_, e)| e).filter(|e| {
+            e.fields()
+                .keys()
+                .all(|k| !k.starts_with("payload.") && k != "recorded_at")
+        })
+    };
+    let saving = entry.add.pending();
+    let forms = writable.into_iter().map(|t| {
+        let o = outcome.clone();
+        let fields = match t {
+            RecordType::ViralLoad => view! {
+                <QField form=t name="copies_per_ml" label="Copies/mL" kind="number" step="any" outcome=o.clone() />
+                <QField form=t name="comparator" label="Comparator" options=COMPARATORS outcome=o.clone() />
+                <QField form=t name="qualitative" label="Qualitative result" options=QUALITATIVE outcome=o.clone() />
+            }.into_any(),
+            RecordType::Cd4 => view! {
+                <QField form=t name="cells_per_ul" label="Cells/µL" kind="number" step="1" outcome=o.clone() />
+                <QField form=t name="percent" label="Percent" kind="number" step="any" outcome=o.clone() />
+            }.into_any(),
+            RecordType::ArtRegimen => view! {
+                <QField form=t name="regimen" label="Regimen" outcome=o.clone() initial="TDF+3TC+DTG".to_string() />
+                <QField form=t name="line" label="Line" options=LINES outcome=o.clone() />
+                <QField form=t name="action" label="Action" options=ACTIONS outcome=o.clone() />
+            }.into_any(),
+            RecordType::AdherenceNote => view! {
+                <QField form=t name="text" label="Note" kind="textarea" outcome=o.clone() />
+                <QField form=t name="adherence_percent" label="Adherence %" kind="number" step="any" outcome=o.clone() />
+                <QField form=t name="method" label="Method" options=METHODS outcome=o.clone() />
+            }.into_any(),
+            _ => view! {
+                <QField form=t name="weight_kg" label="Weight (kg)" kind="number" step="any" outcome=o.clone() />
+                <QField form=t name="bp_systolic" label="BP systolic" kind="number" step="1" outcome=o.clone() />
+                <QField form=t name="bp_diastolic" label="BP diastolic" kind="number" step="1" outcome=o.clone() />
+                <QField form=t name="temperature_c" label="Temperature (°C)" kind="number" step="any" outcome=o.clone() />
+                <QField form=t name="pulse" label="Pulse" kind="number" step="1" outcome=o.clone() />
+            }.into_any(),
+        };
+        let submit = move |ev: leptos::ev::SubmitEvent| {
+            // Without the form's values the plain POST goes out instead.
+            if let Some(values) = form_values(&ev, t) {
+                ev.prevent_default();
+                entry.submit(id, values, reload);
+            }
+        };
+        let label = t.label().to_lowercase();
+        view! {
+            <details class="rounded-lg border border-slate-200 bg-white" open=t == shown id=format!("entry-{}", t.as_str())>
+                <summary class="focus-ring flex min-h-12 cursor-pointer items-center px-4 font-semibold">{format!("Add {label}")}</summary>
+                <form method="post" action=format!("/patients/{id}/records") class="grid grid-cols-2 gap-3 px-4 pb-4" novalidate on:submit=submit>
+                    <input type="hidden" name="record_type" value=t.as_str() />
+                    <div class="col-span-2">
+                        <QField form=t name="recorded_at" label="Date" kind="date" outcome=o.clone() initial=today.to_string() />
+                    </div>
+                    {fields}
+                    <div class="col-span-2">
+                        <button type="submit" class=format!("{BUTTON} w-full disabled:opacity-60") disabled=move || saving.get()>
+                            {move || if saving.get() { "Saving…".to_string() } else { format!("Save {label}") }}
+                        </button>
+                    </div>
+                </form>
+            </details>
+        }
+    }).collect_view();
+    view! {
+        <aside aria-label="Quick entry" class="space-y-3">
+            <h2 class="text-lg font-semibold">"Quick entry"</h2>
+            {move || entry.saved.get().map(|t| view! { <p role="status" id="saved" class="rounded border border-teal-300 bg-teal-50 px-3 py-2 text-teal-900">{format!("{} saved.", t.label())}</p> })}
+            {move || general().map(|e| view! { <p role="alert" id="entry-error" class="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{e.message()}</p> })}
+            {forms}
+        </aside>
+    }.into_any()
+}

@@ -1,0 +1,34 @@
+//! The data categories a consent grant names (SPEC section 1). Records and attachments each
+//! fall into one; the policy reads a hospital's view of a patient by category.
+
+use serde::{Deserialize, Serialize};
+
+/// Data categories a consent grant names (SPEC section 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    Demographics,
+    HivStatus,
+    Art,
+    Labs,
+    ClinicalNotes,
+    Appointments,
+    Billing,
+    Sensitive,
+}
+
+impl DataCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataCategory::Demographics => "demographics",
+            DataCategory::HivStatus => "hiv_status",
+            DataCategory::Art => "art",
+            DataCategory::Labs => "labs",
+            DataCategory::ClinicalNotes => "clinical_notes",
+            DataCategory::Appointments => "appointments",
+            DataCategory::Billing => "billing",
+            DataCategory::Sensitive => "sensitive",
+        }
+    }
+}

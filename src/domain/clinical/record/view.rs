@@ -1,0 +1,103 @@
+//! Records as readers see them: the whole record of the API, and the lighter rows, series and
+//! page view of the clinician's chart.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{PatientSummary, RecordType};
+use crate::domain::clinical::attachment::{Attachment, AttachmentKind};
+use crate::domain::clinical::category::DataCategory;
+use crate::domain::clinical::patient::Patient;
+use crate::domain::page::Page;
+
+/// A record as a permitted reader sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ClinicalRecord {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub hospital_id: Uuid,
+    pub record_type: RecordType,
+    pub category: DataCategory,
+    pub recorded_at: DateTime<Utc>,
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    pub payload: Value,
+    /// One line for tables.
+    pub summary: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub supersedes: Option<Uuid>,
+    pub superseded_by: Option<Uuid>,
+    pub editable: bool,
+}
+
+/// One point of a chart series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartPoint {
+    pub at: DateTime<Utc>,
+    pub value: Option<f64>,
+    /// Below the assay's detection limit (plotted at the limit, hollow).
+    pub below_limit: bool,
+}
+
+/// A record as the chart's records table and ART history show it: the page carries these to
+/// the browser for hydration, so they hold what is shown and no more (the API has the whole
+/// record).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartRow {
+    pub id: Uuid,
+    pub record_type: RecordType,
+    pub recorded_at: DateTime<Utc>,
+    pub summary: String,
+    /// A later record corrects this one.
+    pub corrected: bool,
+    /// The record was edited after it was written.
+    pub edited: bool,
+}
+
+impl From<ClinicalRecord> for ChartRow {
+    fn from(r: ClinicalRecord) -> Self {
+        Self {
+            id: r.id,
+            record_type: r.record_type,
+            recorded_at: r.recorded_at,
+            summary: r.summary,
+            corrected: r.superseded_by.is_some(),
+            edited: r.version > 1,
+        }
+    }
+}
+
+/// Everything the chart page shows, as far as the caller's role reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartView {
+    pub patient: Patient,
+    pub today: NaiveDate,
+    /// `None` for roles without clinical access (front desk, billing).
+    pub summary: Option<PatientSummary>,
+    pub viral_loads: Vec<ChartPoint>,
+    pub cd4: Vec<ChartPoint>,
+    /// ART regimen records, oldest first.
+    pub regimens: Vec<ChartRow>,
+    /// The records table (filtered), when the role reads records.
+    pub records: Option<Page<ChartRow>>,
+    /// Quick-entry forms the role may use.
+    pub writable: Vec<RecordType>,
+    /// Consent forms and scans, when the role reads any.
+    pub attachments: Option<Vec<Attachment>>,
+    /// The attachment kinds the role may upload.
+    pub attachable: Vec<AttachmentKind>,
+}
+
+/// The quick-entry forms of the chart.
+pub const QUICK_ENTRY: [RecordType; 5] = [
+    RecordType::ViralLoad,
+    RecordType::Cd4,
+    RecordType::ArtRegimen,
+    RecordType::AdherenceNote,
+    RecordType::VitalSigns,
+];

@@ -1,0 +1,101 @@
+//! The clinician's chart of one patient: the profile, and as far as the caller's role reads
+//! them, the summary with the lab series, the ART history, a page of records and the consent
+//! forms and scans. Each part asks the policy itself; the whole view is one transaction and one
+//! audit entry (`patient_chart`) listing what was shown, so opening a chart costs one commit.
+
+use sea_orm::DatabaseTransaction;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{attachments, patients, records};
+use crate::domain::clinical::record::{ChartRow, ChartView, RecordFilter, RecordType, QUICK_ENTRY};
+use crate::domain::identity::role::Permission;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::platform::audit::AuditAction;
+use crate::error::AppResult;
+use crate::policy::{
+    readable_attachment_kinds, readable_record_types, writable_attachment_kinds,
+    writable_record_types, Caller,
+};
+use crate::services::platform::audit::{AuditedRead, Event};
+use crate::services::Core;
+
+/// The chart, with the records table filtered by `filter` and paged by `page`.
+pub async fn open(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> AppResult<ChartView> {
+    let event = Event::new("patient_chart", AuditAction::Read)
+        .entity_id(patient_id)
+        .patient(patient_id);
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = assemble(core, caller, read.txn(), patient_id, filter, page).await;
+    read.finish(result).await
+}
+
+async fn assemble(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    patient_id: Uuid,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> AppResult<(ChartView, Value)> {
+    let (patient, linked) = patients::get_in(core, caller, txn, patient_id).await?;
+    let role = caller.actor.role();
+    let readable = role.map(readable_record_types).unwrap_or_default();
+    let mut chart = ChartView {
+        patient,
+        today: core.clock.now().date_naive(),
+        summary: None,
+        viral_loads: Vec::new(),
+        cd4: Vec::new(),
+        regimens: Vec::new(),
+        records: None,
+        writable: role
+            .map(|r| writable_record_types(r, &QUICK_ENTRY))
+            .unwrap_or_default(),
+        attachments: None,
+        attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
+    };
+    let mut parts = vec!["profile"];
+    let mut shown = json!({});
+    if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
+        let (summary, vl, cd4) = records::summary_in(caller, txn, patient_id, linked, true).await?;
+        chart.summary = Some(summary);
+        chart.viral_loads = vl;
+        chart.cd4 = cd4;
+        parts.push("summary");
+    }
+    if readable.contains(&RecordType::ArtRegimen) {
+        let regimens = RecordFilter {
+            types: vec![RecordType::ArtRegimen],
+            ..Default::default()
+        };
+        let all = PageRequest::parse(None, Some("100"))?;
+        let (Page { data, .. }, details) =
+            records::list_in(core, caller, txn, patient_id, linked, &regimens, all).await?;
+        chart.regimens = data.into_iter().rev().map(ChartRow::from).collect();
+        parts.push("regimens");
+        shown["regimen_ids"] = details["record_ids"].clone();
+    }
+    if !readable.is_empty() {
+        let (records, details) =
+            records::list_in(core, caller, txn, patient_id, linked, filter, page).await?;
+        chart.records = Some(records.map(ChartRow::from));
+        parts.push("records");
+        shown["record_types"] = details["types"].clone();
+        shown["record_ids"] = details["record_ids"].clone();
+    }
+    if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
+        let (list, details) = attachments::list_in(core, caller, txn, patient_id, linked).await?;
+        chart.attachments = Some(list);
+        parts.push("attachments");
+        shown["attachment_ids"] = details["attachment_ids"].clone();
+    }
+    shown["parts"] = json!(parts);
+    Ok((chart, shown))
+}

@@ -1,0 +1,855 @@
+//! Patients: registration, hospital links with one MRN per hospital, the profile, soft
+//! deletion, and search over encrypted data.
+//!
+//! Every PII column is sealed for its row; lookups use keyed blind indexes: email, phone,
+//! national identifier (`identifier_hash`) and every prefix of every name word
+//! (`patient_name_tokens`). A hospital sees a patient only through a live link.
+
+use rand::Rng;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::db::{begin_write, is_unique_violation};
+use crate::domain::clinical::patient::{
+    name_prefixes, name_words, normalise_identifier, parse_mrn, DeleteRequest, LinkRequest,
+    Patient, PatientInput, PatientListItem, ValidPatient,
+};
+use crate::domain::identity::auth::{normalise_phone, OtpDestination};
+use crate::domain::identity::role::Permission;
+use crate::domain::page::{Page, PageRequest, Pagination};
+use crate::domain::platform::audit::{AuditAction, Outcome};
+use crate::domain::validate::Errors;
+use crate::domain::ErrorKind;
+use crate::entities::{hospital, patient, patient_hospital_link as link, patient_name_token};
+use crate::error::{AppError, AppResult};
+use crate::policy::{Action, Actor, Caller, PatientAccess};
+use crate::services::platform::audit::{self, AuditedRead, Event};
+use crate::services::Core;
+
+const TABLE: &str = "patients";
+const LINKS: &str = "patient_hospital_links";
+
+/// The blind index of an OTP destination.
+pub fn destination_index(core: &Core, destination: &OtpDestination) -> String {
+    core.keyring
+        .blind_index(destination.kind(), destination.value())
+}
+
+fn open(core: &Core, column: &str, id: Uuid, value: &str) -> AppResult<String> {
+    core.keyring
+        .open(TABLE, column, id, value)
+        .map_err(|e| AppError::internal(format!("{TABLE}.{column} of {id}: {e}")))
+}
+
+fn open_opt(core: &Core, column: &str, id: Uuid, value: Option<&str>) -> AppResult<Option<String>> {
+    value.map(|v| open(core, column, id, v)).transpose()
+}
+
+/// The sealed columns and blind indexes of `valid`, set on `model`.
+fn assign(core: &Core, model: &mut patient::ActiveModel, id: Uuid, valid: &ValidPatient) {
+    let k = &core.keyring;
+    let seal = |column: &str, value: &str| k.seal(TABLE, column, id, value);
+    let seal_opt = |column: &str, value: Option<&String>| value.map(|v| seal(column, v));
+    let email = valid.email.as_ref().map(|e| e.trim().to_lowercase());
+    let phone = valid.phone.as_deref().and_then(normalise_phone);
+    let national = valid
+        .national_id
+        .as_deref()
+        .map(normalise_identifier)
+        .filter(|n| !n.is_empty());
+    model.first_name = Set(seal("first_name", &valid.first_name));
+    model.last_name = Set(seal("last_name", &valid.last_name));
+    model.date_of_birth = Set(seal("date_of_birth", &valid.date_of_birth.to_string()));
+    model.sex = Set(valid.sex.clone());
+    model.email = Set(seal_opt("email", email.as_ref()));
+    model.email_index = Set(email.as_deref().map(|e| k.blind_index("email", e)));
+    model.phone = Set(seal_opt("phone", phone.as_ref()));
+    model.phone_index = Set(phone.as_deref().map(|p| k.blind_index("phone", p)));
+    model.address = Set(seal_opt("address", valid.address.as_ref()));
+    model.emergency_contact_name = Set(seal_opt(
+        "emergency_contact_name",
+        valid.emergency_contact_name.as_ref(),
+    ));
+    model.emergency_contact_phone = Set(seal_opt(
+        "emergency_contact_phone",
+        valid.emergency_contact_phone.as_ref(),
+    ));
+    model.national_id = Set(seal_opt("national_id", national.as_ref()));
+    model.identifier_hash = Set(national.as_deref().map(|n| k.blind_index("national_id", n)));
+}
+
+/// Replaces the patient's name tokens.
+async fn write_name_tokens(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    valid: &ValidPatient,
+) -> AppResult<()> {
+    patient_name_token::Entity::delete_many()
+        .filter(patient_name_token::Column::PatientId.eq(id))
+        .exec(txn)
+        .await?;
+    let rows: Vec<patient_name_token::ActiveModel> =
+        name_prefixes(&valid.first_name, &valid.last_name)
+            .into_iter()
+            .map(|p| patient_name_token::ActiveModel {
+                token: Set(core.keyring.blind_index("name_prefix", &p)),
+                patient_id: Set(id),
+            })
+            .collect();
+    if !rows.is_empty() {
+        patient_name_token::Entity::insert_many(rows)
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a patient (sealed PII, blind indexes, name tokens) without a hospital link. The
+/// caller has authorized and audits in `txn`.
+pub async fn insert(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    valid: &ValidPatient,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    let now = core.clock.now();
+    let mut model = patient::ActiveModel {
+        id: Set(id),
+        otp_failures: Set(0),
+        locked_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    assign(core, &mut model, id, valid);
+    model.insert(txn).await?;
+    write_name_tokens(core, txn, id, valid).await?;
+    Ok(id)
+}
+
+/// Links a patient to a hospital with `mrn`, or a generated `CODE-NNNNNNN` when `None`.
+pub async fn insert_link(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    patient_id: Uuid,
+    hospital_id: Uuid,
+    mrn: Option<String>,
+    created_by: Option<Uuid>,
+) -> AppResult<String> {
+    let mrn = match mrn {
+        Some(m) => {
+            ensure_mrn_free(txn, hospital_id, &m).await?;
+            m
+        }
+        None => generate_mrn(txn, hospital_id).await?,
+    };
+    link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(patient_id),
+        hospital_id: Set(hospital_id),
+        mrn: Set(mrn.clone()),
+        created_by: Set(created_by),
+        created_at: Set(core.clock.now()),
+        removed_at: Set(None),
+        removed_by: Set(None),
+        removal_reason: Set(None),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ErrorKind::conflict_on("mrn_taken", "mrn", "this MRN is already used here").into()
+        } else {
+            AppError::from(e)
+        }
+    })?;
+    Ok(mrn)
+}
+
+/// 409 `mrn_taken` when the hospital already uses `mrn`.
+async fn ensure_mrn_free(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str) -> AppResult<()> {
+    if mrn_taken(db, hospital_id, mrn).await? {
+        return Err(ErrorKind::conflict_on(
+            "mrn_taken",
+            "mrn",
+            format!("MRN {mrn} is already used at this hospital"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn mrn_taken(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str) -> AppResult<bool> {
+    Ok(link::Entity::find()
+        .filter(link::Column::HospitalId.eq(hospital_id))
+        .filter(link::Column::Mrn.eq(mrn))
+        .count(db)
+        .await?
+        > 0)
+}
+
+async fn generate_mrn(db: &impl ConnectionTrait, hospital_id: Uuid) -> AppResult<String> {
+    let code = hospital::Entity::find_by_id(hospital_id)
+        .one(db)
+        .await?
+        .map(|h| h.code)
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
+    for _ in 0..20 {
+        let n: u32 = rand::thread_rng().gen_range(0..10_000_000);
+        let mrn = format!("{code}-{n:07}");
+        if !mrn_taken(db, hospital_id, &mrn).await? {
+            return Ok(mrn);
+        }
+    }
+    Err(AppError::internal("could not find a free MRN"))
+}
+
+/// Whether the caller's hospital holds a live link to a patient: what every decision on that
+/// patient's data starts from. A view made of several parts (the chart) looks it up once and
+/// hands it to each part.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Linked(bool);
+
+impl Linked {
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        caller: &Caller,
+        patient_id: Uuid,
+    ) -> AppResult<Self> {
+        let link = live_link(db, patient_id, caller.actor.hospital_id()).await?;
+        Ok(Self(link.is_some()))
+    }
+
+    /// The access facts for the patient's data held by `owner` (`None`: the caller's own
+    /// hospital's part, as lists read it).
+    pub(crate) fn access(self, caller: &Caller, owner: Option<Uuid>) -> PatientAccess {
+        let hospital = caller.actor.hospital_id();
+        PatientAccess {
+            linked: self.0,
+            own_record: owner.is_none_or(|h| Some(h) == hospital),
+            consent: false,
+            break_glass: false,
+        }
+    }
+}
+
+/// How the caller relates to a patient and to data of it held by `owner` (a record's or a
+/// document's hospital; `None` for the patient's lists).
+pub(crate) async fn patient_access(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    patient_id: Uuid,
+    owner: Option<Uuid>,
+) -> AppResult<PatientAccess> {
+    Ok(Linked::load(db, caller, patient_id)
+        .await?
+        .access(caller, owner))
+}
+
+/// The caller's hospital's live link to a patient.
+pub(crate) async fn live_link(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    hospital_id: Option<Uuid>,
+) -> AppResult<Option<link::Model>> {
+    let Some(hospital_id) = hospital_id else {
+        return Ok(None);
+    };
+    Ok(link::Entity::find()
+        .filter(link::Column::PatientId.eq(patient_id))
+        .filter(link::Column::HospitalId.eq(hospital_id))
+        .filter(link::Column::RemovedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Patient> {
+    let id = m.id;
+    Ok(Patient {
+        id,
+        mrn,
+        first_name: open(core, "first_name", id, &m.first_name)?,
+        last_name: open(core, "last_name", id, &m.last_name)?,
+        date_of_birth: open(core, "date_of_birth", id, &m.date_of_birth)?
+            .parse()
+            .map_err(AppError::internal)?,
+        sex: m.sex.clone(),
+        email: open_opt(core, "email", id, m.email.as_deref())?,
+        phone: open_opt(core, "phone", id, m.phone.as_deref())?,
+        address: open_opt(core, "address", id, m.address.as_deref())?,
+        emergency_contact_name: open_opt(
+            core,
+            "emergency_contact_name",
+            id,
+            m.emergency_contact_name.as_deref(),
+        )?,
+        emergency_contact_phone: open_opt(
+            core,
+            "emergency_contact_phone",
+            id,
+            m.emergency_contact_phone.as_deref(),
+        )?,
+        national_id: open_opt(core, "national_id", id, m.national_id.as_deref())?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Answers a registration or an update whose identifier or email belongs to someone else.
+async fn check_unique(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    valid: &ValidPatient,
+    except: Option<Uuid>,
+    hospital_id: Option<Uuid>,
+) -> AppResult<()> {
+    let k = &core.keyring;
+    if let Some(national) = valid.national_id.as_deref() {
+        let hash = k.blind_index("national_id", &normalise_identifier(national));
+        let existing = patient::Entity::find()
+            .filter(patient::Column::IdentifierHash.eq(hash))
+            .one(db)
+            .await?;
+        if let Some(existing) = existing.filter(|p| Some(p.id) != except) {
+            let here = live_link(db, existing.id, hospital_id).await?;
+            let message = match &here {
+                Some(l) => format!(
+                    "This patient is already registered at your hospital (MRN {}).",
+                    l.mrn
+                ),
+                None => "A patient with this national identifier is already registered in the network. Link them to your hospital instead of registering a duplicate.".to_string(),
+            };
+            let mut fields = crate::domain::FieldErrors::new();
+            fields.insert(
+                "national_id".into(),
+                vec!["belongs to a patient who is already registered".into()],
+            );
+            return Err(ErrorKind::Conflict {
+                code: "patient_exists".into(),
+                message,
+                fields,
+                existing_id: Some(existing.id),
+            }
+            .into());
+        }
+    }
+    if let Some(email) = valid.email.as_deref() {
+        let index = k.blind_index("email", &email.trim().to_lowercase());
+        let mut query = patient::Entity::find().filter(patient::Column::EmailIndex.eq(index));
+        if let Some(id) = except {
+            query = query.filter(patient::Column::Id.ne(id));
+        }
+        if query.count(db).await? > 0 {
+            return Err(ErrorKind::conflict_on(
+                "patient_email_taken",
+                "email",
+                "another patient already uses this email address",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn today(core: &Core) -> chrono::NaiveDate {
+    core.clock.now().date_naive()
+}
+
+/// Registers a patient at the caller's hospital.
+pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> AppResult<Patient> {
+    let event = Event::new("patient", AuditAction::Create);
+    audit::authorize(core, caller, Action::RegisterPatient, &event).await?;
+    let hospital_id = caller
+        .actor
+        .hospital_id()
+        .ok_or_else(|| AppError::from(ErrorKind::forbidden()))?;
+    let valid = input.validate(today(core))?;
+    let txn = begin_write(&core.db).await?;
+    check_unique(core, &txn, &valid, None, Some(hospital_id)).await?;
+    let id = insert(core, &txn, &valid).await?;
+    let mrn = insert_link(
+        core,
+        &txn,
+        id,
+        hospital_id,
+        valid.mrn.clone(),
+        caller.actor.id(),
+    )
+    .await?;
+    let event = event
+        .entity_id(id)
+        .patient(id)
+        .details(json!({"hospital_id": hospital_id, "mrn_generated": valid.mrn.is_none()}));
+    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
+    let model = patient::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("registered patient vanished"))?;
+    txn.commit().await?;
+    tracing::info!(patient_id = %id, "patient registered");
+    to_view(core, &model, Some(mrn))
+}
+
+/// Loads the patient and the caller's link inside `txn` and authorizes `permission` on them.
+async fn authorized_patient(
+    core: &Core,
+    caller: &Caller,
+    txn: DatabaseTransaction,
+    id: Uuid,
+    permission: Permission,
+    event: &Event,
+) -> AppResult<(DatabaseTransaction, patient::Model, Option<link::Model>)> {
+    let found = patient::Entity::find_by_id(id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(&txn)
+        .await?;
+    let link = match &found {
+        Some(_) => live_link(&txn, id, caller.actor.hospital_id()).await?,
+        None => None,
+    };
+    let linked = found.is_some() && (link.is_some() || caller.actor == Actor::System);
+    let action = Action::Patient { permission, linked };
+    let txn = audit::authorize_in(core, caller, txn, action, event).await?;
+    let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
+    Ok((txn, patient, link))
+}
+
+/// A patient's profile. The read is audited.
+pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Patient> {
+    let event = Event::new("patient", AuditAction::Read)
+        .entity_id(id)
+        .patient(id);
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = get_in(core, caller, read.txn(), id).await;
+    read.finish(result.map(|(p, _)| (p, json!({})))).await
+}
+
+/// A patient's profile inside an audited read: absent or not linked to the caller's hospital
+/// is 404.
+pub(crate) async fn get_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> AppResult<(Patient, Linked)> {
+    let found = patient::Entity::find_by_id(id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?;
+    let link = match &found {
+        Some(_) => live_link(txn, id, caller.actor.hospital_id()).await?,
+        None => None,
+    };
+    let linked = found.is_some() && (link.is_some() || caller.actor == Actor::System);
+    let permission = Permission::PatientsRead;
+    crate::policy::authorize(&caller.actor, Action::Patient { permission, linked })?;
+    let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
+    let has_link = Linked(link.is_some());
+    Ok((to_view(core, &patient, link.map(|l| l.mrn))?, has_link))
+}
+
+/// Replaces a profile. With `if_match`, only if the stored version is that one (412).
+pub async fn update(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    input: &PatientInput,
+    if_match: Option<i64>,
+) -> AppResult<Patient> {
+    let event = Event::new("patient", AuditAction::Update)
+        .entity_id(id)
+        .patient(id);
+    let txn = begin_write(&core.db).await?;
+    let (txn, current, link) =
+        authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    let valid = input.validate(today(core))?;
+    if let Some(expected) = if_match {
+        if expected != current.version {
+            return Err(ErrorKind::PreconditionFailed {
+                current_version: current.version,
+            }
+            .into());
+        }
+    }
+    check_unique(core, &txn, &valid, Some(id), caller.actor.hospital_id()).await?;
+    let before = to_view(core, &current, None)?;
+    let after_input = PatientInput {
+        mrn: None,
+        ..input.clone()
+    };
+    let changed = changed_fields(&before.to_input(), &after_input, &valid);
+    let version = current.version + 1;
+    let now = core.clock.now();
+    let mut model: patient::ActiveModel = current.into();
+    assign(core, &mut model, id, &valid);
+    model.version = Set(version);
+    model.updated_at = Set(now);
+    let model = model.update(&txn).await?;
+    write_name_tokens(core, &txn, id, &valid).await?;
+    let mut mrn = link.as_ref().map(|l| l.mrn.clone());
+    if let (Some(new_mrn), Some(l)) = (valid.mrn.clone(), link) {
+        if Some(&new_mrn) != mrn.as_ref() {
+            ensure_mrn_free(&txn, l.hospital_id, &new_mrn).await?;
+            let mut active: link::ActiveModel = l.into();
+            active.mrn = Set(new_mrn.clone());
+            active.update(&txn).await?;
+            mrn = Some(new_mrn);
+        }
+    }
+    let event = event.details(json!({"version": version, "changed": changed}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    to_view(core, &model, mrn)
+}
+
+/// Names (never values) of the profile fields an update changes.
+fn changed_fields(
+    before: &PatientInput,
+    after: &PatientInput,
+    valid: &ValidPatient,
+) -> Vec<&'static str> {
+    let same = |a: &Option<String>, b: &Option<String>| {
+        a.as_deref().map(str::trim).unwrap_or("") == b.as_deref().map(str::trim).unwrap_or("")
+    };
+    let mut out = Vec::new();
+    for (name, a, b) in [
+        ("first_name", &before.first_name, &after.first_name),
+        ("last_name", &before.last_name, &after.last_name),
+        ("sex", &before.sex, &after.sex),
+        ("email", &before.email, &valid.email),
+        ("phone", &before.phone, &valid.phone),
+        ("address", &before.address, &after.address),
+        (
+            "emergency_contact_name",
+            &before.emergency_contact_name,
+            &after.emergency_contact_name,
+        ),
+        (
+            "emergency_contact_phone",
+            &before.emergency_contact_phone,
+            &valid.emergency_contact_phone,
+        ),
+        ("national_id", &before.national_id, &valid.national_id),
+    ] {
+        if !same(a, b) {
+            out.push(name);
+        }
+    }
+    if before.date_of_birth.as_deref() != Some(valid.date_of_birth.to_string().as_str()) {
+        out.push("date_of_birth");
+    }
+    if valid.mrn.is_some() {
+        out.push("mrn");
+    }
+    out
+}
+
+/// Removes the patient from the caller's hospital (hospital admins, with a justification).
+/// When no hospital is linked any more, the patient is soft-deleted too. Nothing is erased:
+/// retention purges later.
+pub async fn delete(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    request: &DeleteRequest,
+) -> AppResult<()> {
+    let event = Event::new("patient", AuditAction::Delete)
+        .entity_id(id)
+        .patient(id);
+    let txn = begin_write(&core.db).await?;
+    let (txn, current, link) =
+        authorized_patient(core, caller, txn, id, Permission::PatientsDelete, &event).await?;
+    let justification = request.validate()?;
+    let now = core.clock.now();
+    let mut link_removed = false;
+    if let Some(l) = link {
+        let link_id = l.id;
+        let mut active: link::ActiveModel = l.into();
+        active.removed_at = Set(Some(now));
+        active.removed_by = Set(caller.actor.id());
+        active.removal_reason = Set(Some(core.keyring.seal(
+            LINKS,
+            "removal_reason",
+            link_id,
+            &justification,
+        )));
+        active.update(&txn).await?;
+        link_removed = true;
+    }
+    let others = link::Entity::find()
+        .filter(link::Column::PatientId.eq(id))
+        .filter(link::Column::RemovedAt.is_null())
+        .count(&txn)
+        .await?;
+    let patient_deleted = others == 0;
+    if patient_deleted {
+        let version = current.version + 1;
+        let mut active: patient::ActiveModel = current.into();
+        active.deleted_at = Set(Some(now));
+        active.version = Set(version);
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+    }
+    let event = event.details(json!({
+        "link_removed": link_removed,
+        "patient_deleted": patient_deleted,
+    }));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Links an existing patient to the caller's hospital. The national identifier must match
+/// the one on file; a mismatch answers 404 like an unknown id.
+pub async fn link(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    request: &LinkRequest,
+) -> AppResult<Patient> {
+    let event = Event::new("patient_link", AuditAction::Create).patient(id);
+    audit::authorize(core, caller, Action::RegisterPatient, &event).await?;
+    let hospital_id = caller
+        .actor
+        .hospital_id()
+        .ok_or_else(|| AppError::from(ErrorKind::forbidden()))?;
+    let mut e = Errors::new();
+    let national = request
+        .national_id
+        .as_deref()
+        .map(normalise_identifier)
+        .unwrap_or_default();
+    if national.is_empty() {
+        e.add(
+            "national_id",
+            "is required: give the patient's national identifier to link them",
+        );
+    }
+    let mrn = parse_mrn(&mut e, "mrn", request.mrn.as_deref());
+    e.finish(|| ())?;
+    let hash = core.keyring.blind_index("national_id", &national);
+    let txn = begin_write(&core.db).await?;
+    let Some(model) = patient::Entity::find_by_id(id)
+        .filter(patient::Column::IdentifierHash.eq(hash))
+        .one(&txn)
+        .await?
+    else {
+        txn.rollback().await?;
+        audit::record(core, caller, &event.entity_id(id), Outcome::Denied).await?;
+        return Err(ErrorKind::not_found("patient").into());
+    };
+    let existing = link::Entity::find()
+        .filter(link::Column::PatientId.eq(id))
+        .filter(link::Column::HospitalId.eq(hospital_id))
+        .one(&txn)
+        .await?;
+    let now = core.clock.now();
+    let mrn = match existing {
+        Some(l) if l.removed_at.is_none() => {
+            return Err(ErrorKind::Conflict {
+                code: "already_linked".into(),
+                message: format!("This patient is already linked here (MRN {}).", l.mrn),
+                fields: Default::default(),
+                existing_id: Some(id),
+            }
+            .into());
+        }
+        Some(l) => {
+            // Re-linking a patient the hospital removed before keeps the old row and its
+            // MRN unless a new one is given.
+            let mrn = match mrn {
+                Some(m) if m != l.mrn => {
+                    ensure_mrn_free(&txn, hospital_id, &m).await?;
+                    m
+                }
+                _ => l.mrn.clone(),
+            };
+            let mut active: link::ActiveModel = l.into();
+            active.mrn = Set(mrn.clone());
+            active.removed_at = Set(None);
+            active.removed_by = Set(None);
+            active.removal_reason = Set(None);
+            active.update(&txn).await?;
+            mrn
+        }
+        None => insert_link(core, &txn, id, hospital_id, mrn, caller.actor.id()).await?,
+    };
+    let model = if model.deleted_at.is_some() {
+        let version = model.version + 1;
+        let mut active: patient::ActiveModel = model.into();
+        active.deleted_at = Set(None);
+        active.version = Set(version);
+        active.updated_at = Set(now);
+        active.update(&txn).await?
+    } else {
+        model
+    };
+    let event = event
+        .entity_id(id)
+        .details(json!({"hospital_id": hospital_id}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    to_view(core, &model, Some(mrn))
+}
+
+/// How a search query was read (recorded in the audit entry instead of the query itself).
+fn query_kind(q: &str) -> &'static str {
+    if q.is_empty() {
+        "all"
+    } else if q.contains('@') {
+        "email"
+    } else if normalise_phone(q).is_some() {
+        "phone"
+    } else {
+        "name_or_mrn"
+    }
+}
+
+/// Patients linked to `hospital_id` (the caller's) matching `q`: a name prefix (every word of
+/// `q` must start a first- or last-name word), an MRN prefix, an exact phone number
+/// (international format) or an exact email. Ordered by MRN. One audit entry per search
+/// lists the patients shown.
+pub async fn search(
+    core: &Core,
+    caller: &Caller,
+    hospital_id: Uuid,
+    q: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<PatientListItem>> {
+    let q = q.map(str::trim).unwrap_or("");
+    let kind = query_kind(q);
+    let event = Event::new("patient", AuditAction::Read)
+        .details(json!({"search": kind, "hospital_id": hospital_id}));
+    audit::authorize(core, caller, Action::ListPatients { hospital_id }, &event).await?;
+    if q.chars().count() > 100 {
+        return Err(ErrorKind::invalid_field("q", "must be at most 100 characters").into());
+    }
+    let k = &core.keyring;
+    let mut select = link::Entity::find()
+        .filter(link::Column::HospitalId.eq(hospital_id))
+        .filter(link::Column::RemovedAt.is_null());
+    match kind {
+        "all" => {}
+        "email" => {
+            let index = k.blind_index("email", &q.to_lowercase());
+            select = select.filter(
+                link::Column::PatientId.in_subquery(
+                    Query::select()
+                        .column(patient::Column::Id)
+                        .from(patient::Entity)
+                        .and_where(patient::Column::EmailIndex.eq(index))
+                        .to_owned(),
+                ),
+            );
+        }
+        "phone" => {
+            let phone = normalise_phone(q).unwrap_or_default();
+            let index = k.blind_index("phone", &phone);
+            select = select.filter(
+                link::Column::PatientId.in_subquery(
+                    Query::select()
+                        .column(patient::Column::Id)
+                        .from(patient::Entity)
+                        .and_where(patient::Column::PhoneIndex.eq(index))
+                        .to_owned(),
+                ),
+            );
+        }
+        _ => {
+            let mut by_name = Condition::all();
+            let words = name_words(q);
+            for word in &words {
+                let token = k.blind_index("name_prefix", word);
+                by_name = by_name.add(
+                    link::Column::PatientId.in_subquery(
+                        Query::select()
+                            .column(patient_name_token::Column::PatientId)
+                            .from(patient_name_token::Entity)
+                            .and_where(patient_name_token::Column::Token.eq(token))
+                            .to_owned(),
+                    ),
+                );
+            }
+            let mut any = Condition::any().add(link::Column::Mrn.starts_with(q.to_uppercase()));
+            if !words.is_empty() {
+                any = any.add(by_name);
+            }
+            select = select.filter(any);
+        }
+    }
+    let txn = begin_write(&core.db).await?;
+    let total = select.clone().count(&txn).await?;
+    let links = select
+        .order_by_asc(link::Column::Mrn)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&txn)
+        .await?;
+    let ids: Vec<Uuid> = links.iter().map(|l| l.patient_id).collect();
+    let mut patients: HashMap<Uuid, patient::Model> = patient::Entity::find()
+        .filter(patient::Column::Id.is_in(ids.clone()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let event = Event {
+        details: json!({
+            "search": kind,
+            "hospital_id": hospital_id,
+            "total": total,
+            "patient_ids": ids,
+        }),
+        ..event
+    };
+    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    let mut data = Vec::with_capacity(links.len());
+    for l in links {
+        let Some(m) = patients.remove(&l.patient_id) else {
+            continue;
+        };
+        data.push(PatientListItem {
+            id: m.id,
+            mrn: l.mrn,
+            first_name: open(core, "first_name", m.id, &m.first_name)?,
+            last_name: open(core, "last_name", m.id, &m.last_name)?,
+            date_of_birth: open(core, "date_of_birth", m.id, &m.date_of_birth)?
+                .parse()
+                .map_err(AppError::internal)?,
+            sex: m.sex,
+        });
+    }
+    Ok(Page {
+        data,
+        pagination: Pagination::new(page, total),
+    })
+}
+
+/// The live patient an email or phone belongs to.
+pub async fn find_by_destination(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    destination: &OtpDestination,
+) -> AppResult<Option<patient::Model>> {
+    let index = destination_index(core, destination);
+    let column = match destination {
+        OtpDestination::Email(_) => patient::Column::EmailIndex,
+        OtpDestination::Phone(_) => patient::Column::PhoneIndex,
+    };
+    Ok(patient::Entity::find()
+        .filter(column.eq(index))
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,228 @@
+//! Patient sign-in with a one-time code by email or SMS (SPEC 2.1).
+//!
+//! Codes: 6 digits from the OS CSPRNG, stored only as a keyed hash, valid 10 minutes, single
+//! use, at most 5 wrong tries per code, at most 5 sends per destination per hour. Failures also
+//! count per account across codes (a new code never resets them); 100 consecutive failures lock
+//! the portal sign-in until staff unlock it. The answer to a request never reveals whether the
+//! address is known: unknown addresses get the same 202 and no message.
+
+use chrono::Duration;
+use rand::Rng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::tokens::{self, Stage, Subject, SubjectKind};
+use crate::crypto::constant_time_eq;
+use crate::db::begin_write;
+use crate::domain::identity::auth::{
+    otp_destination, parse_otp_code, OtpDestination, OtpRequest, OtpVerifyRequest, TokenResponse,
+};
+use crate::domain::platform::audit::{AuditAction, Outcome};
+use crate::domain::ErrorKind;
+use crate::entities::{patient, patient_otp};
+use crate::error::{AppError, AppResult};
+use crate::policy::{Actor, Caller, RequestMeta};
+use crate::services::clinical::patients::{destination_index, find_by_destination};
+use crate::services::platform::audit::{self, Event};
+use crate::services::platform::outbox::{self, Channel, Message};
+use crate::services::Core;
+
+pub const CODE_MINUTES: i64 = 10;
+pub const TRIES_PER_CODE: i32 = 5;
+pub const SENDS_PER_HOUR: u64 = 5;
+pub const LOCK_AFTER_FAILURES: i32 = 100;
+
+fn code_hash(core: &Core, otp_id: Uuid, code: &str) -> String {
+    core.keyring.blind_index("otp", &format!("{otp_id}:{code}"))
+}
+
+/// The discreet text of a code message: no clinic type, no condition, no value.
+pub fn code_message(code: &str) -> String {
+    format!(
+        "Your HospitalLink sign-in code is {code}. It expires in {CODE_MINUTES} minutes. \
+         If you did not ask for it, you can ignore this message."
+    )
+}
+
+/// Sends a code when the address belongs to a patient who may sign in. Always `Ok(())` for a
+/// well-formed request (the handler answers 202), whatever the address.
+pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> AppResult<()> {
+    let destination = otp_destination(input.email.as_deref(), input.phone.as_deref())?;
+    let now = core.clock.now();
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    core.limits
+        .otp_request_per_ip
+        .hit(&format!("ip:{ip}"), now)?;
+    let index = destination_index(core, &destination);
+    let txn = begin_write(&core.db).await?;
+    let recent = patient_otp::Entity::find()
+        .filter(patient_otp::Column::DestinationIndex.eq(&index))
+        .filter(patient_otp::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .count(&txn)
+        .await?;
+    let patient = find_by_destination(core, &txn, &destination).await?;
+    let Some(patient) = patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) else {
+        // Nothing to send; the answer is the same as when a code goes out.
+        txn.commit().await?;
+        return Ok(());
+    };
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let id = Uuid::now_v7();
+    patient_otp::ActiveModel {
+        id: Set(id),
+        patient_id: Set(patient.id),
+        destination_index: Set(index),
+        code_hash: Set(code_hash(core, id, &code)),
+        expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
+        attempts: Set(0),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let (channel, subject) = match destination {
+        OtpDestination::Email(_) => (Channel::Email, Some("Your sign-in code".to_string())),
+        OtpDestination::Phone(_) => (Channel::Sms, None),
+    };
+    outbox::enqueue(
+        core,
+        &txn,
+        Message {
+            channel,
+            purpose: "otp",
+            to: destination.value().to_string(),
+            subject,
+            body: code_message(&code),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn invalid_code() -> AppError {
+    ErrorKind::Unauthenticated {
+        message: "The code is not correct or has expired. Ask for a new code.".into(),
+    }
+    .into()
+}
+
+/// Checks a code; on success the patient is signed in (a browser session follows).
+pub async fn verify(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+) -> AppResult<Subject> {
+    Ok(check(core, meta, input, false).await?.0)
+}
+
+/// Checks a code and issues API tokens in the same transaction.
+pub async fn verify_for_tokens(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+) -> AppResult<TokenResponse> {
+    check(core, meta, input, true)
+        .await?
+        .1
+        .ok_or_else(|| AppError::internal("tokens were asked for"))
+}
+
+async fn check(
+    core: &Core,
+    meta: &RequestMeta,
+    input: &OtpVerifyRequest,
+    with_tokens: bool,
+) -> AppResult<(Subject, Option<TokenResponse>)> {
+    let destination = otp_destination(input.email.as_deref(), input.phone.as_deref())?;
+    let code = parse_otp_code("code", input.code.as_deref())?;
+    let now = core.clock.now();
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    core.limits
+        .otp_verify_per_ip
+        .hit(&format!("ip:{ip}"), now)?;
+    let index = destination_index(core, &destination);
+    let txn = begin_write(&core.db).await?;
+    let patient = find_by_destination(core, &txn, &destination).await?;
+    let otp = match &patient {
+        Some(p) => {
+            patient_otp::Entity::find()
+                .filter(patient_otp::Column::PatientId.eq(p.id))
+                .filter(patient_otp::Column::DestinationIndex.eq(&index))
+                .filter(patient_otp::Column::UsedAt.is_null())
+                .filter(patient_otp::Column::ExpiresAt.gt(now))
+                .filter(patient_otp::Column::Attempts.lt(TRIES_PER_CODE))
+                .order_by_desc(patient_otp::Column::CreatedAt)
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    let (Some(patient), Some(otp)) = (patient.filter(|p| p.locked_at.is_none()), otp) else {
+        txn.commit().await?;
+        return Err(invalid_code());
+    };
+    let caller = Caller::new(Actor::Patient { id: patient.id }, meta.clone());
+    let matches = constant_time_eq(
+        code_hash(core, otp.id, &code).as_bytes(),
+        otp.code_hash.as_bytes(),
+    );
+    if !matches {
+        patient_otp::Entity::update_many()
+            .col_expr(
+                patient_otp::Column::Attempts,
+                Expr::col(patient_otp::Column::Attempts).add(1),
+            )
+            .filter(patient_otp::Column::Id.eq(otp.id))
+            .exec(&txn)
+            .await?;
+        let failures = patient.otp_failures + 1;
+        let mut active: patient::ActiveModel = patient.clone().into();
+        active.otp_failures = Set(failures);
+        if failures >= LOCK_AFTER_FAILURES {
+            active.locked_at = Set(Some(now));
+        }
+        active.update(&txn).await?;
+        let event = Event::new("patient", AuditAction::LoginFailed)
+            .entity_id(patient.id)
+            .patient(patient.id)
+            .details(
+                serde_json::json!({"method": "otp", "locked": failures >= LOCK_AFTER_FAILURES}),
+            );
+        audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
+        txn.commit().await?;
+        return Err(invalid_code());
+    }
+    patient_otp::Entity::update_many()
+        .col_expr(patient_otp::Column::UsedAt, Expr::value(Some(now)))
+        .filter(patient_otp::Column::Id.eq(otp.id))
+        .exec(&txn)
+        .await?;
+    if patient.otp_failures != 0 {
+        let mut active: patient::ActiveModel = patient.clone().into();
+        active.otp_failures = Set(0);
+        active.update(&txn).await?;
+    }
+    let event = Event::new("patient", AuditAction::Login)
+        .entity_id(patient.id)
+        .patient(patient.id)
+        .details(serde_json::json!({"method": "otp", "channel": destination.kind()}));
+    audit::append(&txn, now, &caller, &event, Outcome::Allowed).await?;
+    let subject = Subject {
+        kind: SubjectKind::Patient,
+        id: patient.id,
+        ver: 0,
+        stage: Stage::Full,
+        auth_at: now,
+    };
+    let tokens = if with_tokens {
+        Some(tokens::issue_in(&txn, core, &subject).await?)
+    } else {
+        None
+    };
+    txn.commit().await?;
+    Ok((subject, tokens))
+}

@@ -1,0 +1,301 @@
+//! The demo network seeded on first start in development (`SEED_DEMO`).
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use super::synthetic;
+use crate::db::begin_write;
+use crate::domain::identity::role::Role;
+use crate::domain::platform::audit::{AuditAction, Outcome};
+use crate::domain::platform::hospital::HospitalInput;
+use crate::entities::hospital;
+use crate::error::AppResult;
+use crate::policy::Caller;
+use crate::services::clinical::patients;
+use crate::services::identity::staff;
+use crate::services::platform::audit::{self, Event};
+use crate::services::platform::hospitals;
+use crate::services::Core;
+
+/// The demo hospitals: (name, code, address, contact email, country).
+pub const DEMO_HOSPITALS: [(&str, &str, &str, &str, &str); 3] = [
+    (
+        "Kisumu County Referral Hospital",
+        "KSM",
+        "Off Kisumu-Kakamega Road, Kisumu",
+        "ccc@kisumu-referral.example.org",
+        "KE",
+    ),
+    (
+        "Mbarara Regional Hospital",
+        "MBR",
+        "Mbarara-Kabale Road, Mbarara",
+        "art-clinic@mbarara.example.org",
+        "UG",
+    ),
+    (
+        "Chris Hani Baragwanath Clinic",
+        "CHB",
+        "26 Chris Hani Road, Soweto",
+        "hiv-clinic@baragwanath.example.org",
+        "ZA",
+    ),
+];
+
+/// The password of every demo staff account (development only; printed at start).
+pub const DEMO_PASSWORD: &str = "hospitallink-demo-2026";
+
+/// Demo staff: (email, display name, role, index into `DEMO_HOSPITALS` or none).
+pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 10] = [
+    (
+        "admin@hospitallink.example",
+        "Network Admin",
+        Role::PlatformAdmin,
+        None,
+    ),
+    (
+        "admin.ksm@hospitallink.example",
+        "Grace Achieng",
+        Role::HospitalAdmin,
+        Some(0),
+    ),
+    (
+        "clinician.ksm@hospitallink.example",
+        "Dr. Otieno Ouma",
+        Role::Clinician,
+        Some(0),
+    ),
+    (
+        "lab.ksm@hospitallink.example",
+        "Peter Njoroge",
+        Role::LabTechnician,
+        Some(0),
+    ),
+    (
+        "pharmacist.ksm@hospitallink.example",
+        "Mary Wanjiku",
+        Role::Pharmacist,
+        Some(0),
+    ),
+    (
+        "reception.ksm@hospitallink.example",
+        "Janet Akinyi",
+        Role::Receptionist,
+        Some(0),
+    ),
+    (
+        "billing.ksm@hospitallink.example",
+        "Samuel Kiprop",
+        Role::BillingClerk,
+        Some(0),
+    ),
+    (
+        "viewer.ksm@hospitallink.example",
+        "Ruth Chebet",
+        Role::Viewer,
+        Some(0),
+    ),
+    (
+        "clinician.mbr@hospitallink.example",
+        "Dr. Sarah Namutebi",
+        Role::Clinician,
+        Some(1),
+    ),
+    (
+        "clinician.chb@hospitallink.example",
+        "Dr. Thabo Nkosi",
+        Role::Clinician,
+        Some(2),
+    ),
+];
+
+/// Synthetic patients with HIV histories seeded with the demo network (besides the portal
+/// patients).
+pub const DEMO_SYNTHETIC_PATIENTS: usize = 200;
+
+/// Which demo hospital each portal patient attends (index into `DEMO_HOSPITALS`).
+const DEMO_PATIENT_HOSPITAL: [usize; 3] = [0, 0, 2];
+
+/// A demo patient: (first, last, birth date, sex, email, phone).
+pub type DemoPatient = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Demo patients who can sign in to the portal.
+pub const DEMO_PATIENTS: [DemoPatient; 3] = [
+    (
+        "Amina",
+        "Odhiambo",
+        "1988-04-12",
+        "female",
+        Some("amina.odhiambo@example.org"),
+        Some("+254700100001"),
+    ),
+    (
+        "Joseph",
+        "Mwangi",
+        "1975-09-30",
+        "male",
+        None,
+        Some("+254700100002"),
+    ),
+    (
+        "Lindiwe",
+        "Dlamini",
+        "1992-01-05",
+        "female",
+        Some("lindiwe.dlamini@example.org"),
+        None,
+    ),
+];
+
+/// Seeds the demo network when the database has no hospital yet. Returns whether it seeded.
+pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
+    if hospital::Entity::find().count(&core.db).await? > 0 {
+        return Ok(false);
+    }
+    let mut hospital_ids = Vec::new();
+    for (name, code, address, email, country) in DEMO_HOSPITALS {
+        let input = HospitalInput {
+            name: Some(name.into()),
+            code: Some(code.into()),
+            address: Some(address.into()),
+            contact_email: Some(email.into()),
+            country: Some(country.into()),
+            active: Some(true),
+        };
+        hospital_ids.push(hospitals::create(core, &Caller::system(), &input).await?.id);
+    }
+    let password_hash = staff::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let txn = begin_write(&core.db).await?;
+    for (email, name, role, hospital) in DEMO_STAFF {
+        let account = staff::insert_account(
+            core,
+            &txn,
+            staff::NewAccount {
+                email: email.into(),
+                display_name: name.into(),
+                role,
+                hospital_id: hospital.map(|i| hospital_ids[i]),
+                password_hash: password_hash.clone(),
+            },
+        )
+        .await?;
+        let event = Event::new("staff_account", AuditAction::Create)
+            .entity_id(account.id)
+            .details(serde_json::json!({"via": "demo_seed", "role": role.as_str()}));
+        audit::append(
+            &txn,
+            core.clock.now(),
+            &Caller::system(),
+            &event,
+            Outcome::Allowed,
+        )
+        .await?;
+    }
+    let mut portal = Vec::new();
+    for (first, last, dob, sex, email, phone) in DEMO_PATIENTS {
+        let id = patients::insert(
+            core,
+            &txn,
+            &crate::domain::clinical::patient::ValidPatient {
+                first_name: first.into(),
+                last_name: last.into(),
+                date_of_birth: dob.parse().map_err(crate::error::AppError::internal)?,
+                sex: sex.into(),
+                email: email.map(str::to_string),
+                phone: phone.map(str::to_string),
+                national_id: None,
+                ..Default::default()
+            },
+        )
+        .await?;
+        portal.push(id);
+        let event = Event::new("patient", AuditAction::Create)
+            .entity_id(id)
+            .patient(id)
+            .details(serde_json::json!({"via": "demo_seed"}));
+        audit::append(
+            &txn,
+            core.clock.now(),
+            &Caller::system(),
+            &event,
+            Outcome::Allowed,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    let sites = demo_sites(core).await?;
+    let txn = begin_write(&core.db).await?;
+    for (i, (id, h)) in portal.iter().zip(DEMO_PATIENT_HOSPITAL).enumerate() {
+        let mrn = format!("{}-{:07}", sites[h].code, i + 1);
+        patients::insert_link(core, &txn, *id, sites[h].hospital_id, Some(mrn), None).await?;
+        synthetic::history_for(core, &txn, *id, &sites[h], 7 + h as u64).await?;
+    }
+    txn.commit().await?;
+    synthetic::generate(core, &sites, DEMO_SYNTHETIC_PATIENTS, 2026, 10).await?;
+    Ok(true)
+}
+
+/// The demo hospitals as generator sites (their clinician and lab technician as authors).
+async fn demo_sites(core: &Core) -> AppResult<Vec<synthetic::Site>> {
+    use crate::entities::staff_account;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut sites = Vec::new();
+    for (_, code, _, _, country) in DEMO_HOSPITALS {
+        let Some(h) = hospital::Entity::find()
+            .filter(hospital::Column::Code.eq(code))
+            .one(&core.db)
+            .await?
+        else {
+            continue;
+        };
+        let author = |role: Role| {
+            let db = core.db.clone();
+            async move {
+                staff_account::Entity::find()
+                    .filter(staff_account::Column::HospitalId.eq(h.id))
+                    .filter(staff_account::Column::Role.eq(role.as_str()))
+                    .one(&db)
+                    .await
+                    .map(|a| a.map(|a| a.id))
+            }
+        };
+        let clinician = author(Role::Clinician).await?.unwrap_or_default();
+        let lab = author(Role::LabTechnician).await?.unwrap_or(clinician);
+        sites.push(synthetic::Site {
+            hospital_id: h.id,
+            code: code.to_string(),
+            country: country.to_string(),
+            clinician,
+            lab,
+        });
+    }
+    Ok(sites)
+}
+
+/// Adds `n` synthetic patients to the demo hospitals (benchmark data sets). Audited.
+pub async fn add_synthetic(core: &Core, n: usize) -> AppResult<synthetic::Generated> {
+    use crate::entities::patient_hospital_link;
+    let sites = demo_sites(core).await?;
+    if sites.is_empty() {
+        return Err(crate::error::AppError::internal(
+            "the demo hospitals are missing; run seed-demo on an empty database",
+        ));
+    }
+    let existing = patient_hospital_link::Entity::find()
+        .count(&core.db)
+        .await? as usize;
+    let done = synthetic::generate(core, &sites, n, existing as u64, existing + 10).await?;
+    let event = Event::new("patient", AuditAction::Create).details(serde_json::json!({
+        "via": "seed_demo",
+        "synthetic_patients": done.patients,
+        "records": done.records,
+    }));
+    audit::record(core, &Caller::system(), &event, Outcome::Allowed).await?;
+    Ok(done)
+}

@@ -1,0 +1,406 @@
+//! Synthetic patients with realistic HIV histories, for the demo network and for benchmark
+//! data sets (`hospitallink seed-demo --patients N`). Deterministic for a given seed.
+//!
+//! Each patient starts ART on a first-line regimen (EFV-based before mid-2019, DTG-based
+//! after; EFV patients move to DTG in 2019-2020), has a baseline CD4 that recovers, viral loads
+//! at 6 and 12 months then yearly, and vital signs at each visit. Profiles: most are suppressed;
+//! some have low-level viraemia, some are unsuppressed with enhanced adherence counselling
+//! notes, some interrupted treatment (no visits for a year or more; half recorded a stop).
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+use crate::db::begin_write;
+use crate::domain::clinical::patient::ValidPatient;
+use crate::domain::clinical::record::{
+    AdherenceNote, ArtRegimen, Cd4, Payload, ViralLoad, VitalSigns,
+};
+use crate::entities::clinical_record;
+use crate::error::AppResult;
+use crate::services::clinical::patients;
+use crate::services::clinical::records::{self, NewRecord};
+use crate::services::Core;
+
+/// Name pools per country code.
+fn names(
+    country: &str,
+) -> (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+) {
+    match country {
+        "UG" => (
+            &[
+                "Aisha", "Grace", "Harriet", "Joan", "Prossy", "Sarah", "Winnie", "Esther",
+                "Brenda", "Florence",
+            ],
+            &[
+                "Brian", "Ivan", "Moses", "Ronald", "Joseph", "Denis", "Samuel", "Robert", "Isaac",
+                "Patrick",
+            ],
+            &[
+                "Nakato",
+                "Okello",
+                "Mugisha",
+                "Namutebi",
+                "Tumusiime",
+                "Kato",
+                "Nansubuga",
+                "Byaruhanga",
+                "Atim",
+                "Ssempa",
+            ],
+        ),
+        "ZA" => (
+            &[
+                "Lindiwe",
+                "Thandeka",
+                "Nomvula",
+                "Zanele",
+                "Palesa",
+                "Busisiwe",
+                "Naledi",
+                "Lerato",
+                "Ayanda",
+                "Nokuthula",
+            ],
+            &[
+                "Sipho", "Thabo", "Themba", "Bongani", "Mandla", "Lwazi", "Kagiso", "Tshepo",
+                "Sibusiso", "Musa",
+            ],
+            &[
+                "Dlamini", "Nkosi", "Ndlovu", "Khumalo", "Mokoena", "Mahlangu", "Zulu", "Mthembu",
+                "Molefe", "Sithole",
+            ],
+        ),
+        _ => (
+            &[
+                "Amina", "Akinyi", "Wanjiru", "Achieng", "Njeri", "Atieno", "Mercy", "Faith",
+                "Zawadi", "Nafula",
+            ],
+            &[
+                "Otieno", "Kamau", "Ochieng", "Mwangi", "Kiprop", "Baraka", "Juma", "Onyango",
+                "Wekesa", "Kibet",
+            ],
+            &[
+                "Odhiambo", "Mwangi", "Wambui", "Owino", "Kariuki", "Chebet", "Njoroge", "Auma",
+                "Mutua", "Omondi",
+            ],
+        ),
+    }
+}
+
+/// A hospital the generator writes into.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub hospital_id: Uuid,
+    pub code: String,
+    pub country: String,
+    /// Author of clinical records (a clinician of the hospital).
+    pub clinician: Uuid,
+    /// Author of lab results (a lab technician, or the clinician).
+    pub lab: Uuid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Profile {
+    Suppressed,
+    LowLevel,
+    Unsuppressed,
+    Interrupted,
+}
+
+fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).unwrap_or_default())
+}
+
+fn regimen(regimen: &str, line: &str, action: &str, drugs: &[&str]) -> Payload {
+    Payload::ArtRegimen(ArtRegimen {
+        regimen: regimen.into(),
+        drugs: drugs.iter().map(|d| d.to_string()).collect(),
+        line: Some(line.into()),
+        action: action.into(),
+        reason_code: None,
+    })
+}
+
+const TDF: &str = "J05AF07";
+const XTC: &str = "J05AF05";
+const EFV: &str = "J05AG03";
+const DTG: &str = "J05AJ04";
+
+/// One patient's history: (clinical time, payload, lab?) oldest first.
+fn history(
+    rng: &mut StdRng,
+    today: NaiveDate,
+    profile: Profile,
+) -> Vec<(DateTime<Utc>, Payload, bool)> {
+    let mut out = Vec::new();
+    let span = (today - NaiveDate::from_ymd_opt(2012, 1, 1).unwrap_or_default()).num_days() - 120;
+    let start = today - Duration::days(rng.gen_range(120..span.max(121)));
+    let dtg_from = NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default();
+    let efv_first = start < dtg_from;
+    out.push((
+        at(start, 9),
+        if efv_first {
+            regimen("TDF+3TC+EFV", "first", "start", &[TDF, XTC, EFV])
+        } else {
+            regimen("TDF+3TC+DTG", "first", "start", &[TDF, XTC, DTG])
+        },
+        false,
+    ));
+    let mut cd4 = rng.gen_range(60..550) as f64;
+    out.push((
+        at(start, 10),
+        Payload::Cd4(Cd4 {
+            cells_per_ul: Some(cd4 as i64),
+            percent: Some((cd4 / 40.0).clamp(4.0, 40.0).round()),
+        }),
+        true,
+    ));
+    let end = match profile {
+        Profile::Interrupted => today - Duration::days(rng.gen_range(380..1100)),
+        _ => today - Duration::days(rng.gen_range(0..60)),
+    };
+    let mut weight: f64 = rng.gen_range(48.0..82.0);
+    let mut visit = start + Duration::days(182);
+    let mut switched = !efv_first;
+    let mut n = 0;
+    while visit <= end {
+        n += 1;
+        if !switched && visit >= dtg_from + Duration::days(rng.gen_range(0..400)) {
+            out.push((
+                at(visit, 9),
+                regimen("TDF+3TC+DTG", "first", "substitute", &[TDF, XTC, DTG]),
+                false,
+            ));
+            switched = true;
+        }
+        weight = (weight + rng.gen_range(-1.5..2.5)).clamp(40.0, 110.0);
+        let systolic = rng.gen_range(105..145);
+        out.push((
+            at(visit, 8),
+            Payload::VitalSigns(VitalSigns {
+                weight_kg: Some((weight * 10.0).round() / 10.0),
+                height_cm: None,
+                bp_systolic: Some(systolic),
+                bp_diastolic: Some(systolic - rng.gen_range(30..50)),
+                temperature_c: Some((rng.gen_range(36.2..37.4_f64) * 10.0).round() / 10.0),
+                pulse: Some(rng.gen_range(60..96)),
+            }),
+            false,
+        ));
+        let recent = (end - visit).num_days() < 400;
+        let vl = match profile {
+            Profile::Unsuppressed if recent => {
+                let copies = rng.gen_range(1_500.0..250_000.0_f64).round();
+                out.push((
+                    at(visit, 11),
+                    Payload::AdherenceNote(AdherenceNote {
+                        text: "Enhanced adherence counselling: reports missed doses; agreed on phone alarm and treatment buddy.".into(),
+                        adherence_percent: Some(rng.gen_range(55..85) as f64),
+                        method: Some("self_report".into()),
+                    }),
+                    false,
+                ));
+                ViralLoad {
+                    copies_per_ml: Some(copies),
+                    comparator: "=".into(),
+                    qualitative: Some("detected".into()),
+                    lower_limit: Some(40.0),
+                    sample_collected_at: Some(at(visit, 8)),
+                }
+            }
+            Profile::LowLevel if recent => ViralLoad {
+                copies_per_ml: Some(rng.gen_range(60.0..950.0_f64).round()),
+                comparator: "=".into(),
+                qualitative: Some("detected".into()),
+                lower_limit: Some(40.0),
+                sample_collected_at: Some(at(visit, 8)),
+            },
+            _ if n == 1 && rng.gen_bool(0.3) => ViralLoad {
+                copies_per_ml: Some(rng.gen_range(100.0..5_000.0_f64).round()),
+                comparator: "=".into(),
+                qualitative: Some("detected".into()),
+                lower_limit: Some(40.0),
+                sample_collected_at: Some(at(visit, 8)),
+            },
+            _ => match rng.gen_range(0..10) {
+                0..=5 => ViralLoad {
+                    copies_per_ml: Some(40.0),
+                    comparator: "<".into(),
+                    qualitative: Some("ldl".into()),
+                    lower_limit: Some(40.0),
+                    sample_collected_at: Some(at(visit, 8)),
+                },
+                6..=8 => ViralLoad {
+                    copies_per_ml: None,
+                    comparator: "=".into(),
+                    qualitative: Some("not_detected".into()),
+                    lower_limit: Some(20.0),
+                    sample_collected_at: Some(at(visit, 8)),
+                },
+                _ => ViralLoad {
+                    copies_per_ml: Some(rng.gen_range(20.0..50.0_f64).round()),
+                    comparator: "=".into(),
+                    qualitative: Some("detected".into()),
+                    lower_limit: Some(20.0),
+                    sample_collected_at: Some(at(visit, 8)),
+                },
+            },
+        };
+        out.push((at(visit, 14), Payload::ViralLoad(vl), true));
+        if n <= 3 {
+            cd4 = (cd4 + rng.gen_range(30.0..140.0)).min(1100.0);
+            out.push((
+                at(visit, 14),
+                Payload::Cd4(Cd4 {
+                    cells_per_ul: Some(cd4 as i64),
+                    percent: Some((cd4 / 40.0).clamp(4.0, 40.0).round()),
+                }),
+                true,
+            ));
+        }
+        visit += Duration::days(if n == 1 { 183 } else { rng.gen_range(330..400) });
+    }
+    if profile == Profile::Interrupted && rng.gen_bool(0.5) {
+        let (regimen_name, drugs): (&str, &[&str]) = if switched {
+            ("TDF+3TC+DTG", &[TDF, XTC, DTG])
+        } else {
+            ("TDF+3TC+EFV", &[TDF, XTC, EFV])
+        };
+        out.push((
+            at(end, 12),
+            regimen(regimen_name, "first", "stop", drugs),
+            false,
+        ));
+    }
+    out
+}
+
+fn profile(rng: &mut StdRng) -> Profile {
+    match rng.gen_range(0..100) {
+        0..=69 => Profile::Suppressed,
+        70..=77 => Profile::LowLevel,
+        78..=89 => Profile::Unsuppressed,
+        _ => Profile::Interrupted,
+    }
+}
+
+/// Patient `i` of a generated set (demographics only).
+fn person(rng: &mut StdRng, site: &Site, i: usize) -> ValidPatient {
+    let (women, men, surnames) = names(&site.country);
+    let female = rng.gen_bool(0.6);
+    let first = if female {
+        women[rng.gen_range(0..women.len())]
+    } else {
+        men[rng.gen_range(0..men.len())]
+    };
+    let last = surnames[rng.gen_range(0..surnames.len())];
+    let dob = NaiveDate::from_ymd_opt(
+        rng.gen_range(1960..2006),
+        rng.gen_range(1..13),
+        rng.gen_range(1..29),
+    )
+    .unwrap_or_default();
+    let prefix = match site.country.as_str() {
+        "UG" => "+2567",
+        "ZA" => "+277",
+        _ => "+2547",
+    };
+    ValidPatient {
+        first_name: first.into(),
+        last_name: last.into(),
+        date_of_birth: dob,
+        sex: if female { "female" } else { "male" }.into(),
+        phone: Some(format!("{prefix}{:08}", 10_000_000 + i)),
+        ..Default::default()
+    }
+}
+
+/// Writes a synthetic history for an existing patient of `site`.
+pub async fn history_for(
+    core: &Core,
+    txn: &impl sea_orm::ConnectionTrait,
+    patient_id: Uuid,
+    site: &Site,
+    seed: u64,
+) -> AppResult<u64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let today = core.clock.now().date_naive();
+    let p = profile(&mut rng);
+    write_history(core, txn, patient_id, site, history(&mut rng, today, p)).await
+}
+
+async fn write_history(
+    core: &Core,
+    txn: &impl sea_orm::ConnectionTrait,
+    patient_id: Uuid,
+    site: &Site,
+    events: Vec<(DateTime<Utc>, Payload, bool)>,
+) -> AppResult<u64> {
+    let rows: Vec<clinical_record::ActiveModel> = events
+        .iter()
+        .map(|(at, payload, lab)| {
+            records::new_model(
+                core,
+                NewRecord {
+                    patient_id,
+                    hospital_id: site.hospital_id,
+                    created_by: if *lab { site.lab } else { site.clinician },
+                    recorded_at: *at,
+                    payload,
+                    supersedes: None,
+                },
+            )
+        })
+        .collect();
+    let n = rows.len() as u64;
+    clinical_record::Entity::insert_many(rows).exec(txn).await?;
+    records::refresh_state(core, txn, patient_id, site.hospital_id).await?;
+    Ok(n)
+}
+
+/// What a generation wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Generated {
+    pub patients: u64,
+    pub records: u64,
+}
+
+/// Writes `count` synthetic patients spread over `sites`, with histories up to `today`.
+/// `existing` gives each hospital's MRN sequence a starting point. Commits every 200 patients.
+pub async fn generate(
+    core: &Core,
+    sites: &[Site],
+    count: usize,
+    seed: u64,
+    existing: usize,
+) -> AppResult<Generated> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let today = core.clock.now().date_naive();
+    let mut done = Generated::default();
+    let mut i = 0;
+    while i < count {
+        let txn = begin_write(&core.db).await?;
+        for _ in 0..200.min(count - i) {
+            let site = &sites[i % sites.len()];
+            let valid = person(&mut rng, site, existing + i);
+            let patient_id = patients::insert(core, &txn, &valid).await?;
+            let mrn = format!("{}-{:07}", site.code, existing + i + 1);
+            patients::insert_link(core, &txn, patient_id, site.hospital_id, Some(mrn), None)
+                .await?;
+            let p = profile(&mut rng);
+            let events = history(&mut rng, today, p);
+            done.records += write_history(core, &txn, patient_id, site, events).await?;
+            done.patients += 1;
+            i += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(done)
+}
