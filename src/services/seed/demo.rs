@@ -237,8 +237,21 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         synthetic::history_for(core, &txn, *id, &sites[h], 7 + h as u64).await?;
     }
     txn.commit().await?;
-    synthetic::generate(core, &sites, DEMO_SYNTHETIC_PATIENTS, 2026, 10).await?;
+    synthetic::generate(
+        core,
+        &sites,
+        DEMO_SYNTHETIC_PATIENTS,
+        2026,
+        10,
+        &demo_patient_names(),
+    )
+    .await?;
     Ok(true)
+}
+
+/// The names of the demo patients who sign in to the portal: no synthetic patient gets one.
+fn demo_patient_names() -> Vec<(&'static str, &'static str)> {
+    DEMO_PATIENTS.iter().map(|p| (p.0, p.1)).collect()
 }
 
 /// The demo hospitals as generator sites (their clinician and lab technician as authors).
@@ -290,7 +303,15 @@ pub async fn add_synthetic(core: &Core, n: usize) -> AppResult<synthetic::Genera
     let existing = patient_hospital_link::Entity::find()
         .count(&core.db)
         .await? as usize;
-    let done = synthetic::generate(core, &sites, n, existing as u64, existing + 10).await?;
+    let done = synthetic::generate(
+        core,
+        &sites,
+        n,
+        existing as u64,
+        existing + 10,
+        &demo_patient_names(),
+    )
+    .await?;
     let event = Event::new("patient", AuditAction::Create).details(serde_json::json!({
         "via": "seed_demo",
         "synthetic_patients": done.patients,

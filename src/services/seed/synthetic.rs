@@ -291,8 +291,17 @@ fn profile(rng: &mut StdRng) -> Profile {
     }
 }
 
-/// Patient `i` of a generated set (demographics only).
-fn person(rng: &mut StdRng, site: &Site, i: usize) -> ValidPatient {
+/// The random stream of patient `index` of a set: a patient's demographics and history depend
+/// only on the set's seed and the patient's place in it, never on the day the set is generated
+/// (histories end today, so their length varies) or on the patients before it.
+fn patient_rng(seed: u64, index: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Patient `i` of a generated set (demographics only). A name in `reserved` (the named demo
+/// patients) is never drawn: the next surname of the pool is taken instead, so searching a
+/// named patient's name finds that patient alone.
+fn person(rng: &mut StdRng, site: &Site, i: usize, reserved: &[(&str, &str)]) -> ValidPatient {
     let (women, men, surnames) = names(&site.country);
     let female = rng.gen_bool(0.6);
     let first = if female {
@@ -300,7 +309,11 @@ fn person(rng: &mut StdRng, site: &Site, i: usize) -> ValidPatient {
     } else {
         men[rng.gen_range(0..men.len())]
     };
-    let last = surnames[rng.gen_range(0..surnames.len())];
+    let drawn = rng.gen_range(0..surnames.len());
+    let last = (0..surnames.len())
+        .map(|k| surnames[(drawn + k) % surnames.len()])
+        .find(|last| !reserved.contains(&(first, *last)))
+        .unwrap_or(surnames[drawn]);
     let dob = NaiveDate::from_ymd_opt(
         rng.gen_range(1960..2006),
         rng.gen_range(1..13),
@@ -373,15 +386,16 @@ pub struct Generated {
 }
 
 /// Writes `count` synthetic patients spread over `sites`, with histories up to `today`.
-/// `existing` gives each hospital's MRN sequence a starting point. Commits every 200 patients.
+/// `existing` gives each hospital's MRN sequence a starting point; no patient is given a name
+/// in `reserved`. Commits every 200 patients.
 pub async fn generate(
     core: &Core,
     sites: &[Site],
     count: usize,
     seed: u64,
     existing: usize,
+    reserved: &[(&str, &str)],
 ) -> AppResult<Generated> {
-    let mut rng = StdRng::seed_from_u64(seed);
     let today = core.clock.now().date_naive();
     let mut done = Generated::default();
     let mut i = 0;
@@ -389,7 +403,8 @@ pub async fn generate(
         let txn = begin_write(&core.db).await?;
         for _ in 0..200.min(count - i) {
             let site = &sites[i % sites.len()];
-            let valid = person(&mut rng, site, existing + i);
+            let mut rng = patient_rng(seed, i);
+            let valid = person(&mut rng, site, existing + i, reserved);
             let patient_id = patients::insert(core, &txn, &valid).await?;
             let mrn = format!("{}-{:07}", site.code, existing + i + 1);
             patients::insert_link(core, &txn, patient_id, site.hospital_id, Some(mrn), None)
@@ -403,4 +418,78 @@ pub async fn generate(
         txn.commit().await?;
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(country: &str) -> Site {
+        Site {
+            hospital_id: Uuid::nil(),
+            code: "T".into(),
+            country: country.into(),
+            clinician: Uuid::nil(),
+            lab: Uuid::nil(),
+        }
+    }
+
+    fn names_of(count: usize, reserved: &[(&str, &str)]) -> Vec<(String, String)> {
+        let sites = [site("KE"), site("UG"), site("ZA")];
+        (0..count)
+            .map(|i| {
+                let p = person(&mut patient_rng(2026, i), &sites[i % 3], i, reserved);
+                (p.first_name, p.last_name)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_patient_is_the_same_whatever_the_day_it_is_generated() {
+        let sites = [site("KE"), site("UG"), site("ZA")];
+        let run = |today: &str| {
+            let today: NaiveDate = today.parse().unwrap();
+            (0..30)
+                .map(|n| {
+                    let mut rng = patient_rng(2026, n);
+                    let p = person(&mut rng, &sites[n % 3], n, &[]);
+                    // Histories end today: on another day they draw more or fewer numbers.
+                    let profile = profile(&mut rng);
+                    let events = history(&mut rng, today, profile);
+                    (
+                        p.first_name,
+                        p.last_name,
+                        p.date_of_birth,
+                        !events.is_empty(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run("2026-11-30"), run("2031-02-14"));
+    }
+
+    #[test]
+    fn reserved_names_are_never_drawn() {
+        let free = names_of(600, &[]);
+        // Names the pools do produce, reserved: none of them comes out any more.
+        let reserved: Vec<(&str, &str)> = free[..5]
+            .iter()
+            .map(|(f, l)| (f.as_str(), l.as_str()))
+            .collect();
+        let drawn = names_of(600, &reserved);
+        for (f, l) in &drawn {
+            assert!(
+                !reserved.contains(&(f.as_str(), l.as_str())),
+                "{f} {l} is reserved"
+            );
+        }
+        // Only the reserved names changed.
+        let changed = free.iter().zip(&drawn).filter(|(a, b)| a != b).count();
+        let hits = free
+            .iter()
+            .filter(|(f, l)| reserved.contains(&(f.as_str(), l.as_str())))
+            .count();
+        assert_eq!(changed, hits);
+        assert!(hits >= 5);
+    }
 }
