@@ -6,10 +6,20 @@
 //! write transaction here takes the write lock up front (a no-op write to `write_lock`), which
 //! makes concurrent writers queue. If the lock still cannot be had the caller gets a 503 with
 //! `Retry-After`, never a lost write.
+//!
+//! On PostgreSQL (read committed) a transaction does not hold the whole database, so a read
+//! followed by a write is not atomic: two requests can read the same row, both decide, and both
+//! write. Whatever is single use or counted is therefore consumed by one conditional write
+//! whose condition the database checks (`UPDATE ... WHERE used_at IS NULL`, `... WHERE attempts
+//! < 5`), judged by the rows it changed (`changed_one`); rows a decision depends on are read
+//! under a row lock (`locked`); and a row that may not exist yet is written with one `INSERT ...
+//! ON CONFLICT DO UPDATE`. Row locks are taken in one order (account or patient, then its
+//! tokens or codes, then the audit chain head, which `audit::append` locks last).
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QuerySelect, Select, SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
+    UpdateResult,
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -84,6 +94,32 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
                 return Err(AppError::from(e));
             }
         }
+    }
+}
+
+/// Whether a conditional write changed exactly one row: the single-use value was consumed by
+/// this request, or the counted attempt was granted to it.
+pub fn changed_one(result: &UpdateResult) -> bool {
+    result.rows_affected == 1
+}
+
+/// `query` reading its rows under a row lock until the transaction ends (`FOR UPDATE` on
+/// PostgreSQL; a SQLite write transaction already holds the whole database).
+pub fn locked<E: EntityTrait>(query: Select<E>, db: &impl ConnectionTrait) -> Select<E> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        query.lock_exclusive()
+    } else {
+        query
+    }
+}
+
+/// `query` under a shared row lock (`FOR SHARE` on PostgreSQL): the rows cannot change until
+/// the transaction ends, while other readers may lock them too.
+pub fn shared<E: EntityTrait>(query: Select<E>, db: &impl ConnectionTrait) -> Select<E> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        query.lock_shared()
+    } else {
+        query
     }
 }
 

@@ -7,6 +7,7 @@
 //! plain columns.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
     DerivePartialModel, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
@@ -619,14 +620,49 @@ fn current_of(
         .order_by_desc(record::Column::Id)
 }
 
+/// Writes a patient's state row for one hospital: inserted when missing, otherwise updated in
+/// place, in one statement (`INSERT ... ON CONFLICT DO UPDATE`), which also holds the row's lock
+/// until the transaction ends.
+async fn upsert_state(
+    txn: &impl ConnectionTrait,
+    row: state::ActiveModel,
+    columns: Vec<state::Column>,
+) -> AppResult<()> {
+    state::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([state::Column::PatientId, state::Column::HospitalId])
+                .update_columns(columns)
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
 /// Recomputes the patient's clinical state for one hospital from a few indexed lookups (never
 /// the whole history). Runs in the transaction of every record write.
+///
+/// The state row is claimed first: concurrent writers for the same patient and hospital then
+/// take turns, and each computes the state from every record committed before it, its own
+/// included (on PostgreSQL a read-then-insert let two writers insert the same row).
 pub async fn refresh_state(
     core: &Core,
     txn: &impl ConnectionTrait,
     patient_id: Uuid,
     hospital_id: Uuid,
 ) -> AppResult<()> {
+    let now = core.clock.now();
+    upsert_state(
+        txn,
+        state::ActiveModel {
+            patient_id: Set(patient_id),
+            hospital_id: Set(hospital_id),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        vec![state::Column::UpdatedAt],
+    )
+    .await?;
     let vls = current_of(patient_id, hospital_id, RecordType::ViralLoad)
         .limit(2)
         .all(txn)
@@ -649,16 +685,11 @@ pub async fn refresh_state(
         .order_by_desc(record::Column::RecordedAt)
         .one(txn)
         .await?;
-    state::Entity::delete_many()
-        .filter(state::Column::PatientId.eq(patient_id))
-        .filter(state::Column::HospitalId.eq(hospital_id))
-        .exec(txn)
-        .await?;
     let latest = vls.first();
     let previous = vls.get(1);
     let stopped = regimen.as_ref().and_then(|r| r.art_action.as_deref()) == Some("stop");
     let on_regimen = regimen.as_ref().filter(|_| !stopped);
-    state::ActiveModel {
+    let row = state::ActiveModel {
         patient_id: Set(patient_id),
         hospital_id: Set(hospital_id),
         art_start: Set(start
@@ -693,11 +724,12 @@ pub async fn refresh_state(
         latest_cd4_cells: Set(cd4.as_ref().and_then(|c| c.cd4_cells)),
         latest_cd4_percent: Set(cd4.as_ref().and_then(|c| c.cd4_percent)),
         last_record_at: Set(last.map(|r| r.recorded_at)),
-        updated_at: Set(core.clock.now()),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
+        updated_at: Set(now),
+    };
+    let columns = <state::Column as sea_orm::Iterable>::iter()
+        .filter(|c| !matches!(c, state::Column::PatientId | state::Column::HospitalId))
+        .collect();
+    upsert_state(txn, row, columns).await
 }
 
 /// The viral-load thresholds of a hospital's rule set (WHO unless overridden).

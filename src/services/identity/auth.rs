@@ -72,10 +72,11 @@ async fn record_login(
     let event = Event::new("staff_account", AuditAction::Login)
         .entity_id(account.id)
         .details(serde_json::json!({"method": method}));
-    audit::append(txn, now, &caller, &event, Outcome::Allowed).await?;
+    // The account row before the audit chain head: every write transaction locks the head last.
     let mut active: staff_account::ActiveModel = account.clone().into();
     active.last_login_at = Set(Some(now));
     active.update(txn).await?;
+    audit::append(txn, now, &caller, &event, Outcome::Allowed).await?;
     Ok(())
 }
 

@@ -3,13 +3,14 @@
 //! code is never accepted twice.
 
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
 use crate::crypto::constant_time_eq;
-use crate::db::begin_write;
+use crate::db::{begin_write, changed_one};
 use crate::domain::identity::auth::{MfaSetupResponse, RecoveryCodesResponse};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
@@ -92,18 +93,22 @@ async fn own_account(
         .ok_or_else(|| ErrorKind::unauthenticated().into())
 }
 
+fn already_enabled() -> AppError {
+    ErrorKind::Conflict {
+        code: "mfa_already_enabled".into(),
+        message: "Two-step sign-in is already set up for this account.".into(),
+        fields: Default::default(),
+        existing_id: None,
+    }
+    .into()
+}
+
 /// Starts enrolment: a new secret, kept as pending until a code confirms it.
 pub async fn setup(core: &Core, caller: &Caller) -> AppResult<MfaSetupResponse> {
     let event = Event::new("staff_account", AuditAction::Update);
     let account = own_account(core, caller, &event).await?;
     if account.totp_enabled_at.is_some() {
-        return Err(ErrorKind::Conflict {
-            code: "mfa_already_enabled".into(),
-            message: "Two-step sign-in is already set up for this account.".into(),
-            fields: Default::default(),
-            existing_id: None,
-        }
-        .into());
+        return Err(already_enabled());
     }
     let mut secret = vec![0u8; 20];
     rand::rngs::OsRng.fill(&mut secret[..]);
@@ -113,10 +118,23 @@ pub async fn setup(core: &Core, caller: &Caller) -> AppResult<MfaSetupResponse> 
         otpauth_uri: otpauth_uri(&t),
     };
     let txn = begin_write(&core.db).await?;
-    let mut active: staff_account::ActiveModel = account.clone().into();
-    active.totp_pending_secret = Set(Some(seal(core, "totp_pending_secret", account.id, &secret)));
-    active.updated_at = Set(core.clock.now());
-    active.update(&txn).await?;
+    // Not enrolled meanwhile (by a confirmation racing this request).
+    let started = staff_account::Entity::update_many()
+        .col_expr(
+            staff_account::Column::TotpPendingSecret,
+            Expr::value(Some(seal(core, "totp_pending_secret", account.id, &secret))),
+        )
+        .col_expr(
+            staff_account::Column::UpdatedAt,
+            Expr::value(core.clock.now()),
+        )
+        .filter(staff_account::Column::Id.eq(account.id))
+        .filter(staff_account::Column::TotpEnabledAt.is_null())
+        .exec(&txn)
+        .await?;
+    if !changed_one(&started) {
+        return Err(already_enabled());
+    }
     let event = event
         .entity_id(account.id)
         .details(serde_json::json!({"mfa": "setup_started"}));
@@ -196,16 +214,35 @@ pub async fn confirm(
     };
     let (codes, hashes) = new_recovery_codes();
     let txn = begin_write(&core.db).await?;
-    let mut active: staff_account::ActiveModel = account.clone().into();
-    active.totp_secret = Set(Some(seal(core, "totp_secret", account.id, &secret)));
-    active.totp_pending_secret = Set(None);
-    active.totp_enabled_at = Set(Some(now));
-    active.totp_last_step = Set(Some(step));
-    active.recovery_codes = Set(Some(
-        serde_json::to_string(&hashes).map_err(AppError::internal)?,
-    ));
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
+    // Enrolment happens once: only while the pending secret this request checked is still the
+    // pending one and nothing is enrolled (two confirmations at once: the second gets a 409 and
+    // the recovery codes shown by the first stay valid).
+    let enrolled = staff_account::Entity::update_many()
+        .col_expr(
+            staff_account::Column::TotpSecret,
+            Expr::value(Some(seal(core, "totp_secret", account.id, &secret))),
+        )
+        .col_expr(
+            staff_account::Column::TotpPendingSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(staff_account::Column::TotpEnabledAt, Expr::value(Some(now)))
+        .col_expr(staff_account::Column::TotpLastStep, Expr::value(Some(step)))
+        .col_expr(
+            staff_account::Column::RecoveryCodes,
+            Expr::value(Some(
+                serde_json::to_string(&hashes).map_err(AppError::internal)?,
+            )),
+        )
+        .col_expr(staff_account::Column::UpdatedAt, Expr::value(now))
+        .filter(staff_account::Column::Id.eq(account.id))
+        .filter(staff_account::Column::TotpEnabledAt.is_null())
+        .filter(staff_account::Column::TotpPendingSecret.eq(sealed))
+        .exec(&txn)
+        .await?;
+    if !changed_one(&enrolled) {
+        return Err(already_enabled());
+    }
     let event = event
         .entity_id(account.id)
         .details(serde_json::json!({"mfa": "enabled"}));
@@ -233,7 +270,12 @@ impl SecondFactor {
 }
 
 /// Checks a TOTP or recovery code against an enrolled account inside `txn`, consuming it
-/// (the step is remembered; a recovery code is removed). `None` when it does not match.
+/// (the step is remembered; a recovery code is removed). `None` when it does not match or was
+/// already used.
+///
+/// Each is consumed by one conditional write: the step only moves forward (`totp_last_step`
+/// below the code's step), and the recovery codes are replaced only if they are still the list
+/// this request read. Of several requests presenting the same code at once, one succeeds.
 pub async fn consume_code(
     core: &Core,
     txn: &sea_orm::DatabaseTransaction,
@@ -245,39 +287,50 @@ pub async fn consume_code(
     };
     let now = core.clock.now();
     let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut active: staff_account::ActiveModel = account.clone().into();
-    let factor = if compact.len() == 6 && compact.chars().all(|c| c.is_ascii_digit()) {
+    let still_enrolled = || {
+        staff_account::Entity::update_many()
+            .filter(staff_account::Column::Id.eq(account.id))
+            .filter(staff_account::Column::Active.eq(true))
+            .filter(staff_account::Column::CredentialsVersion.eq(account.credentials_version))
+    };
+    if compact.len() == 6 && compact.chars().all(|c| c.is_ascii_digit()) {
         let secret = open_secret(core, "totp_secret", account.id, sealed)?;
-        match matching_step(&secret, &compact, now.timestamp()) {
-            Some(step) if Some(step) > account.totp_last_step => {
-                active.totp_last_step = Set(Some(step));
-                SecondFactor::Totp
-            }
-            _ => return Ok(None),
-        }
-    } else {
-        let mut hashes: Vec<String> = account
-            .recovery_codes
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(AppError::internal)?
-            .unwrap_or_default();
-        let wanted = recovery_hash(&compact);
-        let Some(pos) = hashes
-            .iter()
-            .position(|h| constant_time_eq(h.as_bytes(), wanted.as_bytes()))
-        else {
+        let Some(step) = matching_step(&secret, &compact, now.timestamp()) else {
             return Ok(None);
         };
-        hashes.remove(pos);
-        active.recovery_codes = Set(Some(
-            serde_json::to_string(&hashes).map_err(AppError::internal)?,
-        ));
-        SecondFactor::RecoveryCode
+        let moved = still_enrolled()
+            .col_expr(staff_account::Column::TotpLastStep, Expr::value(Some(step)))
+            .filter(
+                Condition::any()
+                    .add(staff_account::Column::TotpLastStep.is_null())
+                    .add(staff_account::Column::TotpLastStep.lt(step)),
+            )
+            .exec(txn)
+            .await?;
+        return Ok(changed_one(&moved).then_some(SecondFactor::Totp));
+    }
+    let Some(stored) = account.recovery_codes.as_deref() else {
+        return Ok(None);
     };
-    active.update(txn).await?;
-    Ok(Some(factor))
+    let mut hashes: Vec<String> = serde_json::from_str(stored).map_err(AppError::internal)?;
+    let wanted = recovery_hash(&compact);
+    let Some(pos) = hashes
+        .iter()
+        .position(|h| constant_time_eq(h.as_bytes(), wanted.as_bytes()))
+    else {
+        return Ok(None);
+    };
+    hashes.remove(pos);
+    let remaining = serde_json::to_string(&hashes).map_err(AppError::internal)?;
+    let removed = still_enrolled()
+        .col_expr(
+            staff_account::Column::RecoveryCodes,
+            Expr::value(Some(remaining)),
+        )
+        .filter(staff_account::Column::RecoveryCodes.eq(stored))
+        .exec(txn)
+        .await?;
+    Ok(changed_one(&removed).then_some(SecondFactor::RecoveryCode))
 }
 
 /// Builds the QR code of an `otpauth://` URI as SVG (rendered on the server).

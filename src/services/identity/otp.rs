@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::tokens::{self, Stage, Subject, SubjectKind};
 use crate::crypto::constant_time_eq;
-use crate::db::begin_write;
+use crate::db::{begin_write, changed_one, locked};
 use crate::domain::identity::auth::{
     otp_destination, parse_otp_code, OtpDestination, OtpRequest, OtpVerifyRequest, TokenResponse,
 };
@@ -58,12 +58,21 @@ pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> App
         .hit(&format!("ip:{ip}"), now)?;
     let index = destination_index(core, &destination);
     let txn = begin_write(&core.db).await?;
+    // The patient's row is locked before the sends are counted, so requests arriving together
+    // count one after another and at most `SENDS_PER_HOUR` codes go out.
+    let patient = match find_by_destination(core, &txn, &destination).await? {
+        Some(p) => {
+            locked(patient::Entity::find_by_id(p.id), &txn)
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
     let recent = patient_otp::Entity::find()
         .filter(patient_otp::Column::DestinationIndex.eq(&index))
         .filter(patient_otp::Column::CreatedAt.gt(now - Duration::hours(1)))
         .count(&txn)
         .await?;
-    let patient = find_by_destination(core, &txn, &destination).await?;
     let Some(patient) = patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) else {
         // Nothing to send; the answer is the same as when a code goes out.
         txn.commit().await?;
@@ -165,46 +174,69 @@ async fn check(
         txn.commit().await?;
         return Err(invalid_code());
     };
+    // A try is granted before the code is compared, by one conditional write: of guesses
+    // arriving together at most `TRIES_PER_CODE` are ever compared.
+    let granted = patient_otp::Entity::update_many()
+        .col_expr(
+            patient_otp::Column::Attempts,
+            Expr::col(patient_otp::Column::Attempts).add(1),
+        )
+        .filter(patient_otp::Column::Id.eq(otp.id))
+        .filter(patient_otp::Column::Attempts.lt(TRIES_PER_CODE))
+        .filter(patient_otp::Column::UsedAt.is_null())
+        .filter(patient_otp::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if !changed_one(&granted) {
+        return Err(invalid_code());
+    }
     let caller = Caller::new(Actor::Patient { id: patient.id }, meta.clone());
     let matches = constant_time_eq(
         code_hash(core, otp.id, &code).as_bytes(),
         otp.code_hash.as_bytes(),
     );
     if !matches {
-        patient_otp::Entity::update_many()
+        // Counted in the database (never read, added to and written back), then the lock.
+        patient::Entity::update_many()
             .col_expr(
-                patient_otp::Column::Attempts,
-                Expr::col(patient_otp::Column::Attempts).add(1),
+                patient::Column::OtpFailures,
+                Expr::col(patient::Column::OtpFailures).add(1),
             )
-            .filter(patient_otp::Column::Id.eq(otp.id))
+            .filter(patient::Column::Id.eq(patient.id))
             .exec(&txn)
             .await?;
-        let failures = patient.otp_failures + 1;
-        let mut active: patient::ActiveModel = patient.clone().into();
-        active.otp_failures = Set(failures);
-        if failures >= LOCK_AFTER_FAILURES {
-            active.locked_at = Set(Some(now));
-        }
-        active.update(&txn).await?;
+        let locked_now = patient::Entity::update_many()
+            .col_expr(patient::Column::LockedAt, Expr::value(Some(now)))
+            .filter(patient::Column::Id.eq(patient.id))
+            .filter(patient::Column::LockedAt.is_null())
+            .filter(patient::Column::OtpFailures.gte(LOCK_AFTER_FAILURES))
+            .exec(&txn)
+            .await?;
         let event = Event::new("patient", AuditAction::LoginFailed)
             .entity_id(patient.id)
             .patient(patient.id)
-            .details(
-                serde_json::json!({"method": "otp", "locked": failures >= LOCK_AFTER_FAILURES}),
-            );
+            .details(serde_json::json!({"method": "otp", "locked": changed_one(&locked_now)}));
         audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
         txn.commit().await?;
         return Err(invalid_code());
     }
-    patient_otp::Entity::update_many()
+    // Single use: exactly one of the requests presenting the right code consumes it.
+    let consumed = patient_otp::Entity::update_many()
         .col_expr(patient_otp::Column::UsedAt, Expr::value(Some(now)))
         .filter(patient_otp::Column::Id.eq(otp.id))
+        .filter(patient_otp::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    if patient.otp_failures != 0 {
-        let mut active: patient::ActiveModel = patient.clone().into();
-        active.otp_failures = Set(0);
-        active.update(&txn).await?;
+    // The failure count starts again; a sign-in locked meanwhile stays locked.
+    let open = patient::Entity::update_many()
+        .col_expr(patient::Column::OtpFailures, Expr::value(0))
+        .filter(patient::Column::Id.eq(patient.id))
+        .filter(patient::Column::LockedAt.is_null())
+        .filter(patient::Column::DeletedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if !changed_one(&consumed) || !changed_one(&open) {
+        return Err(invalid_code());
     }
     let event = Event::new("patient", AuditAction::Login)
         .entity_id(patient.id)

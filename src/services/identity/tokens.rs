@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::begin_write;
+use crate::db::{begin_write, changed_one, locked, shared};
 use crate::domain::identity::auth::TokenResponse;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
@@ -278,6 +278,12 @@ fn subject_of(model: &refresh_token::Model, ver: i64) -> Subject {
 }
 
 /// Trades a refresh token for a new pair. Reuse of a used token revokes its family.
+///
+/// The token is consumed by one conditional write (`used_at IS NULL`, not revoked, not
+/// expired): of several requests presenting it at once exactly one gets a new pair, and the
+/// others are reuse, which revokes the family. The account is read under a shared lock first,
+/// so a credentials change either comes before (and has revoked the token) or waits for this
+/// refresh to commit (and then revokes the new token too).
 pub async fn refresh(core: &Core, meta: &RequestMeta, raw: &str) -> AppResult<TokenResponse> {
     let raw = raw.trim().strip_prefix("rt_").ok_or_else(invalid_refresh)?;
     let now = core.clock.now();
@@ -289,41 +295,51 @@ pub async fn refresh(core: &Core, meta: &RequestMeta, raw: &str) -> AppResult<To
     else {
         return Err(invalid_refresh());
     };
-    if model.used_at.is_some() && model.revoked_at.is_none() {
-        revoke_family(&txn, model.family_id, now).await?;
-        let caller = Caller::new(Actor::Anonymous, meta.clone());
-        let event = Event::new("refresh_token", AuditAction::LoginFailed)
-            .entity_id(model.family_id)
-            .details(serde_json::json!({"reason": "refresh_token_reuse", "family_revoked": true}));
-        audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
-        txn.commit().await?;
-        return Err(invalid_refresh());
-    }
-    if model.revoked_at.is_some() || model.used_at.is_some() || model.expires_at <= now {
-        return Err(invalid_refresh());
-    }
     // The account must still be what the token was issued to.
-    let Some(ver) = current_version(&txn, &model).await? else {
-        return Err(invalid_refresh());
-    };
-    refresh_token::Entity::update_many()
+    let ver = current_version(&txn, &model).await?;
+    let consumed = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(Some(now)))
         .filter(refresh_token::Column::Id.eq(model.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
+    if !changed_one(&consumed) {
+        // As it is now, after any refresh that consumed it first has committed.
+        let current = refresh_token::Entity::find_by_id(model.id)
+            .one(&txn)
+            .await?;
+        if let Some(current) = current.filter(|t| t.used_at.is_some() && t.revoked_at.is_none()) {
+            revoke_family(&txn, current.family_id, now).await?;
+            let caller = Caller::new(Actor::Anonymous, meta.clone());
+            let event = Event::new("refresh_token", AuditAction::LoginFailed)
+                .entity_id(current.family_id)
+                .details(
+                    serde_json::json!({"reason": "refresh_token_reuse", "family_revoked": true}),
+                );
+            audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
+            txn.commit().await?;
+        }
+        return Err(invalid_refresh());
+    }
+    let Some(ver) = ver else {
+        return Err(invalid_refresh());
+    };
     let subject = subject_of(&model, ver);
     let next = insert_refresh(&txn, core, &subject, model.family_id).await?;
     txn.commit().await?;
     respond(core, &subject, next)
 }
 
-/// The current credentials version of a refresh token's account, if it may still sign in.
+/// The current credentials version of a refresh token's account, if it may still sign in. The
+/// account row stays share-locked until the transaction ends.
 async fn current_version(
     db: &impl ConnectionTrait,
     token: &refresh_token::Model,
 ) -> AppResult<Option<i64>> {
     if token.subject_kind == "patient" {
-        let p = patient::Entity::find_by_id(token.subject_id)
+        let p = shared(patient::Entity::find_by_id(token.subject_id), db)
             .one(db)
             .await?;
         Ok(
@@ -331,18 +347,26 @@ async fn current_version(
                 .map(|_| 0),
         )
     } else {
-        let a = staff_account::Entity::find_by_id(token.subject_id)
+        let a = shared(staff_account::Entity::find_by_id(token.subject_id), db)
             .one(db)
             .await?;
         Ok(a.filter(|a| a.active).map(|a| a.credentials_version))
     }
 }
 
+/// Revokes every token of a family. Its rows are locked first: a refresh of the family that is
+/// under way commits before, and the token it issued is revoked too.
 async fn revoke_family(
     txn: &sea_orm::DatabaseTransaction,
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    locked(
+        refresh_token::Entity::find().filter(refresh_token::Column::FamilyId.eq(family_id)),
+        txn,
+    )
+    .all(txn)
+    .await?;
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Some(now)))
         .filter(refresh_token::Column::FamilyId.eq(family_id))

@@ -11,8 +11,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -112,11 +112,7 @@ pub async fn append(
     event: &Event,
     outcome: Outcome,
 ) -> AppResult<Uuid> {
-    let mut head_query = audit_chain_head::Entity::find_by_id(1);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        head_query = head_query.lock_exclusive();
-    }
-    let head = head_query
+    let head = crate::db::locked(audit_chain_head::Entity::find_by_id(1), txn)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("audit chain head is missing"))?;
