@@ -22,6 +22,15 @@ impl AppError {
         }
     }
 
+    /// Whether the cause is a unique-constraint violation of the database (a concurrent
+    /// request wrote the same key first).
+    pub fn is_unique_violation(&self) -> bool {
+        self.source
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<sea_orm::DbErr>())
+            .is_some_and(crate::db::is_unique_violation)
+    }
+
     /// Logs the cause (for 5xx) and returns what the client may see.
     pub fn into_kind(self) -> ErrorKind {
         if self.kind.status() >= 500 {

@@ -341,3 +341,139 @@ async fn at_most_five_codes_an_hour_go_to_one_address_however_many_ask_at_once()
     assert_eq!(codes.len(), 5);
     app.cleanup().await;
 }
+
+/// A patient registered by `token`'s hospital; returns its id.
+async fn registered(app: &TestApp, token: &str, national_id: &str) -> String {
+    let created = call(
+        app,
+        Method::POST,
+        "/api/v1/patients",
+        token,
+        Some(json!({
+            "first_name": "Zawadi", "last_name": "Mutua", "date_of_birth": "1979-11-02",
+            "sex": "female", "national_id": national_id
+        })),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    created.body["id"].as_str().unwrap().to_string()
+}
+
+/// Sends the same request `RACERS` times at once; the statuses.
+async fn race_same(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> Vec<u16> {
+    let tasks = (0..RACERS).map(|_| {
+        let mut r = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        tokio::spawn(async move { r.send().await.unwrap().status().as_u16() })
+    });
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn edits_with_the_same_if_match_succeed_once() {
+    let app = racing_app().await;
+    let h = hospital(&app, "RACE-IFM").await;
+    let (_, token) = member(&app, Role::Clinician, h, "ifm").await;
+    let id = registered(&app, &token, "RACE-ID-1").await;
+    let statuses = race_same(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/patients/{id}"),
+        &token,
+        &[("if-match", "\"1\"")],
+        json!({
+            "first_name": "Zawadi", "last_name": "Mutua", "date_of_birth": "1979-11-02",
+            "sex": "female", "national_id": "RACE-ID-1", "phone": "+254 722 000 333"
+        }),
+    )
+    .await;
+    assert_eq!(count(&statuses, 200), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 412), RACERS - 1, "{statuses:?}");
+    let now = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/patients/{id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(now.etag.as_deref(), Some("\"2\""));
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_record_is_corrected_once() {
+    let app = racing_app().await;
+    let h = hospital(&app, "RACE-COR").await;
+    let (_, token) = member(&app, Role::Clinician, h, "cor").await;
+    let id = registered(&app, &token, "RACE-ID-2").await;
+    let path = format!("/api/v1/patients/{id}/records");
+    let first = call(
+        &app,
+        Method::POST,
+        &path,
+        &token,
+        Some(json!({"record_type": "cd4", "recorded_at": "2025-03-01", "payload": {"cells_per_ul": 350}})),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let statuses = race_same(
+        &app,
+        Method::POST,
+        &path,
+        &token,
+        &[],
+        json!({
+            "record_type": "cd4", "recorded_at": "2025-03-01",
+            "payload": {"cells_per_ul": 530}, "supersedes": first.body["id"]
+        }),
+    )
+    .await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), RACERS - 1, "{statuses:?}");
+    let listed = call(&app, Method::GET, &path, &token, None).await;
+    assert_eq!(
+        listed.body["pagination"]["total"], 2,
+        "the original and one correction"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_person_registered_at_once_by_many_hands_is_one_patient() {
+    let app = racing_app().await;
+    let h = hospital(&app, "RACE-REG").await;
+    let (_, token) = member(&app, Role::Clinician, h, "reg").await;
+    let statuses = race_same(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &token,
+        &[],
+        json!({
+            "first_name": "Faith", "last_name": "Chebet", "date_of_birth": "1993-06-09",
+            "sex": "female", "national_id": "RACE-ID-3"
+        }),
+    )
+    .await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 409), RACERS - 1, "{statuses:?}");
+    app.cleanup().await;
+}

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
-use crate::db::begin_write;
+use crate::db::{begin_write, locked};
 use crate::domain::clinical::attachment::{Attachment, AttachmentKind, FileType, UploadInput};
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::platform::audit::{AuditAction, Outcome};
@@ -232,10 +232,10 @@ async fn authorized(
     event: &Event,
 ) -> AppResult<(sea_orm::DatabaseTransaction, row::Model, Event)> {
     let txn = begin_write(&core.db).await?;
-    let found = row::Entity::find_by_id(id)
-        .filter(row::Column::DeletedAt.is_null())
-        .one(&txn)
-        .await?;
+    let query = row::Entity::find_by_id(id).filter(row::Column::DeletedAt.is_null());
+    // A deletion holds the row until it commits: a second one then finds nothing (404).
+    let query = if write { locked(query, &txn) } else { query };
+    let found = query.one(&txn).await?;
     let Some(m) = found else {
         txn.rollback().await?;
         audit::record(core, caller, event, Outcome::Denied).await?;

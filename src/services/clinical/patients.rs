@@ -15,7 +15,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use crate::db::{begin_write, is_unique_violation};
+use crate::db::{begin_write, is_unique_violation, locked};
 use crate::domain::clinical::patient::{
     name_prefixes, name_words, normalise_identifier, parse_mrn, DeleteRequest, LinkRequest,
     Patient, PatientInput, PatientListItem, ValidPatient,
@@ -376,7 +376,16 @@ pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> App
     let valid = input.validate(today(core))?;
     let txn = begin_write(&core.db).await?;
     check_unique(core, &txn, &valid, None, Some(hospital_id)).await?;
-    let id = insert(core, &txn, &valid).await?;
+    let id = match insert(core, &txn, &valid).await {
+        Err(e) if e.is_unique_violation() => {
+            // Registered by another request since the check: answer as the check would now.
+            txn.rollback().await?;
+            let txn = begin_write(&core.db).await?;
+            check_unique(core, &txn, &valid, None, Some(hospital_id)).await?;
+            return Err(e);
+        }
+        other => other?,
+    };
     let mrn = insert_link(
         core,
         &txn,
@@ -401,6 +410,8 @@ pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> App
 }
 
 /// Loads the patient and the caller's link inside `txn` and authorizes `permission` on them.
+/// The patient's row stays locked until `txn` ends: a concurrent change of the same patient
+/// (an edit with the same `If-Match`, another hospital's removal) waits and then sees this one.
 async fn authorized_patient(
     core: &Core,
     caller: &Caller,
@@ -409,10 +420,12 @@ async fn authorized_patient(
     permission: Permission,
     event: &Event,
 ) -> AppResult<(DatabaseTransaction, patient::Model, Option<link::Model>)> {
-    let found = patient::Entity::find_by_id(id)
-        .filter(patient::Column::DeletedAt.is_null())
-        .one(&txn)
-        .await?;
+    let found = locked(
+        patient::Entity::find_by_id(id).filter(patient::Column::DeletedAt.is_null()),
+        &txn,
+    )
+    .one(&txn)
+    .await?;
     let link = match &found {
         Some(_) => live_link(&txn, id, caller.actor.hospital_id()).await?,
         None => None,
@@ -639,10 +652,13 @@ pub async fn link(
     e.finish(|| ())?;
     let hash = core.keyring.blind_index("national_id", &national);
     let txn = begin_write(&core.db).await?;
-    let Some(model) = patient::Entity::find_by_id(id)
-        .filter(patient::Column::IdentifierHash.eq(hash))
-        .one(&txn)
-        .await?
+    // Locked like every other change of the patient (a removal racing this link waits).
+    let Some(model) = locked(
+        patient::Entity::find_by_id(id).filter(patient::Column::IdentifierHash.eq(hash)),
+        &txn,
+    )
+    .one(&txn)
+    .await?
     else {
         txn.rollback().await?;
         audit::record(core, caller, &event.entity_id(id), Outcome::Denied).await?;

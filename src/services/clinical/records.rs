@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
-use crate::db::begin_write;
+use crate::db::{begin_write, changed_one, locked};
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::clinical::record::{
     interpret_vl, validate_payload, Cd4Result, ChartPoint, ClinicalRecord, CurrentRegimen,
@@ -251,14 +251,20 @@ pub async fn create(
     )
     .await?;
     if let Some(old_id) = valid.supersedes {
-        record::Entity::update_many()
+        // One correction per record: of two corrections sent at once, the second is refused.
+        let taken = record::Entity::update_many()
             .col_expr(
                 record::Column::SupersededBy,
                 sea_orm::sea_query::Expr::value(model.id),
             )
             .filter(record::Column::Id.eq(old_id))
+            .filter(record::Column::SupersededBy.is_null())
+            .filter(record::Column::DeletedAt.is_null())
             .exec(&txn)
             .await?;
+        if !changed_one(&taken) {
+            return Err(already_superseded());
+        }
     }
     refresh_state(core, &txn, patient_id, hospital_id).await?;
     let event = event.entity_id(model.id).details(json!({
@@ -299,14 +305,18 @@ async fn supersede_target(
             ),
         )
         .into()),
-        Some(o) if o.superseded_by.is_some() => Err(ErrorKind::conflict_on(
-            "already_superseded",
-            "supersedes",
-            "this record was already corrected; correct the newest version",
-        )
-        .into()),
+        Some(o) if o.superseded_by.is_some() => Err(already_superseded()),
         Some(_) => Ok(()),
     }
+}
+
+fn already_superseded() -> AppError {
+    ErrorKind::conflict_on(
+        "already_superseded",
+        "supersedes",
+        "this record was already corrected; correct the newest version",
+    )
+    .into()
 }
 
 /// A patient's records the caller may read, newest clinical time first. The read is audited.
@@ -409,7 +419,8 @@ pub(crate) async fn list_in(
 }
 
 /// Loads a live record inside `txn` and decides `write` or read access to it; an invisible
-/// record is 404.
+/// record is 404. For a write the record's row stays locked until `txn` ends, so two edits or
+/// deletions of one record take turns and the second sees the first.
 async fn authorized_record(
     core: &Core,
     caller: &Caller,
@@ -418,10 +429,12 @@ async fn authorized_record(
     write: Option<Permission>,
     event: &Event,
 ) -> AppResult<(DatabaseTransaction, record::Model)> {
-    let found = record::Entity::find_by_id(id)
-        .filter(record::Column::DeletedAt.is_null())
-        .one(&txn)
-        .await?;
+    let query = record::Entity::find_by_id(id).filter(record::Column::DeletedAt.is_null());
+    let query = match write {
+        Some(_) => locked(query, &txn),
+        None => query,
+    };
+    let found = query.one(&txn).await?;
     let Some(m) = found else {
         txn.rollback().await?;
         audit::record(core, caller, event, Outcome::Denied).await?;

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::db::{begin_write, is_unique_violation};
+use crate::db::{begin_write, is_unique_violation, locked};
 use crate::domain::identity::auth::{parse_role, StaffMember, StaffUpdate};
 use crate::domain::identity::role::Role;
 use crate::domain::page::{Page, PageRequest, Pagination};
@@ -349,7 +349,8 @@ pub async fn update(
     }
     let now = core.clock.now();
     let txn = begin_write(&core.db).await?;
-    let current = staff_account::Entity::find_by_id(id)
+    // Locked until the commit: a concurrent change waits and then gets a 412.
+    let current = locked(staff_account::Entity::find_by_id(id), &txn)
         .one(&txn)
         .await?
         .ok_or_else(|| ErrorKind::not_found("staff account"))?;

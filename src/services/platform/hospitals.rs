@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, Event};
-use crate::db::{begin_write, is_unique_violation};
+use crate::db::{begin_write, is_unique_violation, locked};
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::platform::hospital::{Hospital, HospitalInput, ValidHospital};
@@ -184,7 +184,8 @@ pub async fn update(
     audit::authorize(core, caller, Action::UpdateHospital(id), &event).await?;
     let valid = input.validate()?;
     let txn = begin_write(&core.db).await?;
-    let current = hospital::Entity::find_by_id(id)
+    // Locked until the commit: an edit with the same `If-Match` waits and then gets a 412.
+    let current = locked(hospital::Entity::find_by_id(id), &txn)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::{self, Event};
-use crate::db::begin_write;
+use crate::db::{begin_write, locked};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::entities::{
     clinical_record, clinical_record_revision, outbox_message, patient, patient_attachment,
@@ -102,7 +102,9 @@ where
             query = query.filter(id_column.gt(a));
         }
         let txn = begin_write(&core.db).await?;
-        let rows = query.all(&txn).await?;
+        // Locked until the batch commits: an edit made meanwhile waits, so re-sealing never
+        // writes back a value that changed after it was read.
+        let rows = locked(query, &txn).all(&txn).await?;
         let Some(last) = rows.last().map(id_of) else {
             txn.commit().await?;
             return Ok(());
