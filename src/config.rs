@@ -107,6 +107,9 @@ pub struct Config {
     pub invitation_attempts_per_ip_per_minute: u32,
     /// Where the built site (wasm, css, static files) lives.
     pub site_root: String,
+    /// Bearer token that `/metrics` asks for. Outside development `/metrics` is closed without
+    /// one.
+    pub metrics_token: Option<Secret<String>>,
 }
 
 /// All configuration problems, one per line.
@@ -401,6 +404,10 @@ impl Config {
             }
         }
         let site_root = var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
+        let metrics_token = var("METRICS_TOKEN").filter(|t| !t.is_empty());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            problems.push("METRICS_TOKEN: must be at least 16 characters".into());
+        }
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -429,6 +436,7 @@ impl Config {
             otp_attempts_per_ip_per_minute,
             invitation_attempts_per_ip_per_minute,
             site_root,
+            metrics_token: metrics_token.map(Secret::new),
         })
     }
 

@@ -1,10 +1,14 @@
 //! Database connection and write transactions.
 //!
-//! SQLite runs in WAL mode with foreign keys, `synchronous=FULL` and a busy timeout. A SQLite
-//! transaction that starts with a read and later writes fails at once with "database is
-//! locked" when another writer got there first, without waiting for the busy timeout; so every
-//! write transaction here takes the write lock up front (a no-op write to `write_lock`), which
-//! makes concurrent writers queue. If the lock still cannot be had the caller gets a 503 with
+//! SQLite runs in WAL mode with foreign keys, `synchronous=FULL` and a busy timeout. It has one
+//! writer at a time. Writers of this process take turns first in one first-come-first-served
+//! queue per database file (`WriteTransaction` holds the turn until it commits or is dropped),
+//! so the database's own lock is free whenever a writer asks for it: SQLite's busy handler, which
+//! sleeps and retries and lets a later writer pass an unlucky one, is left for another process
+//! (the command line) writing the same file. A SQLite transaction that starts with a read and
+//! later writes would fail at once with "database is locked" if another process got there
+//! first, so each write transaction also takes the lock up front (a no-op write to
+//! `write_lock`). A writer that cannot get its turn or the lock in time gets a 503 with
 //! `Retry-After`, never a lost write.
 //!
 //! On PostgreSQL (read committed) a transaction does not hold the whole database, so a read
@@ -18,17 +22,23 @@
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QuerySelect, Select, SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
-    UpdateResult,
+    ExecResult, QueryResult, QuerySelect, Select, SqlxPostgresConnector, SqlxSqliteConnector,
+    Statement, TransactionTrait, UpdateResult,
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::error::{AppError, AppResult};
 
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a SQLite writer waits for its turn before answering 503.
+pub const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the database named by `url` (`sqlite:...` or `postgres://...`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -67,15 +77,105 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
 }
 
-/// Begins a transaction that holds the write lock from its first statement.
-pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+/// The queue of this process's writers to one SQLite file (tokio's mutex serves waiters in
+/// the order they came).
+type WriteQueue = Arc<tokio::sync::Mutex<()>>;
+
+static WRITE_QUEUES: LazyLock<Mutex<HashMap<PathBuf, WriteQueue>>> =
+    LazyLock::new(Default::default);
+
+/// Waits for this writer's turn at the SQLite file behind `db` (none on PostgreSQL, where
+/// writers lock rows, not the database).
+async fn write_turn(db: &DatabaseConnection) -> AppResult<Option<OwnedMutexGuard<()>>> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let queue = WRITE_QUEUES
+        .lock()
+        .map_err(|_| AppError::internal("write queue registry poisoned"))?
+        .entry(file)
+        .or_default()
+        .clone();
+    match tokio::time::timeout(WRITE_TURN_TIMEOUT, queue.lock_owned()).await {
+        Ok(turn) => Ok(Some(turn)),
+        Err(_) => {
+            tracing::warn!("no turn to write within {WRITE_TURN_TIMEOUT:?}");
+            Err(crate::domain::ErrorKind::Unavailable {
+                retry_after_secs: 1,
+            }
+            .into())
+        }
+    }
+}
+
+/// A write transaction. On SQLite it holds this writer's turn until it is committed, rolled
+/// back or dropped. It reads and writes like the `DatabaseTransaction` it wraps.
+pub struct WriteTransaction {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one(stmt).await
+    }
+
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// Begins a write transaction: on SQLite, once it is this writer's turn, holding the write
+/// lock from its first statement.
+pub async fn begin_write(db: &DatabaseConnection) -> AppResult<WriteTransaction> {
     const ATTEMPTS: u32 = 3;
+    let turn = write_turn(db).await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
         let txn = db.begin().await?;
         if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(txn);
+            return Ok(WriteTransaction { txn, _turn: turn });
         }
         match txn
             .execute(Statement::from_string(
@@ -84,7 +184,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
             ))
             .await
         {
-            Ok(_) => return Ok(txn),
+            Ok(_) => return Ok(WriteTransaction { txn, _turn: turn }),
             Err(e) if is_busy(&e) && attempt < ATTEMPTS => {
                 let _ = txn.rollback().await;
                 tracing::warn!(attempt, "sqlite write lock busy; retrying");

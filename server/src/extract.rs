@@ -45,10 +45,17 @@ where
             }
             .into());
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError(ErrorKind::PayloadTooLarge {
-                limit_bytes: JSON_LIMIT as u64,
-            })
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(ErrorKind::PayloadTooLarge {
+                    limit_bytes: JSON_LIMIT as u64,
+                })
+            } else {
+                ApiError(ErrorKind::bad_request(
+                    "unreadable_body",
+                    "The request body could not be read.",
+                ))
+            }
         })?;
         parse_json(&bytes).map(ApiJson)
     }

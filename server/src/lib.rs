@@ -204,6 +204,11 @@ pub fn router(core: Core) -> Router {
             &config,
             sessions::DbSessionStore::new(state.core.db.clone()),
         ))
+        // Every request body is bounded, server functions included (before any session work).
+        .layer(axum::middleware::from_fn({
+            let limits = middleware::BodyLimits::new(config.attachment_max_bytes);
+            move |req, next| middleware::limit_body(limits, req, next)
+        }))
         .layer(axum::middleware::from_fn({
             let app_url: std::sync::Arc<str> = config.app_url.as_str().into();
             move |req, next| middleware::reject_cross_site(app_url.clone(), req, next)
@@ -280,12 +285,52 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics_text(Extension(metrics): Extension<Metrics>) -> impl IntoResponse {
+/// `GET /metrics`: with `METRICS_TOKEN` set, only for `Authorization: Bearer <token>`;
+/// without it, in development only.
+async fn metrics_text(
+    State(state): State<AppState>,
+    Extension(metrics): Extension<Metrics>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let config = &state.core.config;
+    let allowed = match &config.metrics_token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| {
+                hospitallink::crypto::constant_time_eq(
+                    given.trim().as_bytes(),
+                    token.expose().as_bytes(),
+                )
+            }),
+        None => config.env.is_development(),
+    };
+    if !allowed {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "Metrics need the bearer token set in METRICS_TOKEN.",
+        )
+            .into_response();
+    }
+    let mut text = metrics.render();
+    text.push_str(
+        "# HELP hospitallink_anonymous_refusals_total Refused requests without a valid sign-in \
+         (counted, not written to the audit chain), by audit action.\n\
+         # TYPE hospitallink_anonymous_refusals_total counter\n",
+    );
+    for (action, n) in state.core.audit_writer.anonymous_refusals() {
+        text.push_str(&format!(
+            "hospitallink_anonymous_refusals_total{{action=\"{action}\"}} {n}\n"
+        ));
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        metrics.render(),
+        text,
     )
+        .into_response()
 }

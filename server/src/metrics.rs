@@ -1,6 +1,7 @@
 //! Prometheus text metrics: request counts and latency histograms by method, route and status.
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::collections::BTreeMap;
@@ -91,7 +92,18 @@ pub async fn track(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
+    // Known methods by name; anything else a client invents is one label, so the series stay
+    // few.
+    let method = match *req.method() {
+        Method::GET
+        | Method::HEAD
+        | Method::POST
+        | Method::PUT
+        | Method::PATCH
+        | Method::DELETE
+        | Method::OPTIONS => req.method().as_str().to_string(),
+        _ => "other".to_string(),
+    };
     let route = req
         .extensions()
         .get::<MatchedPath>()

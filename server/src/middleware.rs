@@ -65,6 +65,11 @@ pub async fn security_headers(hsts: bool, mut req: Request, next: Next) -> Respo
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
+    // Pages and API answers may carry patient data: no browser or proxy keeps a copy. Static
+    // assets (scripts, styles, images) keep the caching their server gives them.
+    if !headers.contains_key(header::CACHE_CONTROL) && is_dynamic(headers) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -72,6 +77,25 @@ pub async fn security_headers(hsts: bool, mut req: Request, next: Next) -> Respo
         );
     }
     response
+}
+
+/// Whether a response is generated per request (a page, JSON, text or CSV), as opposed to a
+/// static asset.
+fn is_dynamic(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| {
+            [
+                "text/html",
+                "application/json",
+                "text/plain",
+                "text/csv",
+                "application/problem",
+            ]
+            .iter()
+            .any(|t| ct.starts_with(t))
+        })
 }
 
 /// Whether a state-changing request comes from another site. Browsers say so in
@@ -169,5 +193,93 @@ mod tests {
             ]),
             app
         ));
+    }
+}
+
+/// The largest request bodies, by kind of route. One layer applies them to every route, server
+/// functions under `/_fn/` included.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// Plain forms, server functions and anything else.
+    pub form: usize,
+    /// The JSON API.
+    pub json: usize,
+    /// Attachment uploads (the file, with room for the multipart framing and text fields).
+    pub upload: usize,
+}
+
+/// Room beyond `ATTACHMENT_MAX_BYTES` for the multipart framing and the text fields, so a file
+/// just over the limit still reaches the upload reader and gets its field error.
+pub const UPLOAD_FRAMING_BYTES: usize = 64 * 1024;
+
+impl BodyLimits {
+    pub fn new(attachment_max_bytes: u64) -> Self {
+        Self {
+            form: hospitallink::domain::error::FORM_BODY_LIMIT as usize,
+            json: crate::extract::JSON_LIMIT,
+            upload: attachment_max_bytes as usize + UPLOAD_FRAMING_BYTES,
+        }
+    }
+
+    /// The limit of a request to `path`.
+    pub fn of(&self, method: &Method, path: &str) -> usize {
+        if method == Method::POST && path.ends_with("/attachments") {
+            self.upload
+        } else if path.starts_with("/api/") {
+            self.json
+        } else {
+            self.form
+        }
+    }
+}
+
+/// Bounds the request body. A declared `Content-Length` over the limit answers 413 at once,
+/// before anything is read; otherwise the body is counted as it streams in, and every reader
+/// (extractors, server functions, the form and upload readers) stops at the limit.
+pub async fn limit_body(limits: BodyLimits, mut req: Request, next: Next) -> Response {
+    let limit = limits.of(req.method(), req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(req.uri().path(), limit);
+    }
+    axum::extract::DefaultBodyLimit::max(limit).apply(&mut req);
+    // Whoever reads the body stops at the limit; whatever they then answer, the client learns
+    // that its body was too large.
+    let overflowed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let req = req.map(|body| {
+        use http_body_util::BodyExt;
+        let flag = overflowed.clone();
+        axum::body::Body::new(http_body_util::Limited::new(body, limit).map_err(move |e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            e
+        }))
+    });
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    if overflowed.load(std::sync::atomic::Ordering::Relaxed) {
+        return too_large(&path, limit);
+    }
+    response
+}
+
+/// A 413 in the shape the route's clients read: the API's error body, a server function's
+/// `ErrorKind`, or a line of text for a browser's plain form.
+pub fn too_large(path: &str, limit: usize) -> Response {
+    let kind = ErrorKind::PayloadTooLarge {
+        limit_bytes: limit as u64,
+    };
+    let status = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    if path.starts_with("/api/") {
+        ApiError(kind).into_response()
+    } else if path.starts_with("/_fn/") {
+        (status, axum::Json(kind)).into_response()
+    } else {
+        (status, kind.message()).into_response()
     }
 }

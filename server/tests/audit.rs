@@ -126,10 +126,18 @@ async fn denials_are_recorded_and_reading_is_scoped() {
         .json()
         .await
         .unwrap();
-    let denied = &page["data"][0];
-    assert_eq!(denied["outcome"], "denied");
-    assert_eq!(denied["actor_type"], "anonymous");
-    assert_eq!(denied["entity"], "hospital");
+    // Refusals without a sign-in are counted, not chained (a flood must not bury the log).
+    let anonymous_denials = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_type"] == "anonymous" && e["outcome"] == "denied")
+        .count();
+    assert_eq!(anonymous_denials, 0, "{page}");
+    assert!(core
+        .audit_writer
+        .anonymous_refusals()
+        .contains(&("create", 1)));
 
     // A hospital admin sees their hospital's entries only and cannot verify the network chain.
     let h = hospitallink::services::platform::hospitals::create(
@@ -299,13 +307,13 @@ async fn password_attempts_are_limited_and_failures_recorded() {
     )
     .await
     .unwrap();
-    assert_eq!(page.pagination.total, 3);
-    assert_eq!(page.data[0].entity, "staff_account");
-    assert_eq!(page.data[0].ip.as_deref(), Some("127.0.0.1"));
-    assert!(
-        !page.data[0].details.to_string().contains("root@"),
-        "the typed email is not kept"
-    );
+    // Wrong passwords without a sign-in are counted, not chained.
+    assert_eq!(page.pagination.total, 0);
+    assert!(app
+        .core
+        .audit_writer
+        .anonymous_refusals()
+        .contains(&("login_failed", 3)));
     app.cleanup().await;
 }
 
@@ -366,9 +374,14 @@ async fn admins_export_the_filtered_log_as_csv() {
     let outcomes: Vec<&str> = exports.data.iter().map(|e| e.outcome.as_str()).collect();
     assert_eq!(
         outcomes,
-        vec!["allowed", "denied"],
-        "the refused anonymous export is recorded too"
+        vec!["allowed"],
+        "the refused anonymous export is counted, not chained"
     );
+    assert!(app
+        .core
+        .audit_writer
+        .anonymous_refusals()
+        .contains(&("export", 1)));
     let r = app
         .client
         .get(app.url("/admin/audit.csv?from=yesterday"))

@@ -10,6 +10,9 @@ use std::fmt;
 /// Field name -> messages, ordered so responses are stable.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
+/// The largest body of a plain form or a server function call (64 KiB).
+pub const FORM_BODY_LIMIT: u64 = 64 * 1024;
+
 /// Serialized with a `kind` tag beside the variant's fields. It is read back (in the browser)
 /// through `ErrorWire`, one flat struct, instead of serde's internally tagged enum, which
 /// buffers the whole object first and costs the bundle several kilobytes.
@@ -300,6 +303,12 @@ impl server_fn::error::FromServerFnError for ErrorKind {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Args(m) | E::MissingArg(m) => ErrorKind::bad_request("invalid_arguments", m),
+            // The body grew past the limit while it was read (no `Content-Length` declared).
+            E::Deserialization(m) if m.contains("length limit exceeded") => {
+                ErrorKind::PayloadTooLarge {
+                    limit_bytes: FORM_BODY_LIMIT,
+                }
+            }
             E::Request(_) => ErrorKind::Unavailable {
                 retry_after_secs: 5,
             },

@@ -6,6 +6,9 @@ use super::error::ErrorKind;
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
+/// The last page number accepted: far beyond any list, and small enough that an offset never
+/// overflows a database's 64-bit integer.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// A validated page request: `page` starts at 1, `per_page` is 1..=100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,9 +33,12 @@ impl PageRequest {
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
             None => 1,
             Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if n >= 1 => n,
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
                 _ => {
-                    errors.add("page", "must be a whole number of at least 1");
+                    errors.add(
+                        "page",
+                        format!("must be a whole number between 1 and {MAX_PAGE}"),
+                    );
                     1
                 }
             },

@@ -187,8 +187,16 @@ async fn portal_request(State(state): State<AppState>, req: Request) -> Response
         let input = input?;
         let session = session_of(&parts)?;
         otp::request(&state.core, &request_meta(&parts), &input).await?;
+        // The address is personal data: the session row keeps it sealed.
+        let destination =
+            serde_json::to_string(&(&input.email, &input.phone)).map_err(AppError::internal)?;
+        let sealed =
+            state
+                .core
+                .keyring
+                .seal("sessions", OTP_DESTINATION, uuid::Uuid::nil(), &destination);
         session
-            .insert(OTP_DESTINATION, (input.email.clone(), input.phone.clone()))
+            .insert(OTP_DESTINATION, sealed)
             .await
             .map_err(AppError::internal)?;
         Ok::<_, AppError>(())
@@ -207,10 +215,18 @@ async fn portal_verify(State(state): State<AppState>, req: Request) -> Response 
     let result = async {
         let input = input?;
         let session = session_of(&parts)?;
-        let destination: Option<(Option<String>, Option<String>)> = session
+        let sealed: Option<String> = session
             .get(OTP_DESTINATION)
             .await
             .map_err(AppError::internal)?;
+        let destination = sealed.and_then(|sealed| {
+            let clear = state
+                .core
+                .keyring
+                .open("sessions", OTP_DESTINATION, uuid::Uuid::nil(), &sealed)
+                .ok()?;
+            serde_json::from_str::<(Option<String>, Option<String>)>(&clear).ok()
+        });
         let Some((email, phone)) = destination else {
             return Err(AppError::from(ErrorKind::bad_request(
                 "otp_not_requested",
@@ -224,7 +240,7 @@ async fn portal_verify(State(state): State<AppState>, req: Request) -> Response 
         };
         let subject = otp::verify(&state.core, &request_meta(&parts), &verify).await?;
         session
-            .remove::<(Option<String>, Option<String>)>(OTP_DESTINATION)
+            .remove::<String>(OTP_DESTINATION)
             .await
             .map_err(AppError::internal)?;
         sign_in(&state.core, &session, subject).await?;

@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
 }
 
-const FORM_LIMIT: usize = 64 * 1024;
+const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;
 
 /// Reads an `application/x-www-form-urlencoded` body.
 pub async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ErrorKind> {

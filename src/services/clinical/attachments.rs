@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
-use crate::db::{begin_write, locked};
+use crate::db::{begin_write, locked, WriteTransaction};
 use crate::domain::clinical::attachment::{Attachment, AttachmentKind, FileType, UploadInput};
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::platform::audit::{AuditAction, Outcome};
@@ -230,7 +230,7 @@ async fn authorized(
     id: Uuid,
     write: bool,
     event: &Event,
-) -> AppResult<(sea_orm::DatabaseTransaction, row::Model, Event)> {
+) -> AppResult<(WriteTransaction, row::Model, Event)> {
     let txn = begin_write(&core.db).await?;
     let query = row::Entity::find_by_id(id).filter(row::Column::DeletedAt.is_null());
     // A deletion holds the row until it commits: a second one then finds nothing (404).

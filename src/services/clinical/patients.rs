@@ -15,7 +15,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use crate::db::{begin_write, is_unique_violation, locked};
+use crate::db::{begin_write, is_unique_violation, locked, WriteTransaction};
 use crate::domain::clinical::patient::{
     name_prefixes, name_words, normalise_identifier, parse_mrn, DeleteRequest, LinkRequest,
     Patient, PatientInput, PatientListItem, ValidPatient,
@@ -415,11 +415,11 @@ pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> App
 async fn authorized_patient(
     core: &Core,
     caller: &Caller,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     id: Uuid,
     permission: Permission,
     event: &Event,
-) -> AppResult<(DatabaseTransaction, patient::Model, Option<link::Model>)> {
+) -> AppResult<(WriteTransaction, patient::Model, Option<link::Model>)> {
     let found = locked(
         patient::Entity::find_by_id(id).filter(patient::Column::DeletedAt.is_null()),
         &txn,

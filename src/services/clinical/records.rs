@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
-use crate::db::{begin_write, changed_one, locked};
+use crate::db::{begin_write, changed_one, locked, WriteTransaction};
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::clinical::record::{
     interpret_vl, validate_payload, Cd4Result, ChartPoint, ClinicalRecord, CurrentRegimen,
@@ -424,11 +424,11 @@ pub(crate) async fn list_in(
 async fn authorized_record(
     core: &Core,
     caller: &Caller,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     id: Uuid,
     write: Option<Permission>,
     event: &Event,
-) -> AppResult<(DatabaseTransaction, record::Model)> {
+) -> AppResult<(WriteTransaction, record::Model)> {
     let query = record::Entity::find_by_id(id).filter(record::Column::DeletedAt.is_null());
     let query = match write {
         Some(_) => locked(query, &txn),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{self, Stage, Subject, SubjectKind};
 use crate::domain::identity::role::Role;
 use crate::domain::ErrorKind;
-use crate::entities::{patient, staff_account};
+use crate::entities::{hospital, patient, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::Actor;
 use crate::services::Core;
@@ -89,13 +89,19 @@ pub async fn resolve(core: &Core, credential: Credential<'_>) -> AppResult<Actor
 pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResult<Option<Actor>> {
     match subject.kind {
         SubjectKind::Staff => {
-            let Some(account) = staff_account::Entity::find_by_id(subject.id)
+            // The account and its hospital in one query: a deactivated hospital closes every
+            // sign-in of its staff at once.
+            let Some((account, hospital)) = staff_account::Entity::find_by_id(subject.id)
+                .find_also_related(hospital::Entity)
                 .one(db)
                 .await?
             else {
                 return Ok(None);
             };
-            if !account.active || account.credentials_version != subject.ver {
+            if !account.active
+                || account.credentials_version != subject.ver
+                || hospital.is_some_and(|h| !h.active)
+            {
                 return Ok(None);
             }
             let role: Role = account.role.parse().map_err(AppError::internal)?;

@@ -11,7 +11,7 @@ use crate::domain::identity::role::Role;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
-use crate::entities::{patient, staff_account};
+use crate::entities::{hospital, patient, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, RequestMeta};
 use crate::services::platform::audit::{self, Event};
@@ -114,6 +114,7 @@ pub async fn staff_login(
         record_failure(core, meta, "password").await?;
         return Err(bad_credentials());
     };
+    ensure_hospital_open(&core.db, &account).await?;
     if account.totp_enabled_at.is_some() {
         return Ok(StaffLogin::MfaRequired {
             mfa_token: tokens::mfa_token(core, account.id, account.credentials_version)?,
@@ -129,6 +130,30 @@ pub async fn staff_login(
     record_login(core, &txn, meta, &account, "password").await?;
     txn.commit().await?;
     Ok(StaffLogin::SignedIn(subject(core, &account, stage)))
+}
+
+/// Staff of a deactivated hospital cannot sign in (their data stays for a reactivation). Said
+/// only after the password proved who is asking.
+async fn ensure_hospital_open(
+    db: &impl sea_orm::ConnectionTrait,
+    account: &staff_account::Model,
+) -> AppResult<()> {
+    let Some(h) = account.hospital_id else {
+        return Ok(());
+    };
+    let open = hospital::Entity::find_by_id(h)
+        .one(db)
+        .await?
+        .is_some_and(|h| h.active);
+    if open {
+        Ok(())
+    } else {
+        Err(ErrorKind::Forbidden {
+            code: "hospital_inactive".into(),
+            message: "Your hospital is not active in HospitalLink at the moment; ask the network's administrator.".into(),
+        }
+        .into())
+    }
 }
 
 /// Completes a sign-in with a TOTP or recovery code.
@@ -158,6 +183,7 @@ pub async fn complete_mfa(
         .await?
         .filter(|a| a.active && a.credentials_version == ver)
         .ok_or_else(expired)?;
+    ensure_hospital_open(&txn, &account).await?;
     let Some(factor) = mfa::consume_code(core, &txn, &account, code).await? else {
         let caller = Caller::new(Actor::Anonymous, meta.clone());
         let event = Event::new("staff_account", AuditAction::LoginFailed)

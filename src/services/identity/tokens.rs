@@ -20,7 +20,7 @@ use crate::db::{begin_write, changed_one, locked, shared};
 use crate::domain::identity::auth::TokenResponse;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
-use crate::entities::{patient, refresh_token, staff_account};
+use crate::entities::{hospital, patient, refresh_token, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Actor, Caller, RequestMeta};
 use crate::services::platform::audit::{self, Event};
@@ -350,7 +350,20 @@ async fn current_version(
         let a = shared(staff_account::Entity::find_by_id(token.subject_id), db)
             .one(db)
             .await?;
-        Ok(a.filter(|a| a.active).map(|a| a.credentials_version))
+        let Some(a) = a.filter(|a| a.active) else {
+            return Ok(None);
+        };
+        // Staff of a deactivated hospital get no new tokens.
+        if let Some(h) = a.hospital_id {
+            let open = hospital::Entity::find_by_id(h)
+                .one(db)
+                .await?
+                .is_some_and(|h| h.active);
+            if !open {
+                return Ok(None);
+            }
+        }
+        Ok(Some(a.credentials_version))
     }
 }
 

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::db::begin_write;
+use crate::db::{begin_write, WriteTransaction};
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, AuditEntry, ChainReport, Outcome};
 use crate::domain::ErrorKind;
@@ -161,12 +161,28 @@ pub async fn append(
 /// a single writer task takes whatever is queued, appends it in arrival order and commits, so
 /// concurrent readers do not each pay a write transaction on SQLite's single writer or on the
 /// chain head's lock.
+///
+/// A refusal of an anonymous caller (no valid sign-in: a request without credentials, a wrong
+/// password) is counted and logged but not chained: a flood of such requests must not bury the
+/// log or queue writes. Refusals of signed-in callers are recorded one by one, and so are
+/// failed second factors, refresh-token reuse and patients' failed codes, which are about a
+/// known account and written in their own transactions.
 pub async fn record(
     core: &Core,
     caller: &Caller,
     event: &Event,
     outcome: Outcome,
-) -> AppResult<Uuid> {
+) -> AppResult<Option<Uuid>> {
+    if caller.actor == Actor::Anonymous && outcome == Outcome::Denied {
+        core.audit_writer.count_anonymous_refusal(event.action);
+        tracing::info!(
+            entity = event.entity,
+            action = event.action.as_str(),
+            ip = caller.meta.ip.as_deref().unwrap_or("unknown"),
+            "anonymous request refused (counted, not chained)"
+        );
+        return Ok(None);
+    }
     let (done, committed) = oneshot::channel();
     let job = Job {
         now: core.clock.now(),
@@ -181,7 +197,7 @@ pub async fn record(
         .send(job)
         .map_err(|_| stopped())?;
     match committed.await {
-        Ok(Ok(id)) => Ok(id),
+        Ok(Ok(id)) => Ok(Some(id)),
         Ok(Err(kind)) => Err(kind.into()),
         Err(_) => Err(stopped()),
     }
@@ -201,6 +217,8 @@ struct Job {
 #[derive(Default)]
 pub struct AuditWriter {
     sender: std::sync::OnceLock<mpsc::UnboundedSender<Job>>,
+    /// Refusals of anonymous callers, counted instead of chained, by action.
+    anonymous_refusals: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl std::fmt::Debug for AuditWriter {
@@ -213,6 +231,20 @@ impl std::fmt::Debug for AuditWriter {
 const GROUP_LIMIT: usize = 256;
 
 impl AuditWriter {
+    fn count_anonymous_refusal(&self, action: AuditAction) {
+        if let Ok(mut counts) = self.anonymous_refusals.lock() {
+            *counts.entry(action.as_str()).or_default() += 1;
+        }
+    }
+
+    /// Refusals of anonymous callers since start, by action (for `/metrics`).
+    pub fn anonymous_refusals(&self) -> Vec<(&'static str, u64)> {
+        self.anonymous_refusals
+            .lock()
+            .map(|c| c.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default()
+    }
+
     fn sender(&self, db: &DatabaseConnection) -> &mpsc::UnboundedSender<Job> {
         self.sender.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
@@ -279,10 +311,10 @@ pub async fn authorize(
 pub async fn authorize_in(
     core: &Core,
     caller: &Caller,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     action: Action,
     event: &Event,
-) -> AppResult<DatabaseTransaction> {
+) -> AppResult<WriteTransaction> {
     if decide(&caller.actor, action) == Decision::Allow {
         return Ok(txn);
     }
@@ -377,9 +409,10 @@ fn condition(caller: &Caller, filter: &AuditFilter) -> Condition {
 pub const EXPORT_LIMIT: u64 = 50_000;
 
 fn csv_field(value: &str) -> String {
-    // Quote everything; double inner quotes. A leading formula character is neutralised so a
-    // spreadsheet never evaluates a logged value.
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    // Quote everything; double inner quotes. A leading formula character (or a tab or carriage
+    // return, which some spreadsheets skip before one) is neutralised so a spreadsheet never
+    // evaluates a logged value.
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -658,5 +691,25 @@ impl AuditQuery {
             to,
         };
         errors.finish(|| (filter, page))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_values_never_start_a_formula() {
+        for (value, cell) in [
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1", "\"'+1\""),
+            ("-1", "\"'-1\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+            ("plain", "\"plain\""),
+        ] {
+            assert_eq!(csv_field(value), cell, "{value:?}");
+        }
     }
 }

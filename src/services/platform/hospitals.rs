@@ -123,6 +123,9 @@ async fn code_exists(
     Ok(hospital::Entity::find().filter(cond).count(db).await? > 0)
 }
 
+/// The longest search term (a name or code prefix).
+pub const SEARCH_MAX_CHARS: usize = 100;
+
 /// Lists hospitals by name, optionally filtered by a name or code prefix.
 pub async fn list(
     core: &Core,
@@ -133,6 +136,13 @@ pub async fn list(
     authorize(&caller.actor, Action::ListHospitals)?;
     let mut select = hospital::Entity::find();
     if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > SEARCH_MAX_CHARS {
+            return Err(ErrorKind::invalid_field(
+                "q",
+                format!("must be at most {SEARCH_MAX_CHARS} characters"),
+            )
+            .into());
+        }
         let escaped = q
             .replace('\\', "\\\\")
             .replace('%', "\\%")

@@ -1,0 +1,298 @@
+//! Guarantees at the edges: a deactivated hospital is closed, answers that carry patient data
+//! are never cached, page numbers cannot overflow a query, metrics need a token outside
+//! development, and a patient's sign-in address is not kept in clear in the session row.
+
+mod common;
+
+use common::{call, hospital, hospital_json, member, spawn_app, spawn_app_with, PRODUCTION};
+use hospitallink::domain::identity::role::Role;
+use reqwest::Method;
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_deactivated_hospital_is_closed_and_opens_again_with_its_data() {
+    let app = spawn_app().await;
+    let h = hospital(&app, "SHUT").await;
+    let (clinician, token) = member(&app, Role::Clinician, h, "shut").await;
+    let refresh = app.api_tokens(&clinician).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &token,
+        Some(json!({"first_name": "Atieno", "last_name": "Omondi",
+                    "date_of_birth": "1987-05-05", "sex": "female"})),
+    )
+    .await;
+    let patient = format!("/api/v1/patients/{}", created.body["id"].as_str().unwrap());
+    // A browser session of the same hospital.
+    app.browser_sign_in(&clinician).await;
+    let (_, admin) = {
+        let admin = app
+            .enrolled_staff("network-admin@example.org", Role::PlatformAdmin, None)
+            .await;
+        let token = app.token(&admin).await;
+        (admin, token)
+    };
+    let set_active = |active: bool| {
+        let mut body = hospital_json("SHUT");
+        body["active"] = json!(active);
+        body
+    };
+
+    let closed = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/hospitals/{h}"),
+        &admin,
+        Some(set_active(false)),
+    )
+    .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    // Tokens and sessions stop at once.
+    for path in ["/api/v1/auth/me", "/api/v1/patients", patient.as_str()] {
+        let r = call(&app, Method::GET, path, &token, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.body);
+    }
+    let by_session = app.client.get(app.url(&patient)).send().await.unwrap();
+    assert_eq!(by_session.status(), 401);
+    // No new sign-in, and no new tokens.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"email": clinician.email, "password": clinician.password}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "hospital_inactive");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Reactivated: a new sign-in sees the data as it was.
+    let opened = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/hospitals/{h}"),
+        &admin,
+        Some(set_active(true)),
+    )
+    .await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let token = app.token(&clinician).await;
+    let r = call(&app, Method::GET, &patient, &token, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["first_name"], "Atieno");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn answers_with_patient_data_are_never_stored_by_caches() {
+    let app = spawn_app().await;
+    let h = hospital(&app, "NOST").await;
+    let (clinician, token) = member(&app, Role::Clinician, h, "nost").await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &token,
+        Some(json!({"first_name": "Njeri", "last_name": "Kariuki",
+                    "date_of_birth": "1996-02-02", "sex": "female"})),
+    )
+    .await;
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let api = app
+        .client
+        .get(app.url(&format!("/api/v1/patients/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    app.browser_sign_in(&clinician).await;
+    for page in [format!("/patients/{id}"), "/patients?q=Njeri".to_string()] {
+        let r = app.client.get(app.url(&page)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{page}");
+        assert_eq!(r.headers()["cache-control"], "no-store", "{page}");
+    }
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn page_numbers_that_would_overflow_answer_400() {
+    let app = spawn_app().await;
+    for query in [
+        "page=9223372036854775807",
+        "page=18446744073709551615",
+        "page=1000001",
+        "per_page=99999999999999999999",
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/hospitals?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["fields"].as_object().unwrap().len() == 1,
+            "{query}: {body}"
+        );
+    }
+    let last = app
+        .client
+        .get(app.url("/api/v1/hospitals?page=1000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.status(), 200);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn metrics_need_a_token_outside_development_and_keep_their_labels_few() {
+    let dev = spawn_app().await;
+    let odd = reqwest::Method::from_bytes(b"BREW").unwrap();
+    let _ = dev
+        .client
+        .request(odd, dev.url("/health"))
+        .send()
+        .await
+        .unwrap();
+    let text = dev
+        .client
+        .get(dev.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(!text.contains("BREW"));
+    dev.cleanup().await;
+
+    let closed = spawn_app_with(&PRODUCTION).await;
+    let r = closed
+        .client
+        .get(closed.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    closed.cleanup().await;
+
+    let mut vars = PRODUCTION.to_vec();
+    vars.push(("METRICS_TOKEN", "scrape-me-7f3a9c2e5b1d"));
+    let prod = spawn_app_with(&vars).await;
+    let r = prod.client.get(prod.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = prod
+        .client
+        .get(prod.url("/metrics"))
+        .bearer_auth("scrape-me-7f3a9c2e5b1e")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a near miss is a miss");
+    let r = prod
+        .client
+        .get(prod.url("/metrics"))
+        .bearer_auth("scrape-me-7f3a9c2e5b1d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    prod.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_address_a_patient_asked_a_code_for_is_sealed_in_the_session() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/portal/login"))
+        .form(&[("email", "sealed.address@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let rows = hospitallink::entities::session::Entity::find()
+        .all(&app.core.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].data.contains("otp_destination"), "{}", rows[0].data);
+    assert!(!rows[0].data.contains("sealed.address"), "{}", rows[0].data);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn anonymous_refusals_are_counted_not_chained_and_signed_in_ones_are_recorded() {
+    use hospitallink::entities::audit_log;
+    use sea_orm::PaginatorTrait;
+    let app = spawn_app().await;
+    let h = hospital(&app, "FLOOD").await;
+    let (_, desk) = member(&app, Role::Receptionist, h, "flood").await;
+    let entries = || async { audit_log::Entity::find().count(&app.core.db).await.unwrap() };
+    let before = entries().await;
+    for _ in 0..40 {
+        let r = app
+            .client
+            .get(app.url("/api/v1/patients"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    for _ in 0..5 {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/auth/admin/login",
+                None,
+                json!({"email": "nobody@example.org", "password": "not the password"}),
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(
+        entries().await,
+        before,
+        "no chain entry for anonymous refusals"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hospitallink_anonymous_refusals_total{action=\"read\"} 40"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("hospitallink_anonymous_refusals_total{action=\"login_failed\"} 5"),
+        "{metrics}"
+    );
+    // A signed-in caller refused: one entry per refusal.
+    for _ in 0..3 {
+        let r = call(&app, Method::GET, "/api/v1/audit", &desk, None).await;
+        assert_eq!(r.status, 403);
+    }
+    assert_eq!(entries().await, before + 3);
+    app.cleanup().await;
+}
