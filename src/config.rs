@@ -107,6 +107,9 @@ pub struct Config {
     pub invitation_attempts_per_ip_per_minute: u32,
     /// Where the built site (wasm, css, static files) lives.
     pub site_root: String,
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed, for rate limits and the
+    /// audit log's client address. Empty: the connection's address is the client's.
+    pub trusted_proxies: Vec<ProxyNet>,
     /// Bearer token that `/metrics` asks for. Outside development `/metrics` is closed without
     /// one.
     pub metrics_token: Option<Secret<String>>,
@@ -404,6 +407,20 @@ impl Config {
             }
         }
         let site_root = var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
+        let mut trusted_proxies = Vec::new();
+        for raw in var("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match ProxyNet::parse(raw) {
+                Some(net) => trusted_proxies.push(net),
+                None => problems.push(format!(
+                    "TRUSTED_PROXIES: `{raw}` is not an IP address or a network like 10.0.0.0/8"
+                )),
+            }
+        }
         let metrics_token = var("METRICS_TOKEN").filter(|t| !t.is_empty());
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             problems.push("METRICS_TOKEN: must be at least 16 characters".into());
@@ -437,6 +454,7 @@ impl Config {
             invitation_attempts_per_ip_per_minute,
             site_root,
             metrics_token: metrics_token.map(Secret::new),
+            trusted_proxies,
         })
     }
 
@@ -609,6 +627,70 @@ pub fn load_dotenv() -> Option<()> {
     dotenvy::dotenv().ok().map(|_| ())
 }
 
+/// An address or a network (`10.0.0.0/8`, `fd00::/8`) of trusted proxies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl ProxyNet {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((a, p)) => (
+                a.trim().parse::<IpAddr>().ok()?,
+                Some(p.trim().parse::<u8>().ok()?),
+            ),
+            None => (raw.trim().parse::<IpAddr>().ok()?, None),
+        };
+        let bits = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Self { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let mask = |bits: u32, width: u32| -> u128 {
+            if bits == 0 {
+                0
+            } else {
+                (!0u128 << (width - bits)) & (!0u128 >> (128 - width))
+            }
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let m = mask(self.prefix as u32, 32);
+                (u32::from(net) as u128 & m) == (u32::from(ip) as u128 & m)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let m = mask(self.prefix as u32, 128);
+                (u128::from(net) & m) == (u128::from(ip) & m)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client's address: the connection's peer, unless the peer is a trusted proxy, in which
+/// case the nearest address in `X-Forwarded-For` (read from the right) that is not a trusted
+/// proxy. Addresses a client wrote itself further left are never believed.
+pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[ProxyNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -737,5 +819,44 @@ mod tests {
         assert_eq!(parse_duration("5x"), None);
         assert!(parse_key(&"ab".repeat(32)).is_some());
         assert!(parse_key("short").is_none());
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_from_trusted_proxies_only() {
+        let nets: Vec<ProxyNet> = ["10.0.0.0/8", "fd00::/8", "192.0.2.7"]
+            .iter()
+            .map(|n| ProxyNet::parse(n).unwrap())
+            .collect();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Not a proxy: its own address, whatever it claims.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), Some("1.2.3.4"), &nets),
+            ip("203.0.113.9")
+        );
+        // Through the balancer: the address the balancer saw.
+        assert_eq!(
+            client_address(ip("10.1.2.3"), Some("198.51.100.4"), &nets),
+            ip("198.51.100.4")
+        );
+        // A forged left part is skipped: the nearest untrusted hop wins.
+        assert_eq!(
+            client_address(
+                ip("10.1.2.3"),
+                Some("1.2.3.4, 198.51.100.4, 192.0.2.7"),
+                &nets
+            ),
+            ip("198.51.100.4")
+        );
+        assert_eq!(
+            client_address(ip("fd00::1"), Some("2001:db8::5"), &nets),
+            ip("2001:db8::5")
+        );
+        // No header: the proxy's address.
+        assert_eq!(client_address(ip("10.1.2.3"), None, &nets), ip("10.1.2.3"));
+        assert!(ProxyNet::parse("10.0.0.0/33").is_none());
+        assert!(ProxyNet::parse("balancer").is_none());
+        assert!(ProxyNet::parse("0.0.0.0/0")
+            .unwrap()
+            .contains(ip("8.8.8.8")));
     }
 }

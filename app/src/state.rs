@@ -22,6 +22,11 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The client's address as the server decided it (`TRUSTED_PROXIES`), put on each request
+/// before any handler runs.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// Where the request came from: client address, user agent and request id.
 pub fn request_meta(parts: &http::request::Parts) -> RequestMeta {
     let header = |name: &str| {
@@ -34,8 +39,15 @@ pub fn request_meta(parts: &http::request::Parts) -> RequestMeta {
     RequestMeta {
         ip: parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+            .get::<ClientAddress>()
+            .map(|c| c.0)
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip())
+            })
+            .map(|ip| ip.to_string()),
         user_agent: header("user-agent"),
         request_id: header("x-request-id"),
     }

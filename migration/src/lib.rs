@@ -9,6 +9,7 @@ mod m20261123_000002_audit_log;
 mod m20261123_000003_identity;
 mod m20261124_000004_clinical;
 mod m20261125_000005_attachments;
+mod m20261130_000006_sign_in_lockout;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_identity::Migration),
             Box::new(m20261124_000004_clinical::Migration),
             Box::new(m20261125_000005_attachments::Migration),
+            Box::new(m20261130_000006_sign_in_lockout::Migration),
         ]
     }
 }

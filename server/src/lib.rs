@@ -204,6 +204,11 @@ pub fn router(core: Core) -> Router {
             &config,
             sessions::DbSessionStore::new(state.core.db.clone()),
         ))
+        .layer(axum::middleware::from_fn({
+            let trusted: std::sync::Arc<[hospitallink::config::ProxyNet]> =
+                config.trusted_proxies.clone().into();
+            move |req, next| middleware::client_address(trusted.clone(), req, next)
+        }))
         // Every request body is bounded, server functions included (before any session work).
         .layer(axum::middleware::from_fn({
             let limits = middleware::BodyLimits::new(config.attachment_max_bytes);

@@ -283,3 +283,25 @@ pub fn too_large(path: &str, limit: usize) -> Response {
         (status, kind.message()).into_response()
     }
 }
+
+/// Decides the client's address once per request: the connection's peer, or, behind a trusted
+/// proxy, the address it forwarded (`hospitallink::config::client_address`).
+pub async fn client_address(
+    trusted: std::sync::Arc<[hospitallink::config::ProxyNet]>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip = hospitallink::config::client_address(peer, forwarded, &trusted);
+        req.extensions_mut().insert(app::state::ClientAddress(ip));
+    }
+    next.run(req).await
+}

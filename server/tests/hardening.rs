@@ -296,3 +296,68 @@ async fn anonymous_refusals_are_counted_not_chained_and_signed_in_ones_are_recor
     assert_eq!(entries().await, before + 3);
     app.cleanup().await;
 }
+
+/// The client address the audit log gives a sign-in made with `forwarded_for`.
+async fn audited_ip(app: &common::TestApp, forwarded_for: &str) -> String {
+    use hospitallink::entities::audit_log;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let h = hospital(app, &format!("IP{}", forwarded_for.len())).await;
+    let staff = app
+        .create_staff(
+            &format!("ip-{}@example.org", forwarded_for.len()),
+            Role::Clinician,
+            Some(h),
+        )
+        .await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/admin/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": staff.email, "password": staff.password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("login"))
+        .filter(audit_log::Column::EntityId.eq(staff.id.to_string()))
+        .order_by_desc(audit_log::Column::Seq)
+        .one(&app.core.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .ip
+        .unwrap()
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Nobody trusted: a client cannot choose its own address.
+    let app = spawn_app_with(&[("RATE_LIMIT_LOGIN_PER_IP", "2")]).await;
+    assert_eq!(audited_ip(&app, "198.51.100.9").await, "127.0.0.1");
+    app.cleanup().await;
+
+    // Behind a trusted balancer: each client is itself, for the log and for the limits.
+    let app = spawn_app_with(&[
+        ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+        ("RATE_LIMIT_LOGIN_PER_IP", "2"),
+        ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "100"),
+    ])
+    .await;
+    assert_eq!(
+        audited_ip(&app, "203.0.113.50, 198.51.100.9, 10.2.3.4").await,
+        "198.51.100.9"
+    );
+    let attempt = |from: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/admin/login"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"email": "someone@example.org", "password": "wrong password"}))
+            .send()
+    };
+    assert_eq!(attempt("198.51.100.20").await.unwrap().status(), 401);
+    assert_eq!(attempt("198.51.100.20").await.unwrap().status(), 401);
+    assert_eq!(attempt("198.51.100.20").await.unwrap().status(), 429);
+    assert_eq!(attempt("198.51.100.21").await.unwrap().status(), 401);
+    app.cleanup().await;
+}

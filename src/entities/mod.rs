@@ -14,5 +14,6 @@ pub mod patient_name_token;
 pub mod patient_otp;
 pub mod refresh_token;
 pub mod session;
+pub mod sign_in_failure;
 pub mod staff_account;
 pub mod staff_invitation;

@@ -29,6 +29,12 @@ pub struct Model {
     /// Raised on password change, disable and MFA change: older sessions and tokens stop working.
     pub credentials_version: i64,
     pub last_login_at: Option<ChronoDateTimeUtc>,
+    /// Consecutive failed second-factor codes since the last sign-in.
+    pub failed_second_factors: i32,
+    /// No second-factor code is tried before this moment (growing delays after failures).
+    pub second_factor_wait_until: Option<ChronoDateTimeUtc>,
+    /// Locked after too many failures: only an admin unlocks it.
+    pub sign_in_locked_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -294,18 +294,22 @@ pub struct StaffMember {
     pub hospital_id: Option<Uuid>,
     pub active: bool,
     pub mfa_enabled: bool,
+    /// Sign-in is locked after repeated failures until an admin unlocks it.
+    pub sign_in_locked: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-/// `PUT /staff/{id}`: change the role, disable or re-enable.
+/// `PUT /staff/{id}`: change the role, disable or re-enable, unlock sign-in.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffUpdate {
     pub role: Option<String>,
     pub active: Option<bool>,
+    /// `true` lifts a sign-in lock (after repeated failed passwords or codes).
+    pub unlock: Option<bool>,
 }
 
 /// Parses a role name, naming the field when unknown.

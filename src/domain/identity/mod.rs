@@ -2,4 +2,5 @@
 //! matrix), and what sign-in, tokens and staff administration send and receive.
 
 pub mod auth;
+pub mod lockout;
 pub mod role;

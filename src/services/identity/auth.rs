@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::tokens::{self, Stage, Subject, SubjectKind};
-use super::{mfa, staff};
+use super::{lockout, mfa, staff};
 use crate::db::begin_write;
 use crate::domain::identity::auth::{LoginRequest, Me};
 use crate::domain::identity::role::Role;
@@ -104,18 +104,26 @@ pub async fn staff_login(
     }
     e.finish(|| ())?;
     limit_login(core, meta, &email)?;
+    // After repeated failures the address waits, whether an account has it or not.
+    lockout::password_wait(core, &email).await?;
     let account = staff_account::Entity::find()
         .filter(staff_account::Column::Email.eq(&email))
         .one(&core.db)
         .await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let ok = staff::verify_password(password, stored).await?;
-    let Some(account) = account.filter(|a| ok && a.active) else {
+    let Some(account) = account.as_ref().filter(|a| ok && a.active).cloned() else {
+        if !ok {
+            lockout::password_failed(core, meta, &email, account.as_ref()).await?;
+        }
         record_failure(core, meta, "password").await?;
         return Err(bad_credentials());
     };
+    lockout::ensure_unlocked(&account)?;
     ensure_hospital_open(&core.db, &account).await?;
     if account.totp_enabled_at.is_some() {
+        // The password was right: its count starts again; the second factor counts its own.
+        lockout::password_succeeded(core, &core.db, &email).await?;
         return Ok(StaffLogin::MfaRequired {
             mfa_token: tokens::mfa_token(core, account.id, account.credentials_version)?,
         });
@@ -127,6 +135,7 @@ pub async fn staff_login(
         Stage::Full
     };
     let txn = begin_write(&core.db).await?;
+    lockout::password_succeeded(core, &txn, &email).await?;
     record_login(core, &txn, meta, &account, "password").await?;
     txn.commit().await?;
     Ok(StaffLogin::SignedIn(subject(core, &account, stage)))
@@ -183,8 +192,11 @@ pub async fn complete_mfa(
         .await?
         .filter(|a| a.active && a.credentials_version == ver)
         .ok_or_else(expired)?;
+    lockout::ensure_unlocked(&account)?;
     ensure_hospital_open(&txn, &account).await?;
+    lockout::second_factor_wait(&account, core.clock.now())?;
     let Some(factor) = mfa::consume_code(core, &txn, &account, code).await? else {
+        lockout::second_factor_failed(core, &txn, meta, &account).await?;
         let caller = Caller::new(Actor::Anonymous, meta.clone());
         let event = Event::new("staff_account", AuditAction::LoginFailed)
             .entity_id(staff_id)
@@ -193,6 +205,7 @@ pub async fn complete_mfa(
         txn.commit().await?;
         return Err(ErrorKind::invalid_field("code", "is not correct or was already used").into());
     };
+    lockout::second_factor_succeeded(&txn, &account).await?;
     record_login(core, &txn, meta, &account, factor.as_str()).await?;
     txn.commit().await?;
     Ok(subject(core, &account, Stage::Full))

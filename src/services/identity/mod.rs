@@ -7,6 +7,7 @@
 pub mod access;
 pub mod auth;
 pub mod invitations;
+pub mod lockout;
 pub mod mfa;
 pub mod otp;
 pub mod ratelimit;

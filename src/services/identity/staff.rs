@@ -175,6 +175,9 @@ pub async fn insert_account(
         recovery_codes: Set(None),
         credentials_version: Set(1),
         last_login_at: Set(None),
+        failed_second_factors: Set(0),
+        second_factor_wait_until: Set(None),
+        sign_in_locked_at: Set(None),
     }
     .insert(txn)
     .await
@@ -231,6 +234,7 @@ pub(crate) fn view(a: staff_account::Model) -> AppResult<StaffMember> {
         hospital_id: a.hospital_id,
         active: a.active,
         mfa_enabled: a.totp_enabled_at.is_some(),
+        sign_in_locked: a.sign_in_locked_at.is_some(),
         version: a.version,
         created_at: a.created_at,
         last_login_at: a.last_login_at,
@@ -309,8 +313,14 @@ pub async fn update(
         Some(_) => parse_role(&mut e, "role", input.role.as_deref()),
         None => None,
     };
-    if input.role.is_none() && input.active.is_none() {
-        e.add("role", "give a new role or an active flag");
+    if input.role.is_none() && input.active.is_none() && input.unlock.is_none() {
+        e.add("role", "give a new role, an active flag or unlock");
+    }
+    if input.unlock == Some(false) {
+        e.add(
+            "unlock",
+            "can only be true (a lock comes from failed sign-ins)",
+        );
     }
     e.finish(|| ())?;
     let account = find_visible(core, caller, id, &event).await?;
@@ -344,6 +354,10 @@ pub async fn update(
     if active != account.active {
         changed.push("active");
     }
+    let unlock = input.unlock == Some(true) && account.sign_in_locked_at.is_some();
+    if unlock {
+        changed.push("sign_in_unlocked");
+    }
     if changed.is_empty() {
         return view(account);
     }
@@ -364,11 +378,23 @@ pub async fn update(
     model.role = Set(new_role.as_str().to_string());
     model.active = Set(active);
     model.version = Set(current.version + 1);
-    // Older sessions and tokens stop working.
-    model.credentials_version = Set(current.credentials_version + 1);
     model.updated_at = Set(now);
-    let updated = model.update(&txn).await?;
-    super::tokens::revoke_subject(&txn, id, now).await?;
+    let credentials_changed = new_role != role || active != account.active;
+    if credentials_changed {
+        // Older sessions and tokens stop working.
+        model.credentials_version = Set(current.credentials_version + 1);
+    }
+    model.update(&txn).await?;
+    if credentials_changed {
+        super::tokens::revoke_subject(&txn, id, now).await?;
+    }
+    if unlock {
+        super::lockout::unlock(core, &txn, &current).await?;
+    }
+    let updated = staff_account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("updated account vanished"))?;
     let event = event.details(serde_json::json!({
         "changed": changed,
         "role": new_role.as_str(),
