@@ -10,6 +10,7 @@ mod m20261123_000003_identity;
 mod m20261124_000004_clinical;
 mod m20261125_000005_attachments;
 mod m20261130_000006_sign_in_lockout;
+mod m20261130_000007_code_requests;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_clinical::Migration),
             Box::new(m20261125_000005_attachments::Migration),
             Box::new(m20261130_000006_sign_in_lockout::Migration),
+            Box::new(m20261130_000007_code_requests::Migration),
         ]
     }
 }

@@ -361,3 +361,68 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     assert_eq!(attempt("198.51.100.21").await.unwrap().status(), 401);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_code_request_writes_the_same_for_an_address_nobody_has() {
+    use hospitallink::entities::code_request;
+    use sea_orm::PaginatorTrait;
+    let app = spawn_app().await;
+    let txn = hospitallink::db::begin_write(&app.core.db).await.unwrap();
+    hospitallink::services::clinical::patients::insert(
+        &app.core,
+        &txn,
+        &hospitallink::domain::clinical::patient::ValidPatient {
+            first_name: "Wambui".into(),
+            last_name: "Owino".into(),
+            date_of_birth: "1985-08-08".parse().unwrap(),
+            sex: "female".into(),
+            email: Some("wambui@example.org".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    use hospitallink::entities::{outbox_message, patient_otp};
+    let rows = || async {
+        (
+            patient_otp::Entity::find()
+                .count(&app.core.db)
+                .await
+                .unwrap(),
+            code_request::Entity::find()
+                .count(&app.core.db)
+                .await
+                .unwrap(),
+            outbox_message::Entity::find()
+                .count(&app.core.db)
+                .await
+                .unwrap(),
+        )
+    };
+    let mut answers = Vec::new();
+    for email in ["wambui@example.org", "nobody@example.org"] {
+        answers.push(
+            app.post_json(
+                "/api/v1/auth/patient/request-otp",
+                None,
+                json!({ "email": email }),
+            )
+            .await,
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, 202);
+    // A code and a message each: the patient's sent, the stranger's kept as placeholders.
+    assert_eq!(rows().await, (1, 1, 2));
+    let listed = hospitallink::services::platform::outbox::list(
+        &app.core,
+        &hospitallink::policy::Caller::system(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.data.len(), 1, "withheld messages are not listed");
+    assert_eq!(listed.data[0].to, "wambui@example.org");
+    app.cleanup().await;
+}

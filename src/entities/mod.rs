@@ -4,6 +4,7 @@ pub mod audit_chain_head;
 pub mod audit_log;
 pub mod clinical_record;
 pub mod clinical_record_revision;
+pub mod code_request;
 pub mod hospital;
 pub mod outbox_message;
 pub mod patient;

@@ -1,10 +1,11 @@
 //! Patient sign-in with a one-time code by email or SMS (SPEC 2.1).
 //!
 //! Codes: 6 digits from the OS CSPRNG, stored only as a keyed hash, valid 10 minutes, single
-//! use, at most 5 wrong tries per code, at most 5 sends per destination per hour. Failures also
+//! use, at most 5 wrong tries per code, at most 5 sends per address per hour. Failures also
 //! count per account across codes (a new code never resets them); 100 consecutive failures lock
 //! the portal sign-in until staff unlock it. The answer to a request never reveals whether the
-//! address is known: unknown addresses get the same 202 and no message.
+//! address is known: unknown addresses get the same 202 and no message, and every request logs
+//! itself (`code_requests`) in one committed write, so both take about as long.
 
 use chrono::Duration;
 use rand::Rng;
@@ -22,7 +23,7 @@ use crate::domain::identity::auth::{
 };
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
-use crate::entities::{patient, patient_otp};
+use crate::entities::{code_request, patient, patient_otp};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Actor, Caller, RequestMeta};
 use crate::services::clinical::patients::{destination_index, find_by_destination};
@@ -60,54 +61,78 @@ pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> App
     let txn = begin_write(&core.db).await?;
     // The patient's row is locked before the sends are counted, so requests arriving together
     // count one after another and at most `SENDS_PER_HOUR` codes go out.
-    let patient = match find_by_destination(core, &txn, &destination).await? {
-        Some(p) => {
-            locked(patient::Entity::find_by_id(p.id), &txn)
-                .one(&txn)
-                .await?
-        }
-        None => None,
-    };
+    let found = find_by_destination(core, &txn, &destination).await?;
+    // (The same read when nobody has the address: it finds nothing.)
+    let patient = locked(
+        patient::Entity::find_by_id(found.map(|p| p.id).unwrap_or_default()),
+        &txn,
+    )
+    .one(&txn)
+    .await?;
+    // Codes sent to this address in the last hour (requests past the limit send none and so
+    // do not keep it closed).
     let recent = patient_otp::Entity::find()
         .filter(patient_otp::Column::DestinationIndex.eq(&index))
         .filter(patient_otp::Column::CreatedAt.gt(now - Duration::hours(1)))
         .count(&txn)
         .await?;
-    let Some(patient) = patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) else {
-        // Nothing to send; the answer is the same as when a code goes out.
-        txn.commit().await?;
-        return Ok(());
-    };
+    // The same writes whatever the address, so the answer takes as long for an address nobody
+    // has (or one past its limit): a code row and a message row. Where no code goes out, the
+    // code is logged in `code_requests` and the message is kept `withheld` (its address and
+    // text are placeholders, never the typed address); both are forgotten after a day.
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let id = Uuid::now_v7();
-    patient_otp::ActiveModel {
-        id: Set(id),
-        patient_id: Set(patient.id),
-        destination_index: Set(index),
-        code_hash: Set(code_hash(core, id, &code)),
-        expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
-        attempts: Set(0),
-        used_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
     let (channel, subject) = match destination {
         OtpDestination::Email(_) => (Channel::Email, Some("Your sign-in code".to_string())),
         OtpDestination::Phone(_) => (Channel::Sms, None),
     };
-    outbox::enqueue(
-        core,
-        &txn,
-        Message {
-            channel,
-            purpose: "otp",
-            to: destination.value().to_string(),
-            subject,
-            body: code_message(&code),
-        },
-    )
-    .await?;
+    let forget_before = now - Duration::hours(24);
+    code_request::Entity::delete_many()
+        .filter(code_request::Column::CreatedAt.lt(forget_before))
+        .exec(&txn)
+        .await?;
+    outbox::forget_withheld(&txn, forget_before).await?;
+    let id = Uuid::now_v7();
+    match patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) {
+        Some(patient) => {
+            patient_otp::ActiveModel {
+                id: Set(id),
+                patient_id: Set(patient.id),
+                destination_index: Set(index),
+                code_hash: Set(code_hash(core, id, &code)),
+                expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
+                attempts: Set(0),
+                used_at: Set(None),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            let message = Message {
+                channel,
+                purpose: "otp",
+                to: destination.value().to_string(),
+                subject,
+                body: code_message(&code),
+            };
+            outbox::enqueue(core, &txn, message).await?;
+        }
+        None => {
+            code_request::ActiveModel {
+                id: Set(id),
+                code_hash: Set(code_hash(core, id, &code)),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            let placeholder = Message {
+                channel,
+                purpose: "otp",
+                to: "-".repeat(destination.value().len()),
+                subject,
+                body: code_message(&code),
+            };
+            outbox::enqueue_withheld(core, &txn, placeholder).await?;
+        }
+    }
     txn.commit().await?;
     Ok(())
 }
