@@ -75,16 +75,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             tracing::info!(port = app.port(), env, "listening");
             println!();
             println!("  HospitalLink is running at {url}  ({env})");
-            println!("  Hospital registry: {url}/hospitals   API docs: {url}/api/docs");
+            println!("  API docs: {url}/api/docs");
             if app.seeded_demo {
                 println!(
-                    "  Demo network seeded: {} hospitals.",
-                    hospitallink::services::seed::demo::DEMO_HOSPITALS.len()
+                    "  Demo network seeded: {} hospitals and their staff, {} patients.",
+                    hospitallink::services::seed::demo::DEMO_HOSPITALS.len(),
+                    hospitallink::services::seed::demo::DEMO_PATIENTS.len()
+                        + hospitallink::services::seed::demo::DEMO_SYNTHETIC_PATIENTS
                 );
             }
-            if app.core.config.env.is_development() {
-                println!("  Development mode: the registry form works without signing in.");
-                println!("  Create an admin for the API: hospitallink admin create --email you@example.org");
+            if app.core.config.seed_demo && app.core.config.env.is_development() {
+                print!("{}", hospitallink::services::seed::demo::how_to_try(&url));
+            } else {
+                println!(
+                    "  First administrator: hospitallink admin create --email you@example.org"
+                );
             }
             println!();
             app.run_until_stopped().await?;

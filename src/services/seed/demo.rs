@@ -249,6 +249,39 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     Ok(true)
 }
 
+/// How to try the demo network served at `url`: where to sign in, the accounts, and where a
+/// patient's code can be read in development (printed by `hospitallink serve`).
+pub fn how_to_try(url: &str) -> String {
+    let mut out = format!("  Staff sign in at {url}/login with the password {DEMO_PASSWORD}:\n");
+    for (email, name, role, hospital) in DEMO_STAFF {
+        let place = hospital
+            .map(|h| DEMO_HOSPITALS[h].0)
+            .unwrap_or("the network");
+        out.push_str(&format!(
+            "    {email:38} {:15} {name}, {place}\n",
+            role.as_str()
+        ));
+    }
+    out.push_str(
+        "  Admins set up an authenticator app (TOTP) at their first sign-in; clinicians open Patients.\n",
+    );
+    out.push_str(&format!(
+        "  Patients sign in at {url}/portal/login with a one-time code:\n"
+    ));
+    for (first, last, _, _, email, phone) in DEMO_PATIENTS {
+        let to = [email, phone]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" or ");
+        out.push_str(&format!("    {first} {last}: {to}\n"));
+    }
+    out.push_str(&format!(
+        "  With no SMTP or SMS provider set, codes wait in the outbox: sign in as an admin and open {url}/admin/outbox.\n"
+    ));
+    out
+}
+
 /// The names of the demo patients who sign in to the portal: no synthetic patient gets one.
 fn demo_patient_names() -> Vec<(&'static str, &'static str)> {
     DEMO_PATIENTS.iter().map(|p| (p.0, p.1)).collect()
@@ -319,4 +352,23 @@ pub async fn add_synthetic(core: &Core, n: usize) -> AppResult<synthetic::Genera
     }));
     audit::record(core, &Caller::system(), &event, Outcome::Allowed).await?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_banner_says_how_to_sign_in_as_everyone() {
+        let text = how_to_try("http://127.0.0.1:3000");
+        assert!(text.contains("http://127.0.0.1:3000/login"));
+        assert!(text.contains(DEMO_PASSWORD));
+        for (email, ..) in DEMO_STAFF {
+            assert!(text.contains(email), "{email}");
+        }
+        assert!(text.contains("http://127.0.0.1:3000/portal/login"));
+        assert!(text.contains("amina.odhiambo@example.org or +254700100001"));
+        assert!(text.contains("http://127.0.0.1:3000/admin/outbox"));
+        assert!(!text.contains("without signing in"));
+    }
 }
