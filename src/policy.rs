@@ -272,6 +272,23 @@ fn may_assign(
     }
 }
 
+/// Whether the object of `action` lies outside what a staff member of `hospital_id` can see at
+/// all: a patient not linked to their hospital, or clinical data their hospital neither wrote
+/// nor was granted. (Other objects are answered by permission first: without `staff.read`,
+/// any staff account id, present or not, is 403.)
+fn out_of_view(action: Action) -> bool {
+    let visible = |a: PatientAccess| {
+        (a.linked || a.break_glass) && (a.own_record || a.consent || a.break_glass)
+    };
+    match action {
+        Action::Patient { linked, .. } => !linked,
+        Action::ReadPatientData { access, .. } | Action::WritePatientData { access, .. } => {
+            !visible(access)
+        }
+        _ => false,
+    }
+}
+
 /// Decides by permission, hospital scope and (for patient data) link, consent and
 /// break-glass.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
@@ -302,6 +319,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             hospital_id,
         } => (*id, *role, *hospital_id),
     };
+    // An object outside the caller's view is absent to them, whatever their role may do with
+    // objects in view: a foreign record answers 404 as a missing one does, never 403.
+    if out_of_view(action) {
+        return Decision::NotFound;
+    }
     if let Some(p) = permission(action) {
         if !role.has(p) {
             return Decision::Deny;

@@ -426,3 +426,70 @@ async fn a_code_request_writes_the_same_for_an_address_nobody_has() {
     assert_eq!(listed.data[0].to, "wambui@example.org");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn another_hospitals_record_or_document_answers_as_a_missing_one() {
+    let app = spawn_app().await;
+    let (a, b) = (hospital(&app, "OWNA").await, hospital(&app, "OWNB").await);
+    let (_, clinician_a) = member(&app, Role::Clinician, a, "owna").await;
+    let (_, pharmacist_b) = member(&app, Role::Pharmacist, b, "ownb").await;
+    let (_, desk_b) = member(&app, Role::Receptionist, b, "ownb").await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &clinician_a,
+        Some(json!({"first_name": "Chebet", "last_name": "Mutua",
+                    "date_of_birth": "1992-12-12", "sex": "female"})),
+    )
+    .await;
+    let patient = created.body["id"].as_str().unwrap().to_string();
+    let vl = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/records"),
+        &clinician_a,
+        Some(json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40}})),
+    )
+    .await;
+    assert_eq!(vl.status, 201, "{}", vl.body);
+    let scan = app
+        .client
+        .post(app.url(&format!("/api/v1/patients/{patient}/attachments")))
+        .bearer_auth(&clinician_a)
+        .multipart(
+            reqwest::multipart::Form::new().text("kind", "scan").part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4\n% scan\n%%EOF\n".to_vec())
+                    .file_name("scan.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.status(), 201);
+    let scan: serde_json::Value = scan.json().await.unwrap();
+    let missing = uuid::Uuid::now_v7();
+    // A pharmacist reads regimens, not viral loads; a receptionist reads consent forms, not
+    // scans: at their own hospital that is 403, but another hospital's is simply absent.
+    for (token, path, absent) in [
+        (
+            &pharmacist_b,
+            format!("/api/v1/records/{}", vl.body["id"].as_str().unwrap()),
+            format!("/api/v1/records/{missing}"),
+        ),
+        (
+            &desk_b,
+            format!("/api/v1/attachments/{}", scan["id"].as_str().unwrap()),
+            format!("/api/v1/attachments/{missing}"),
+        ),
+    ] {
+        let foreign = call(&app, Method::GET, &path, token, None).await;
+        let none = call(&app, Method::GET, &absent, token, None).await;
+        assert_eq!(foreign.status, 404, "{path}: {}", foreign.body);
+        assert_eq!(foreign.body, none.body, "{path}");
+    }
+    app.cleanup().await;
+}

@@ -29,6 +29,14 @@ enum Rule {
 
 use Rule::*;
 
+/// Whose object a call aims at: the caller's hospital's, another hospital's, or none at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Own,
+    Other,
+    Missing,
+}
+
 const fn needs(permission: &'static Permission) -> Rule {
     Needs {
         permissions: std::slice::from_ref(permission),
@@ -399,8 +407,9 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     if other_side {
         world.other_target.0
     } else {
+        // Roles that manage nobody aim at an account of their own hospital (a viewer).
         role.and_then(|r| world.own_target.get(&r).map(|t| t.0))
-            .unwrap_or(world.other_target.0)
+            .unwrap_or(world.own_target[&Role::HospitalAdmin].0)
     }
 }
 
@@ -528,61 +537,62 @@ async fn every_route_answers_every_role_as_the_policy_says() {
 
     let mut n = 0;
     let mut checked = 0;
-    let mut call =
-        |key: &'static str, token: Option<String>, role: Option<Role>, other_side: bool| {
-            n += 1;
-            let (method, path) = key.split_once(' ').unwrap();
-            let concrete = path.replace(
-                "{id}",
-                &target_for(key, role, &world, other_side).to_string(),
-            );
-            let url = app.url(&concrete);
-            let mut request = match method {
-                "GET" => app.client.get(url),
-                "PUT" => app.client.put(url),
-                "DELETE" => app.client.delete(url),
-                _ => app.client.post(url),
-            };
-            if let Some(t) = &token {
-                request = request.bearer_auth(t);
-            }
-            request = if path.starts_with("/_fn/") {
-                request
-                    .header("accept", "application/json")
-                    .form(&form_for(key, role, n, &world, other_side))
-            } else if key == "POST /api/v1/patients/{id}/attachments" {
-                request.multipart(consent_form())
-            } else if let Some(body) = body_for(key, role, &world, n) {
-                request.json(&body)
-            } else {
-                request
-            };
-            let spares = match key {
-                "DELETE /api/v1/patients/{id}" if !other_side => Some(&world.spare_patients),
-                "DELETE /api/v1/records/{id}" if !other_side => Some(&world.spare_records),
-                "DELETE /api/v1/attachments/{id}" if !other_side => Some(&world.spare_attachments),
-                _ => None,
-            };
-            async move {
-                let status = request.send().await.unwrap().status().as_u16();
-                if let (204, Some(spares)) = (status, spares) {
-                    // Consumed: the next successful delete needs another object.
-                    spares.borrow_mut().pop();
-                }
-                status
-            }
+    let mut call = |key: &'static str, token: Option<String>, role: Option<Role>, side: Side| {
+        n += 1;
+        let other_side = side != Side::Own;
+        let (method, path) = key.split_once(' ').unwrap();
+        let target = match side {
+            Side::Missing => uuid::Uuid::now_v7(),
+            _ => target_for(key, role, &world, other_side),
         };
+        let concrete = path.replace("{id}", &target.to_string());
+        let url = app.url(&concrete);
+        let mut request = match method {
+            "GET" => app.client.get(url),
+            "PUT" => app.client.put(url),
+            "DELETE" => app.client.delete(url),
+            _ => app.client.post(url),
+        };
+        if let Some(t) = &token {
+            request = request.bearer_auth(t);
+        }
+        request = if path.starts_with("/_fn/") {
+            request
+                .header("accept", "application/json")
+                .form(&form_for(key, role, n, &world, other_side))
+        } else if key == "POST /api/v1/patients/{id}/attachments" {
+            request.multipart(consent_form())
+        } else if let Some(body) = body_for(key, role, &world, n) {
+            request.json(&body)
+        } else {
+            request
+        };
+        let spares = match key {
+            "DELETE /api/v1/patients/{id}" if !other_side => Some(&world.spare_patients),
+            "DELETE /api/v1/records/{id}" if !other_side => Some(&world.spare_records),
+            "DELETE /api/v1/attachments/{id}" if !other_side => Some(&world.spare_attachments),
+            _ => None,
+        };
+        async move {
+            let status = request.send().await.unwrap().status().as_u16();
+            if let (204, Some(spares)) = (status, spares) {
+                // Consumed: the next successful delete needs another object.
+                spares.borrow_mut().pop();
+            }
+            status
+        }
+    };
 
     for (key, rule) in RULES {
         // Anonymous.
-        let status = call(key, None, None, false).await;
+        let status = call(key, None, None, Side::Own).await;
         match rule {
             Public => assert_ne!(status, 401, "{key} anonymous"),
             _ => assert_eq!(status, 401, "{key} anonymous"),
         }
         checked += 1;
         for (role, token) in &tokens {
-            let status = call(key, Some(token.clone()), Some(*role), false).await;
+            let status = call(key, Some(token.clone()), Some(*role), Side::Own).await;
             match rule {
                 Public | SignedIn => {
                     assert!(![401, 403].contains(&status), "{key} as {role}: {status}")
@@ -592,14 +602,40 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     scoped,
                 } => {
                     if !permissions.iter().any(|p| role.has(*p)) {
-                        assert_eq!(status, 403, "{key} as {role}");
+                        // Refused: 403, or 404 where the object is outside the caller's view
+                        // (a platform admin belongs to no hospital, so sees no patient), which
+                        // is then what a missing object answers too.
+                        if status == 404 && key.contains("{id}") {
+                            let missing =
+                                call(key, Some(token.clone()), Some(*role), Side::Missing).await;
+                            assert_eq!(missing, 404, "{key} as {role}: absent and out of view");
+                        } else if status == 404 {
+                            // A server function names the patient in its form.
+                            assert_eq!(*role, Role::PlatformAdmin, "{key} as {role}: 404");
+                        } else {
+                            assert_eq!(status, 403, "{key} as {role}");
+                        }
+                        if *scoped && *role != Role::PlatformAdmin && key.contains("{id}") {
+                            // Another hospital's object answers as a missing one: whether it
+                            // exists does not leak.
+                            let foreign =
+                                call(key, Some(token.clone()), Some(*role), Side::Other).await;
+                            let missing =
+                                call(key, Some(token.clone()), Some(*role), Side::Missing).await;
+                            assert_eq!(
+                                foreign, missing,
+                                "{key} as {role}: another hospital's object and a missing one"
+                            );
+                            checked += 1;
+                        }
                     } else {
                         assert!(
                             ![401, 403, 404, 500].contains(&status),
                             "{key} as {role}: {status}"
                         );
                         if *scoped && *role != Role::PlatformAdmin {
-                            let status = call(key, Some(token.clone()), Some(*role), true).await;
+                            let status =
+                                call(key, Some(token.clone()), Some(*role), Side::Other).await;
                             assert_eq!(status, 404, "{key} as {role} on another hospital's object");
                             checked += 1;
                         }

@@ -301,8 +301,26 @@ pub async fn authorize(
         return Ok(());
     }
     record(core, caller, event, Outcome::Denied).await?;
-    decision.into_result()?;
-    Err(ErrorKind::forbidden().into())
+    match decision.into_result() {
+        // Out of view: word for word what a missing object of the kind answers.
+        Err(ErrorKind::NotFound { .. }) => {
+            Err(ErrorKind::not_found(object_name(event.entity)).into())
+        }
+        Err(e) => Err(e.into()),
+        Ok(()) => Err(ErrorKind::forbidden().into()),
+    }
+}
+
+/// How a missing object of an audited entity is named in a 404.
+fn object_name(entity: &str) -> &'static str {
+    match entity {
+        "clinical_record" => "record",
+        "attachment" => "attachment",
+        "patient" | "patient_chart" | "patient_summary" | "patient_link" => "patient",
+        "staff_account" => "staff account",
+        "hospital" => "hospital",
+        _ => "resource",
+    }
 }
 
 /// `authorize` for a decision taken inside an open write transaction (after looking up what
