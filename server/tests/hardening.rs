@@ -493,3 +493,65 @@ async fn another_hospitals_record_or_document_answers_as_a_missing_one() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn registering_someone_known_elsewhere_is_recorded_and_bounded() {
+    use hospitallink::entities::audit_log;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = spawn_app().await;
+    let (a, b) = (hospital(&app, "KNOWA").await, hospital(&app, "KNOWB").await);
+    let (_, desk_a) = member(&app, Role::Receptionist, a, "knowa").await;
+    let (probe, desk_b) = member(&app, Role::Receptionist, b, "knowb").await;
+    let person = |national_id: &str| {
+        json!({"first_name": "Kamau", "last_name": "Wekesa", "date_of_birth": "1970-01-01",
+               "sex": "male", "national_id": national_id})
+    };
+    let first = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &desk_a,
+        Some(person("KE-77-12345")),
+    )
+    .await;
+    assert_eq!(first.status, 201);
+    let mut statuses = Vec::new();
+    for _ in 0..21 {
+        statuses.push(
+            call(
+                &app,
+                Method::POST,
+                "/api/v1/patients",
+                &desk_b,
+                Some(person("KE-77-12345")),
+            )
+            .await
+            .status,
+        );
+    }
+    assert_eq!(statuses[..20], [409; 20]);
+    assert_eq!(statuses[20], 429, "the 21st match within the hour waits");
+    let entries = audit_log::Entity::find()
+        .filter(audit_log::Column::ActorId.eq(probe.id))
+        .filter(audit_log::Column::Outcome.eq("denied"))
+        .all(&app.core.db)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 21);
+    assert!(
+        entries[0]
+            .details
+            .contains("\"identity_match\":\"national_id\""),
+        "{}",
+        entries[0].details
+    );
+    assert_eq!(
+        entries[0].patient_id.map(|p| p.to_string()),
+        first.body["id"].as_str().map(str::to_string)
+    );
+    assert!(
+        entries.iter().all(|e| !e.details.contains("12345")),
+        "never the value"
+    );
+    app.cleanup().await;
+}

@@ -501,6 +501,12 @@ async fn one_person_registered_at_once_by_many_hands_is_one_patient() {
     )
     .await;
     assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
-    assert_eq!(count(&statuses, 409), RACERS - 1, "{statuses:?}");
+    // The others are told the person exists (409), or, past the hourly bound on such answers
+    // for one account, to wait (429).
+    assert_eq!(
+        count(&statuses, 409) + count(&statuses, 429),
+        RACERS - 1,
+        "{statuses:?}"
+    );
     app.cleanup().await;
 }

@@ -305,6 +305,66 @@ fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Pa
     })
 }
 
+/// A registration, edit or link that matched a patient known elsewhere (or, for a link, did not
+/// match): counted per staff account (429 past `IDENTITY_MATCHES_PER_HOUR`, which then answers
+/// in place of the match) and recorded with the identifier that matched, never its value.
+async fn record_identity_probe(
+    core: &Core,
+    caller: &Caller,
+    event: &Event,
+    matched: &str,
+    patient: Option<Uuid>,
+) -> AppResult<()> {
+    let account = caller
+        .actor
+        .id()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let limited = core
+        .limits
+        .identity_matches_per_account
+        .hit(&format!("account:{account}"), core.clock.now());
+    let mut event = event.clone().details(json!({
+        "identity_match": matched,
+        "hospital_id": caller.actor.hospital_id(),
+        "limited": limited.is_err(),
+    }));
+    if let Some(p) = patient {
+        event = event.patient(p);
+    }
+    audit::record(core, caller, &event, Outcome::Denied).await?;
+    limited.map_err(AppError::from)
+}
+
+/// The identifier a uniqueness conflict matched and the patient it matched, if any.
+fn identity_conflict(e: &AppError) -> Option<(&'static str, Option<Uuid>)> {
+    match &e.kind {
+        ErrorKind::Conflict {
+            code, existing_id, ..
+        } if code == "patient_exists" => Some(("national_id", *existing_id)),
+        ErrorKind::Conflict { code, .. } if code == "patient_email_taken" => Some(("email", None)),
+        _ => None,
+    }
+}
+
+/// The error for a registration or edit refused by `check_unique`, once the attempt is
+/// recorded when it revealed a patient known elsewhere (call it after the write transaction
+/// ended: the entry is written in its own).
+async fn refused_as_duplicate(
+    core: &Core,
+    caller: &Caller,
+    event: &Event,
+    e: AppError,
+) -> AppError {
+    let Some((matched, patient)) = identity_conflict(&e) else {
+        return e;
+    };
+    match record_identity_probe(core, caller, event, matched, patient).await {
+        Ok(()) => e,
+        Err(limited) => limited,
+    }
+}
+
 /// Answers a registration or an update whose identifier or email belongs to someone else.
 async fn check_unique(
     core: &Core,
@@ -375,14 +435,16 @@ pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> App
         .ok_or_else(|| AppError::from(ErrorKind::forbidden()))?;
     let valid = input.validate(today(core))?;
     let txn = begin_write(&core.db).await?;
-    check_unique(core, &txn, &valid, None, Some(hospital_id)).await?;
+    if let Err(e) = check_unique(core, &txn, &valid, None, Some(hospital_id)).await {
+        txn.rollback().await?;
+        return Err(refused_as_duplicate(core, caller, &event, e).await);
+    }
     let id = match insert(core, &txn, &valid).await {
         Err(e) if e.is_unique_violation() => {
             // Registered by another request since the check: answer as the check would now.
             txn.rollback().await?;
-            let txn = begin_write(&core.db).await?;
-            check_unique(core, &txn, &valid, None, Some(hospital_id)).await?;
-            return Err(e);
+            let check = check_unique(core, &core.db, &valid, None, Some(hospital_id)).await;
+            return Err(refused_as_duplicate(core, caller, &event, check.err().unwrap_or(e)).await);
         }
         other => other?,
     };
@@ -494,7 +556,10 @@ pub async fn update(
             .into());
         }
     }
-    check_unique(core, &txn, &valid, Some(id), caller.actor.hospital_id()).await?;
+    if let Err(e) = check_unique(core, &txn, &valid, Some(id), caller.actor.hospital_id()).await {
+        txn.rollback().await?;
+        return Err(refused_as_duplicate(core, caller, &event, e).await);
+    }
     let before = to_view(core, &current, None)?;
     let after_input = PatientInput {
         mrn: None,
@@ -660,8 +725,9 @@ pub async fn link(
     .one(&txn)
     .await?
     else {
+        // The identifier did not match: as telling as a match, so recorded and bounded alike.
         txn.rollback().await?;
-        audit::record(core, caller, &event.entity_id(id), Outcome::Denied).await?;
+        record_identity_probe(core, caller, &event.entity_id(id), "national_id", None).await?;
         return Err(ErrorKind::not_found("patient").into());
     };
     let existing = link::Entity::find()

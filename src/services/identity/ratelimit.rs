@@ -63,7 +63,14 @@ pub struct Limits {
     pub otp_verify_per_ip: Limiter,
     /// Invitation acceptances per client address.
     pub invitation_per_ip: Limiter,
+    /// Registrations, edits and links whose identifier matched (or failed to match) a patient
+    /// known elsewhere in the network, per staff account: each tells something about who is
+    /// registered, so they are bounded.
+    pub identity_matches_per_account: Limiter,
 }
+
+/// `identity_matches_per_account`: this many an hour.
+pub const IDENTITY_MATCHES_PER_HOUR: u32 = 20;
 
 impl Limits {
     pub fn from_config(config: &crate::config::Config) -> Self {
@@ -74,6 +81,10 @@ impl Limits {
             otp_request_per_ip: minute(config.otp_attempts_per_ip_per_minute),
             otp_verify_per_ip: minute(config.otp_attempts_per_ip_per_minute),
             invitation_per_ip: minute(config.invitation_attempts_per_ip_per_minute),
+            identity_matches_per_account: Limiter::new(
+                IDENTITY_MATCHES_PER_HOUR,
+                Duration::hours(1),
+            ),
         }
     }
 }
