@@ -11,6 +11,7 @@ mod m20261124_000004_clinical;
 mod m20261125_000005_attachments;
 mod m20261130_000006_sign_in_lockout;
 mod m20261130_000007_code_requests;
+mod m20261130_000008_patient_sign_in;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_attachments::Migration),
             Box::new(m20261130_000006_sign_in_lockout::Migration),
             Box::new(m20261130_000007_code_requests::Migration),
+            Box::new(m20261130_000008_patient_sign_in::Migration),
         ]
     }
 }

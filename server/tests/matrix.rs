@@ -128,6 +128,10 @@ const RULES: &[(&str, Rule)] = &[
         needs(&Permission::PatientsWrite),
     ),
     (
+        "POST /api/v1/patients/{id}/sign-out",
+        scoped(&Permission::PatientsWrite),
+    ),
+    (
         "GET /api/v1/patients/{id}/summary",
         scoped(&Permission::RecordsRead),
     ),

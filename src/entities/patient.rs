@@ -25,6 +25,9 @@ pub struct Model {
     /// Consecutive failed one-time codes across codes; 100 locks the portal sign-in.
     pub otp_failures: i32,
     pub locked_at: Option<ChronoDateTimeUtc>,
+    /// Raised when staff sign the patient out everywhere or the address codes go to changes:
+    /// older portal sessions and tokens stop working.
+    pub credentials_version: i64,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -19,6 +19,9 @@ pub struct Model {
     pub used_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
+    /// When the sign-in this token continues began (`None` for tokens issued before it was
+    /// kept: their `created_at`).
+    pub signed_in_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -54,6 +54,7 @@ use app::state::AppState;
         patients::update,
         patients::delete_patient,
         patients::link,
+        patients::sign_out,
         patients::summary,
         patients::add_record,
         patients::list_records,

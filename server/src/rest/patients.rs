@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             get(get_one).put(update).delete(delete_patient),
         )
         .route("/patients/{id}/links", post(link))
+        .route("/patients/{id}/sign-out", post(sign_out))
         .route("/patients/{id}/summary", get(summary))
         .route("/patients/{id}/records", get(list_records).post(add_record))
         .route(
@@ -237,6 +238,30 @@ pub async fn delete_patient(
     let id = parse_id(&id)?;
     let request: DeleteRequest = optional_json(&body)?;
     patients::delete(&state.core, &caller, id, &request).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Sign a patient out of the portal everywhere: every session and token of theirs stops
+/// working (for a lost phone, say). Audited.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/sign-out", tag = "patients",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out everywhere"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not change patients", body = ErrorBody),
+        (status = 404, description = "No such patient at your hospital", body = ErrorBody),
+    )
+)]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    patients::sign_out_everywhere(&state.core, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

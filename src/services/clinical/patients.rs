@@ -6,7 +6,7 @@
 //! (`patient_name_tokens`). A hospital sees a patient only through a live link.
 
 use rand::Rng;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -30,6 +30,7 @@ use crate::entities::{hospital, patient, patient_hospital_link as link, patient_
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, PatientAccess};
 use crate::services::platform::audit::{self, AuditedRead, Event};
+use crate::services::platform::outbox::{self, Channel, Message};
 use crate::services::Core;
 
 const TABLE: &str = "patients";
@@ -124,6 +125,7 @@ pub async fn insert(
         id: Set(id),
         otp_failures: Set(0),
         locked_at: Set(None),
+        credentials_version: Set(0),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -343,6 +345,7 @@ fn identity_conflict(e: &AppError) -> Option<(&'static str, Option<Uuid>)> {
             code, existing_id, ..
         } if code == "patient_exists" => Some(("national_id", *existing_id)),
         ErrorKind::Conflict { code, .. } if code == "patient_email_taken" => Some(("email", None)),
+        ErrorKind::Conflict { code, .. } if code == "patient_phone_taken" => Some(("phone", None)),
         _ => None,
     }
 }
@@ -414,6 +417,25 @@ async fn check_unique(
                 "patient_email_taken",
                 "email",
                 "another patient already uses this email address",
+            )
+            .into());
+        }
+    }
+    // A phone number signs in to one patient's portal only.
+    if let Some(phone) = valid.phone.as_deref().and_then(normalise_phone) {
+        let index = k.blind_index("phone", &phone);
+        let mut query = patient::Entity::find()
+            .filter(patient::Column::PhoneIndex.eq(index))
+            .filter(patient::Column::DeletedAt.is_null());
+        if let Some(id) = except {
+            query = query.filter(patient::Column::Id.ne(id));
+        }
+        if query.count(db).await? > 0 {
+            return Err(ErrorKind::conflict_on(
+                "patient_phone_taken",
+                "phone",
+                "another patient already signs in with this phone number; if it is the same \
+                 person, link them with their national identifier",
             )
             .into());
         }
@@ -568,11 +590,26 @@ pub async fn update(
     let changed = changed_fields(&before.to_input(), &after_input, &valid);
     let version = current.version + 1;
     let now = core.clock.now();
+    // The addresses a portal code goes to: changing one ends the patient's portal sign-ins
+    // and tells the previous address.
+    let sign_in_changed: Vec<&str> = changed
+        .iter()
+        .copied()
+        .filter(|f| matches!(*f, "email" | "phone"))
+        .collect();
+    let credentials_version = current.credentials_version;
     let mut model: patient::ActiveModel = current.into();
     assign(core, &mut model, id, &valid);
     model.version = Set(version);
     model.updated_at = Set(now);
+    if !sign_in_changed.is_empty() {
+        model.credentials_version = Set(credentials_version + 1);
+    }
     let model = model.update(&txn).await?;
+    if !sign_in_changed.is_empty() {
+        crate::services::identity::tokens::revoke_subject(&txn, id, now).await?;
+        notify_previous_addresses(core, &txn, &before, &sign_in_changed).await?;
+    }
     write_name_tokens(core, &txn, id, &valid).await?;
     let mut mrn = link.as_ref().map(|l| l.mrn.clone());
     if let (Some(new_mrn), Some(l)) = (valid.mrn.clone(), link) {
@@ -584,10 +621,72 @@ pub async fn update(
             mrn = Some(new_mrn);
         }
     }
-    let event = event.details(json!({"version": version, "changed": changed}));
+    let event = event.details(json!({
+        "version": version,
+        "changed": changed,
+        "sign_in_address_changed": sign_in_changed,
+    }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     to_view(core, &model, mrn)
+}
+
+/// Signs a patient out of the portal everywhere: their credentials version moves on, so every
+/// session and access token stops at once, and their refresh tokens are revoked. Audited.
+pub async fn sign_out_everywhere(core: &Core, caller: &Caller, id: Uuid) -> AppResult<()> {
+    let event = Event::new("patient", AuditAction::Update)
+        .entity_id(id)
+        .patient(id);
+    let txn = begin_write(&core.db).await?;
+    let (txn, current, _) =
+        authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    let now = core.clock.now();
+    patient::Entity::update_many()
+        .col_expr(
+            patient::Column::CredentialsVersion,
+            Expr::col(patient::Column::CredentialsVersion).add(1),
+        )
+        .filter(patient::Column::Id.eq(current.id))
+        .exec(&txn)
+        .await?;
+    crate::services::identity::tokens::revoke_subject(&txn, id, now).await?;
+    let event = event.details(json!({"portal_signed_out": true}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A discreet notice to each previous sign-in address of a patient whose address changed: no
+/// clinic type, no condition, no new address.
+async fn notify_previous_addresses(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    before: &Patient,
+    changed: &[&str],
+) -> AppResult<()> {
+    const BODY: &str = "The contact details you use to sign in to HospitalLink were changed. \
+        If you did not ask for this, tell your clinic.";
+    for field in changed {
+        let (channel, to) = match *field {
+            "email" => (Channel::Email, before.email.clone()),
+            _ => (Channel::Sms, before.phone.clone()),
+        };
+        let Some(to) = to else { continue };
+        outbox::enqueue(
+            core,
+            txn,
+            Message {
+                channel,
+                purpose: "sign_in_address_changed",
+                to,
+                subject: (channel == Channel::Email)
+                    .then(|| "Your sign-in details changed".to_string()),
+                body: BODY.into(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Names (never values) of the profile fields an update changes.

@@ -67,11 +67,18 @@ pub enum Credential<'a> {
 /// refresh); an expired session is simply anonymous (the browser is sent to sign in).
 pub async fn resolve(core: &Core, credential: Credential<'_>) -> AppResult<Actor> {
     let subject = match credential {
-        Credential::Bearer(token) => tokens::read_access_token(core, token).ok_or_else(|| {
-            AppError::from(ErrorKind::Unauthenticated {
-                message: "The access token is not valid or has expired.".into(),
+        Credential::Bearer(token) => tokens::read_access_token(core, token)
+            // A patient's sign-in has an absolute end, as their browser session has.
+            .filter(|s| {
+                s.kind != SubjectKind::Patient
+                    || core.clock.now() - s.auth_at
+                        <= Duration::hours(tokens::PATIENT_SIGN_IN_HOURS)
             })
-        })?,
+            .ok_or_else(|| {
+                AppError::from(ErrorKind::Unauthenticated {
+                    message: "The access token is not valid or has expired.".into(),
+                })
+            })?,
         Credential::Session(auth) => {
             if auth.expired(core.clock.now()) {
                 return Ok(Actor::Anonymous);
@@ -127,7 +134,10 @@ pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResul
             let Some(p) = patient::Entity::find_by_id(subject.id).one(db).await? else {
                 return Ok(None);
             };
-            if p.deleted_at.is_some() || p.locked_at.is_some() {
+            if p.deleted_at.is_some()
+                || p.locked_at.is_some()
+                || p.credentials_version != subject.ver
+            {
                 return Ok(None);
             }
             Ok(Some(Actor::Patient { id: p.id }))

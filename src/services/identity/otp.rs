@@ -271,7 +271,7 @@ async fn check(
     let subject = Subject {
         kind: SubjectKind::Patient,
         id: patient.id,
-        ver: 0,
+        ver: patient.credentials_version,
         stage: Stage::Full,
         auth_at: now,
     };

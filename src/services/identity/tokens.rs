@@ -26,6 +26,9 @@ use crate::policy::{Actor, Caller, RequestMeta};
 use crate::services::platform::audit::{self, Event};
 use crate::services::Core;
 
+/// A patient's sign-in (its access and refresh tokens) ends this long after it began, however
+/// often it is refreshed: the same absolute limit as a browser session.
+pub const PATIENT_SIGN_IN_HOURS: i64 = 12;
 /// Refresh tokens live this long.
 pub const REFRESH_LIFETIME_DAYS: i64 = 7;
 /// An `mfa_token` (between password and code) lives this long.
@@ -250,6 +253,7 @@ async fn insert_refresh(
         used_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
+        signed_in_at: Set(Some(subject.auth_at)),
     }
     .insert(txn)
     .await?;
@@ -273,7 +277,7 @@ fn subject_of(model: &refresh_token::Model, ver: i64) -> Subject {
         id: model.subject_id,
         ver,
         stage: Stage::parse(&model.stage),
-        auth_at: model.created_at,
+        auth_at: model.signed_in_at.unwrap_or(model.created_at),
     }
 }
 
@@ -295,6 +299,13 @@ pub async fn refresh(core: &Core, meta: &RequestMeta, raw: &str) -> AppResult<To
     else {
         return Err(invalid_refresh());
     };
+    // A patient's sign-in ends at its absolute limit, however often it was refreshed.
+    let signed_in_at = model.signed_in_at.unwrap_or(model.created_at);
+    if model.subject_kind == "patient"
+        && now - signed_in_at > Duration::hours(PATIENT_SIGN_IN_HOURS)
+    {
+        return Err(invalid_refresh());
+    }
     // The account must still be what the token was issued to.
     let ver = current_version(&txn, &model).await?;
     let consumed = refresh_token::Entity::update_many()
@@ -344,7 +355,7 @@ async fn current_version(
             .await?;
         Ok(
             p.filter(|p| p.deleted_at.is_none() && p.locked_at.is_none())
-                .map(|_| 0),
+                .map(|p| p.credentials_version),
         )
     } else {
         let a = shared(staff_account::Entity::find_by_id(token.subject_id), db)
