@@ -555,3 +555,44 @@ async fn registering_someone_known_elsewhere_is_recorded_and_bounded() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_api_document_lists_the_answers_every_layer_can_give() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let answers = op["responses"].as_object().unwrap();
+            let has = |s: &str| answers.contains_key(s);
+            let name = format!("{method} {path}");
+            assert!(has("503"), "{name}");
+            if path.contains('{') {
+                assert!(has("400") && has("404"), "{name}: a malformed or absent id");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(
+                    has("413") && has("415"),
+                    "{name}: a body too large or of another type"
+                );
+            }
+            if op.get("security").is_some() {
+                assert!(
+                    has("401") && has("403"),
+                    "{name}: not signed in, not allowed"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 38, "{checked} operations");
+    app.cleanup().await;
+}

@@ -129,7 +129,7 @@ use app::state::AppState;
         hospitallink::domain::clinical::attachment::AttachmentKind,
         hospitallink::domain::clinical::attachment::FileType,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &EveryAnswer),
     tags(
         (name = "auth", description = "Sign-in, tokens and the second factor"),
         (name = "staff", description = "Staff invitations and accounts"),
@@ -157,6 +157,89 @@ impl utoipa::Modify for BearerAuth {
                         .build(),
                 ),
             );
+        }
+    }
+}
+
+/// Documents the answers every operation can give besides its own: those of the layers and
+/// extractors in front of every handler. A malformed id or query is 400; a JSON body with
+/// another content type is 415, one over the limit 413; without a valid sign-in 401, without
+/// the permission 403; a busy database 503 with `Retry-After`.
+struct EveryAnswer;
+
+impl utoipa::Modify for EveryAnswer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, status: &str, description: &str| {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| error(description));
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited =
+                path.starts_with("/api/v1/auth/") || path.ends_with("/invitations/accept");
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_path_id = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                if has_path_id || has_query || op.request_body.is_some() {
+                    add(op, "400", "Malformed input; `fields` names each problem");
+                }
+                if has_path_id {
+                    add(op, "404", "Absent, or outside your view");
+                }
+                if op.request_body.is_some() {
+                    add(op, "413", "The body is larger than the limit");
+                    add(op, "415", "The body is not of the documented content type");
+                }
+                if op.security.is_some() {
+                    add(op, "401", "Not signed in, or the token expired");
+                    add(op, "403", "Your role may not do this");
+                }
+                if limited {
+                    add(
+                        op,
+                        "429",
+                        "Too many attempts; retry after `Retry-After` seconds",
+                    );
+                }
+                add(
+                    op,
+                    "503",
+                    "The database is busy; retry after `Retry-After` seconds",
+                );
+            }
         }
     }
 }
