@@ -170,6 +170,30 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The caller of a route that needs a sign-in: without a valid one the answer is 401 before
+/// anything else of the request is read (its id, headers or body), as the policy would decide
+/// for an anonymous caller. The refusal is counted, not chained (`audit::record`).
+pub struct SignedIn(pub Caller);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = app::state::resolve_caller(&state.core, parts).await?;
+        if caller.actor == hospitallink::policy::Actor::Anonymous {
+            state
+                .core
+                .audit_writer
+                .count_anonymous_refusal_of("sign_in_required");
+            return Err(ErrorKind::unauthenticated().into());
+        }
+        Ok(SignedIn(caller))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,10 +134,11 @@ async fn denials_are_recorded_and_reading_is_scoped() {
         .filter(|e| e["actor_type"] == "anonymous" && e["outcome"] == "denied")
         .count();
     assert_eq!(anonymous_denials, 0, "{page}");
+    // (The registration and the log read above, refused before anything else was read.)
     assert!(core
         .audit_writer
         .anonymous_refusals()
-        .contains(&("create", 1)));
+        .contains(&("sign_in_required", 2)));
 
     // A hospital admin sees their hospital's entries only and cannot verify the network chain.
     let h = hospitallink::services::platform::hospitals::create(

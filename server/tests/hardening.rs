@@ -281,7 +281,7 @@ async fn anonymous_refusals_are_counted_not_chained_and_signed_in_ones_are_recor
         .await
         .unwrap();
     assert!(
-        metrics.contains("hospitallink_anonymous_refusals_total{action=\"read\"} 40"),
+        metrics.contains("hospitallink_anonymous_refusals_total{action=\"sign_in_required\"} 40"),
         "{metrics}"
     );
     assert!(
@@ -594,5 +594,30 @@ async fn the_api_document_lists_the_answers_every_layer_can_give() {
         }
     }
     assert!(checked >= 38, "{checked} operations");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn without_a_sign_in_a_secured_route_answers_401_before_reading_anything() {
+    let app = spawn_app().await;
+    let id = uuid::Uuid::now_v7();
+    for (method, path) in [
+        (Method::PUT, format!("/api/v1/hospitals/{id}")),
+        (Method::PUT, format!("/api/v1/patients/{id}")),
+        (Method::PUT, format!("/api/v1/records/{id}")),
+        (Method::PUT, format!("/api/v1/staff/{id}")),
+        (Method::POST, "/api/v1/patients".to_string()),
+    ] {
+        // A malformed If-Match and a body of nulls would each be a 400 for someone signed in.
+        let r = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .header("if-match", "")
+            .json(&json!({"name": null, "first_name": null}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{method} {path}");
+    }
     app.cleanup().await;
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::optional_json;
 use crate::error::ApiResult;
-use crate::extract::{parse_id, Auth};
+use crate::extract::{parse_id, SignedIn};
 use crate::upload::read_upload;
 use app::state::AppState;
 
@@ -62,7 +62,7 @@ pub struct UploadForm {
 )]
 pub async fn upload(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -92,7 +92,7 @@ pub async fn upload(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -139,7 +139,7 @@ fn disposition(filename: &str) -> String {
 )]
 pub async fn download(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -181,7 +181,7 @@ pub async fn download(
 )]
 pub async fn delete_attachment(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {

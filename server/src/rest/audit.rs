@@ -11,7 +11,7 @@ use hospitallink::services::platform::audit::{self, AuditQuery};
 use utoipa::ToSchema;
 
 use crate::error::ApiResult;
-use crate::extract::{ApiQuery, Auth};
+use crate::extract::{ApiQuery, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +42,7 @@ pub struct AuditList {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     let (filter, page) = query.parse()?;
@@ -60,7 +60,10 @@ pub async fn list(
         (status = 403, description = "Not a platform admin", body = ErrorBody),
     )
 )]
-pub async fn verify(State(state): State<AppState>, Auth(caller): Auth) -> ApiResult<Response> {
+pub async fn verify(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> ApiResult<Response> {
     let report = audit::verify(&state.core, &caller).await?;
     Ok(Json(report).into_response())
 }

@@ -16,7 +16,7 @@ use hospitallink::services::identity::auth::{self, StaffLogin};
 use hospitallink::services::identity::{mfa, otp, tokens};
 
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Auth, Meta};
+use crate::extract::{ApiJson, Meta, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -98,7 +98,7 @@ pub async fn mfa_complete(
 )]
 pub async fn mfa_setup(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
 ) -> ApiResult<Json<MfaSetupResponse>> {
     Ok(Json(mfa::setup(&state.core, &caller).await?))
 }
@@ -117,7 +117,7 @@ pub async fn mfa_setup(
 )]
 pub async fn mfa_confirm(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiJson(input): ApiJson<MfaConfirmRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
     Ok(Json(
@@ -224,6 +224,6 @@ pub async fn logout(
         (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
-pub async fn me(State(state): State<AppState>, Auth(caller): Auth) -> ApiResult<Json<Me>> {
+pub async fn me(State(state): State<AppState>, SignedIn(caller): SignedIn) -> ApiResult<Json<Me>> {
     Ok(Json(auth::me(&state.core, &caller).await?))
 }

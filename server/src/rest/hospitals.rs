@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::versioned;
 use crate::error::ApiResult;
-use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth};
+use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -56,7 +56,7 @@ pub struct ListParams {
 )]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiJson(input): ApiJson<HospitalInput>,
 ) -> ApiResult<Response> {
     let hospital = hospitals::create(&state.core, &caller, &input).await?;
@@ -130,7 +130,7 @@ pub async fn get_one(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<HospitalInput>,

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{optional_json, versioned};
 use crate::error::ApiResult;
-use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth};
+use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -100,7 +100,7 @@ pub struct RecordParams {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiJson(input): ApiJson<PatientInput>,
 ) -> ApiResult<Response> {
     let patient = patients::register(&state.core, &caller, &input).await?;
@@ -127,7 +127,7 @@ pub async fn register(
 )]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Response> {
     let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
@@ -150,7 +150,7 @@ pub async fn search(
 )]
 pub async fn hospital_patients(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Response> {
@@ -174,7 +174,7 @@ pub async fn hospital_patients(
 )]
 pub async fn get_one(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -203,7 +203,7 @@ pub async fn get_one(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<PatientInput>,
@@ -231,7 +231,7 @@ pub async fn update(
 )]
 pub async fn delete_patient(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -257,7 +257,7 @@ pub async fn delete_patient(
 )]
 pub async fn sign_out(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -282,7 +282,7 @@ pub async fn sign_out(
 )]
 pub async fn link(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<LinkRequest>,
 ) -> ApiResult<Response> {
@@ -310,7 +310,7 @@ pub async fn link(
 )]
 pub async fn summary(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -335,7 +335,7 @@ pub async fn summary(
 )]
 pub async fn add_record(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RecordInput>,
 ) -> ApiResult<Response> {
@@ -365,7 +365,7 @@ pub async fn add_record(
 )]
 pub async fn list_records(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<RecordParams>,
 ) -> ApiResult<Response> {
@@ -395,7 +395,7 @@ pub async fn list_records(
 )]
 pub async fn get_record(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -424,7 +424,7 @@ pub async fn get_record(
 )]
 pub async fn update_record(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<RecordUpdate>,
@@ -451,7 +451,7 @@ pub async fn update_record(
 )]
 pub async fn delete_record(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {

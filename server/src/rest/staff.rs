@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::versioned;
 use crate::error::ApiResult;
-use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Auth, Meta};
+use crate::extract::{if_match, parse_id, ApiJson, ApiQuery, Meta, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -62,7 +62,7 @@ fn with_etag(member: StaffMember) -> Response {
 )]
 pub async fn invite(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiJson(input): ApiJson<InvitationRequest>,
 ) -> ApiResult<Response> {
     let invitation = invitations::invite(&state.core, &caller, &input).await?;
@@ -101,7 +101,7 @@ pub async fn accept(
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Response> {
     let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
@@ -120,7 +120,7 @@ pub async fn list(
 )]
 pub async fn get_one(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -143,7 +143,7 @@ pub async fn get_one(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<StaffUpdate>,

@@ -232,8 +232,14 @@ const GROUP_LIMIT: usize = 256;
 
 impl AuditWriter {
     fn count_anonymous_refusal(&self, action: AuditAction) {
+        self.count_anonymous_refusal_of(action.as_str());
+    }
+
+    /// Counts a refusal of an anonymous caller under `label` (an audit action, or
+    /// `sign_in_required` for a route refused before its action is known).
+    pub fn count_anonymous_refusal_of(&self, label: &'static str) {
         if let Ok(mut counts) = self.anonymous_refusals.lock() {
-            *counts.entry(action.as_str()).or_default() += 1;
+            *counts.entry(label).or_default() += 1;
         }
     }
 
