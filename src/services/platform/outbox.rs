@@ -72,13 +72,25 @@ fn configured(core: &Core, channel: Channel) -> bool {
 
 /// Writes a message inside `txn`; the worker is woken once the transaction has committed.
 pub async fn enqueue(core: &Core, txn: &impl ConnectionTrait, message: Message) -> AppResult<Uuid> {
-    let id = Uuid::now_v7();
-    let now = core.clock.now();
     let status = if configured(core, message.channel) {
         "pending"
     } else {
         "held"
     };
+    let id = insert_message(core, txn, message, status).await?;
+    core.outbox_wake.notify_one();
+    Ok(id)
+}
+
+/// Writes a message with `status`, its address and text sealed for its row.
+async fn insert_message(
+    core: &Core,
+    txn: &impl ConnectionTrait,
+    message: Message,
+    status: &str,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    let now = core.clock.now();
     let table = "outbox_messages";
     outbox_message::ActiveModel {
         id: Set(id),
@@ -97,7 +109,6 @@ pub async fn enqueue(core: &Core, txn: &impl ConnectionTrait, message: Message) 
     }
     .insert(txn)
     .await?;
-    core.outbox_wake.notify_one();
     Ok(id)
 }
 
@@ -109,26 +120,7 @@ pub async fn enqueue_withheld(
     txn: &impl ConnectionTrait,
     message: Message,
 ) -> AppResult<Uuid> {
-    let id = Uuid::now_v7();
-    let now = core.clock.now();
-    let table = "outbox_messages";
-    outbox_message::ActiveModel {
-        id: Set(id),
-        channel: Set(message.channel.as_str().into()),
-        purpose: Set(message.purpose.into()),
-        destination: Set(core.keyring.seal(table, "destination", id, &message.to)),
-        subject: Set(message.subject),
-        body: Set(core.keyring.seal(table, "body", id, &message.body)),
-        status: Set(WITHHELD.into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-    }
-    .insert(txn)
-    .await?;
+    let id = insert_message(core, txn, message, WITHHELD).await?;
     // The worker wakes as for a real message (and finds nothing to send), so what follows a
     // request costs the same too.
     core.outbox_wake.notify_one();
