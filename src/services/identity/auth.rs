@@ -105,7 +105,7 @@ pub async fn staff_login(
     e.finish(|| ())?;
     limit_login(core, meta, &email)?;
     // After repeated failures the address waits, whether an account has it or not.
-    lockout::password_wait(core, &email).await?;
+    let failures_counted = lockout::password_wait(core, &email).await?;
     let account = staff_account::Entity::find()
         .filter(staff_account::Column::Email.eq(&email))
         .one(&core.db)
@@ -123,7 +123,11 @@ pub async fn staff_login(
     ensure_hospital_open(&core.db, &account).await?;
     if account.totp_enabled_at.is_some() {
         // The password was right: its count starts again; the second factor counts its own.
-        lockout::password_succeeded(core, &core.db, &email).await?;
+        if failures_counted {
+            let txn = begin_write(&core.db).await?;
+            lockout::password_succeeded(core, &txn, &email).await?;
+            txn.commit().await?;
+        }
         return Ok(StaffLogin::MfaRequired {
             mfa_token: tokens::mfa_token(core, account.id, account.credentials_version)?,
         });
@@ -135,7 +139,9 @@ pub async fn staff_login(
         Stage::Full
     };
     let txn = begin_write(&core.db).await?;
-    lockout::password_succeeded(core, &txn, &email).await?;
+    if failures_counted {
+        lockout::password_succeeded(core, &txn, &email).await?;
+    }
     record_login(core, &txn, meta, &account, "password").await?;
     txn.commit().await?;
     Ok(StaffLogin::SignedIn(subject(core, &account, stage)))

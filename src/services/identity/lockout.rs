@@ -41,14 +41,19 @@ fn wait_error(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
 }
 
 /// 429 while the typed address must wait after its failures (before the password is hashed).
-pub async fn password_wait(core: &Core, email: &str) -> AppResult<()> {
+/// Otherwise whether failures are counted for it (a right password then clears them).
+pub async fn password_wait(core: &Core, email: &str) -> AppResult<bool> {
     let now = core.clock.now();
     let row = sign_in_failure::Entity::find_by_id(email_index(core, email))
         .one(&core.db)
         .await?;
-    match row.and_then(|r| r.wait_until).filter(|until| *until > now) {
+    match row
+        .as_ref()
+        .and_then(|r| r.wait_until)
+        .filter(|until| *until > now)
+    {
         Some(until) => Err(wait_error(until, now)),
-        None => Ok(()),
+        None => Ok(row.is_some()),
     }
 }
 
