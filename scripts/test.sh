@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: formatting, clippy, every Rust test on SQLite and on PostgreSQL, then the
-# browser tests against a freshly built app.
+# browser tests against a freshly built app, then the API contract test (schemathesis).
 source "$(dirname "$0")/env.sh"
 "$ROOT/scripts/setup.sh" --browser
 
@@ -34,4 +34,6 @@ else
 fi
 
 "$ROOT/scripts/e2e.sh"
+# The contract test uses the server binary the browser tests built.
+"$ROOT/scripts/contract.sh"
 log "all checks passed"

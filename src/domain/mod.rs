@@ -12,6 +12,8 @@ pub mod error;
 pub mod identity;
 pub mod page;
 pub mod platform;
+#[cfg(feature = "server")]
+pub mod schema;
 pub mod validate;
 
 pub use error::{ErrorKind, FieldErrors};

@@ -33,12 +33,16 @@ pub struct AttachmentList {
 }
 
 /// The multipart form of an upload.
-#[derive(ToSchema)]
+// `Deserialize` only for `deny_unknown_fields`, which marks the form closed in the document
+// (the upload reader refuses other parts).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// `consent_form` or `scan`.
-    kind: String,
+    kind: hospitallink::domain::clinical::attachment::AttachmentKind,
     /// Optional, at most 200 characters.
+    #[schema(schema_with = hospitallink::domain::schema::document_description)]
     description: Option<String>,
     /// PDF, PNG or JPEG, at most `ATTACHMENT_MAX_BYTES` (10 MB by default).
     #[schema(format = Binary, value_type = String)]
@@ -131,7 +135,11 @@ fn disposition(filename: &str) -> String {
     params(("id" = uuid::Uuid, Path, description = "Attachment id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The file (PDF, PNG or JPEG)", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, as the type recognised when it was stored", content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+        )),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role does not read this kind", body = ErrorBody),
         (status = 404, description = "Absent or invisible", body = ErrorBody),

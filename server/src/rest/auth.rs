@@ -111,8 +111,9 @@ pub async fn mfa_setup(
     request_body = MfaConfirmRequest,
     responses(
         (status = 200, description = "Enabled; recovery codes shown once", body = RecoveryCodesResponse),
-        (status = 400, description = "Wrong code or no set-up started", body = ErrorBody),
+        (status = 400, description = "Malformed or wrong code", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 409, description = "`mfa_setup_required`: no set-up started", body = ErrorBody),
     )
 )]
 pub async fn mfa_confirm(

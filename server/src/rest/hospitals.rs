@@ -114,7 +114,7 @@ pub async fn get_one(
     put, path = "/api/v1/hospitals/{id}", tag = "hospitals",
     params(
         ("id" = uuid::Uuid, Path, description = "Hospital id"),
-        ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\""),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Expected version, e.g. \"3\"", pattern = r#"^[\t ]*(?:W/)?"?[0-9]{1,18}"?[\t ]*$"#),
     ),
     request_body = HospitalInput,
     security(("bearer" = [])),

@@ -96,6 +96,7 @@ pub struct RecordParams {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role may not register patients", body = ErrorBody),
         (status = 409, description = "`patient_exists` (see `existing_id`), `patient_email_taken` or `mrn_taken`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many registrations, edits or links matched a patient known elsewhere this hour", body = ErrorBody),
     )
 )]
 pub async fn register(
@@ -187,7 +188,7 @@ pub async fn get_one(
     put, path = "/api/v1/patients/{id}", tag = "patients",
     params(
         ("id" = uuid::Uuid, Path, description = "Patient id"),
-        ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\""),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Expected version, e.g. \"3\"", pattern = r#"^[\t ]*(?:W/)?"?[0-9]{1,18}"?[\t ]*$"#),
     ),
     request_body = PatientInput,
     security(("bearer" = [])),
@@ -199,6 +200,7 @@ pub async fn get_one(
         (status = 404, description = "Absent or not linked to your hospital", body = ErrorBody),
         (status = 409, description = "Identifier, email or MRN belongs to someone else", body = ErrorBody),
         (status = 412, description = "Version mismatch", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many registrations, edits or links matched a patient known elsewhere this hour", body = ErrorBody),
     )
 )]
 pub async fn update(
@@ -278,6 +280,7 @@ pub async fn sign_out(
         (status = 403, description = "Role may not register patients", body = ErrorBody),
         (status = 404, description = "No patient with this id and identifier", body = ErrorBody),
         (status = 409, description = "`already_linked` or `mrn_taken`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many registrations, edits or links matched a patient known elsewhere this hour", body = ErrorBody),
     )
 )]
 pub async fn link(
@@ -409,7 +412,7 @@ pub async fn get_record(
     put, path = "/api/v1/records/{id}", tag = "records",
     params(
         ("id" = uuid::Uuid, Path, description = "Record id"),
-        ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"1\""),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Expected version, e.g. \"1\"", pattern = r#"^[\t ]*(?:W/)?"?[0-9]{1,18}"?[\t ]*$"#),
     ),
     request_body = RecordUpdate,
     security(("bearer" = [])),

@@ -112,7 +112,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/staff/{id}", tag = "staff",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id")),
+    params(("id" = uuid::Uuid, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account (ETag: version)", body = StaffMember),
         (status = 404, description = "Absent or outside your hospital", body = ErrorBody),
@@ -131,7 +131,7 @@ pub async fn get_one(
 #[utoipa::path(
     put, path = "/api/v1/staff/{id}", tag = "staff",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Account id"), ("If-Match" = Option<String>, Header, description = "Expected version")),
+    params(("id" = uuid::Uuid, Path, description = "Account id"), ("If-Match" = Option<String>, Header, nullable = false, description = "Expected version", pattern = r#"^[\t ]*(?:W/)?"?[0-9]{1,18}"?[\t ]*$"#)),
     request_body = StaffUpdate,
     responses(
         (status = 200, description = "Updated", body = StaffMember),

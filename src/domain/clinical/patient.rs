@@ -22,23 +22,34 @@ pub const MIN_BIRTH_YEAR: i32 = 1900;
 #[serde(deny_unknown_fields)]
 pub struct PatientInput {
     /// 1-100 characters.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::name))]
     pub first_name: Option<String>,
     /// 1-100 characters.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::name))]
     pub last_name: Option<String>,
     /// `YYYY-MM-DD`, not in the future.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::date_of_birth))]
     pub date_of_birth: Option<String>,
     /// `male`, `female`, `other` or `prefer_not_to_say`.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::sex))]
     pub sex: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_email))]
     pub email: Option<String>,
     /// International format starting with `+`, e.g. `+254 700 100 001`.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_phone))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::address))]
     pub address: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::contact_name))]
     pub emergency_contact_name: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_phone))]
     pub emergency_contact_phone: Option<String>,
     /// National identifier (optional). Only its keyed hash is used for matching.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_national_id))]
     pub national_id: Option<String>,
     /// This hospital's medical record number; generated when omitted at registration.
     /// Ignored on profile updates.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::mrn))]
     pub mrn: Option<String>,
 }
 
@@ -198,8 +209,10 @@ impl PatientInput {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::national_id))]
     pub national_id: Option<String>,
     /// This hospital's MRN; generated when omitted.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::mrn))]
     pub mrn: Option<String>,
 }
 
@@ -209,6 +222,7 @@ pub struct LinkRequest {
 #[serde(deny_unknown_fields)]
 pub struct DeleteRequest {
     /// 10-500 characters.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::justification))]
     pub justification: Option<String>,
 }
 

@@ -13,7 +13,9 @@ use crate::domain::validate::Errors;
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::email))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::password))]
     pub password: Option<String>,
 }
 
@@ -47,7 +49,9 @@ pub enum LoginResponse {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MfaRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::secret))]
     pub mfa_token: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::secret))]
     pub code: Option<String>,
 }
 
@@ -66,6 +70,7 @@ pub struct MfaSetupResponse {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MfaConfirmRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::six_digit_code))]
     pub code: Option<String>,
 }
 
@@ -78,7 +83,7 @@ pub struct RecoveryCodesResponse {
 
 /// `POST /auth/patient/request-otp`: an email or a phone.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+// The document's schema (one of email or phone) is written in `domain::schema`.
 #[serde(deny_unknown_fields)]
 pub struct OtpRequest {
     pub email: Option<String>,
@@ -87,7 +92,7 @@ pub struct OtpRequest {
 
 /// `POST /auth/patient/verify-otp`
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+// The document's schema (one of email or phone) is written in `domain::schema`.
 #[serde(deny_unknown_fields)]
 pub struct OtpVerifyRequest {
     pub email: Option<String>,
@@ -100,6 +105,7 @@ pub struct OtpVerifyRequest {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::secret))]
     pub refresh_token: Option<String>,
 }
 
@@ -255,8 +261,11 @@ impl TryFrom<MeWire> for Me {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InvitationRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::email))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::display_name))]
     pub display_name: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::role))]
     pub role: Option<String>,
     /// Required for every role but `platform_admin`; hospital admins may omit it (their own).
     pub hospital_id: Option<Uuid>,
@@ -279,7 +288,9 @@ pub struct Invitation {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::secret))]
     pub token: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::new_password))]
     pub password: Option<String>,
 }
 
@@ -306,6 +317,7 @@ pub struct StaffMember {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffUpdate {
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_role))]
     pub role: Option<String>,
     pub active: Option<bool>,
     /// `true` lifts a sign-in lock (after repeated failed passwords or codes).

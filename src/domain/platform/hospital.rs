@@ -8,7 +8,7 @@ use crate::domain::error::ErrorKind;
 use crate::domain::validate::Errors;
 
 /// ISO 3166-1 alpha-2 country codes.
-const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+pub const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// Whether `code` is an ISO 3166-1 alpha-2 country code (upper case).
 pub fn is_country_code(code: &str) -> bool {
@@ -22,14 +22,19 @@ pub fn is_country_code(code: &str) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct HospitalInput {
     /// Display name, 2-200 characters.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::hospital_name))]
     pub name: Option<String>,
     /// Short network-unique code: 2-20 letters, digits or hyphens; stored upper case.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::hospital_code))]
     pub code: Option<String>,
     /// Postal address (optional, up to 500 characters).
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::address))]
     pub address: Option<String>,
     /// Contact email of the hospital's HIV programme.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::email))]
     pub contact_email: Option<String>,
     /// ISO 3166-1 alpha-2 country code, e.g. `KE`.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::country))]
     pub country: Option<String>,
     /// Whether the hospital takes part in the network (default true).
     pub active: Option<bool>,

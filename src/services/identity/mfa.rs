@@ -197,8 +197,10 @@ pub async fn confirm(
     let account = own_account(core, caller, &event).await?;
     let code = crate::domain::identity::auth::parse_otp_code("code", code)?;
     let Some(sealed) = account.totp_pending_secret.as_deref() else {
-        return Err(ErrorKind::bad_request(
+        // The account is not in the state this step needs: a conflict, not a malformed request.
+        return Err(ErrorKind::conflict_on(
             "mfa_setup_required",
+            "code",
             "Start the set-up first (POST /api/v1/auth/mfa/setup).",
         )
         .into());

@@ -18,13 +18,16 @@ use crate::domain::ErrorKind;
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
     /// One of the SPEC 2.4 types, e.g. `viral_load`.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = RecordType))]
     pub record_type: Option<String>,
     /// Clinical time (RFC 3339 or `YYYY-MM-DD`); now when omitted. Not in the future.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::clinical_time))]
     pub recorded_at: Option<String>,
     /// The type's fields; see the record type table.
-    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Object))]
     pub payload: Option<Value>,
     /// The record this one corrects (same patient and type); the old one is kept.
+    #[cfg_attr(feature = "server", schema(value_type = String, format = Uuid))]
     pub supersedes: Option<String>,
 }
 
@@ -140,7 +143,7 @@ impl RecordInput {
 #[serde(deny_unknown_fields)]
 pub struct RecordUpdate {
     /// The complete new payload. For a diagnosis only `text` may change.
-    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Object))]
     pub payload: Option<Value>,
 }
 
