@@ -289,6 +289,19 @@ fn out_of_view(action: Action) -> bool {
     }
 }
 
+/// Whether the caller sees a patient's contact details (email, phone, address, emergency
+/// contact). They are data held by the hospital that registered the patient: `access.own_record`
+/// says whether that is the caller's hospital; another linked hospital sees them with a
+/// `demographics` grant (`access.consent`) or during break-glass, as any patient data.
+/// Not seeing them withholds those fields from the profile; it does not refuse the profile.
+pub fn sees_contact_details(actor: &Actor, access: PatientAccess) -> bool {
+    let action = Action::ReadPatientData {
+        permission: Permission::PatientsRead,
+        access,
+    };
+    decide(actor, action) == Decision::Allow
+}
+
 /// Decides by permission, hospital scope and (for patient data) link, consent and
 /// break-glass.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
@@ -495,6 +508,50 @@ mod tests {
             role,
             hospital_id,
         }
+    }
+
+    #[test]
+    fn contact_details_belong_to_the_registering_hospital() {
+        let clinician = staff(Role::Clinician, Some(Uuid::now_v7()));
+        let registering = PatientAccess {
+            linked: true,
+            own_record: true,
+            consent: false,
+            break_glass: false,
+        };
+        let linked_elsewhere = PatientAccess {
+            own_record: false,
+            ..registering
+        };
+        for (access, sees) in [
+            (registering, true),
+            (linked_elsewhere, false),
+            (
+                PatientAccess {
+                    consent: true,
+                    ..linked_elsewhere
+                },
+                true,
+            ),
+            (
+                PatientAccess {
+                    break_glass: true,
+                    ..linked_elsewhere
+                },
+                true,
+            ),
+            (
+                PatientAccess {
+                    linked: false,
+                    ..registering
+                },
+                false,
+            ),
+        ] {
+            assert_eq!(sees_contact_details(&clinician, access), sees, "{access:?}");
+        }
+        assert!(sees_contact_details(&Actor::System, linked_elsewhere));
+        assert!(!sees_contact_details(&Actor::Anonymous, registering));
     }
 
     #[test]

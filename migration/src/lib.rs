@@ -12,6 +12,7 @@ mod m20261125_000005_attachments;
 mod m20261130_000006_sign_in_lockout;
 mod m20261130_000007_code_requests;
 mod m20261130_000008_patient_sign_in;
+mod m20261130_000009_registering_hospital;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_sign_in_lockout::Migration),
             Box::new(m20261130_000007_code_requests::Migration),
             Box::new(m20261130_000008_patient_sign_in::Migration),
+            Box::new(m20261130_000009_registering_hospital::Migration),
         ]
     }
 }

@@ -215,6 +215,118 @@ async fn registration_rules_duplicates_and_the_link_flow() {
 }
 
 #[tokio::test]
+async fn a_linking_hospital_sees_the_identity_and_its_mrn_not_the_contact_details() {
+    let app = spawn_app().await;
+    let (ksm, mbr) = (hospital(&app, "KSM").await, hospital(&app, "MBR").await);
+    let (_, desk) = member(&app, Role::Receptionist, ksm, "ksm").await;
+    let (_, other_desk) = member(&app, Role::Receptionist, mbr, "mbr").await;
+    let created = call(&app, Method::POST, "/api/v1/patients", &desk, Some(amina())).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["contact_withheld"], false);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/patients/{id}");
+    let contact = [
+        "email",
+        "phone",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    ];
+
+    let linked = call(
+        &app,
+        Method::POST,
+        &format!("{path}/links"),
+        &other_desk,
+        Some(json!({"national_id": "KE-3344-5566", "mrn": "MBR-17"})),
+    )
+    .await;
+    assert_eq!(linked.status, 201, "{}", linked.body);
+    // The identity it matched and its own MRN; the contact details wait for consent.
+    assert_eq!(linked.body["first_name"], "Amina");
+    assert_eq!(linked.body["national_id"], "KE33445566");
+    assert_eq!(linked.body["mrn"], "MBR-17");
+    assert_eq!(linked.body["contact_withheld"], true);
+    for field in contact {
+        assert_eq!(linked.body[field], Value::Null, "{field}: {}", linked.body);
+    }
+    let seen = call(&app, Method::GET, &path, &other_desk, None).await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(seen.body["contact_withheld"], true);
+    for field in contact {
+        assert_eq!(seen.body[field], Value::Null, "{field}: {}", seen.body);
+    }
+    // Nor does a search by phone or email confirm them.
+    for q in ["%2B254700555001", "amina.odhiambo%40example.org"] {
+        let found = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/patients?q={q}"),
+            &other_desk,
+            None,
+        )
+        .await;
+        assert_eq!(found.status, 200);
+        assert_eq!(found.body["pagination"]["total"], 0, "{q}: {}", found.body);
+        let found = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/patients?q={q}"),
+            &desk,
+            None,
+        )
+        .await;
+        assert_eq!(found.body["pagination"]["total"], 1, "{q}: {}", found.body);
+    }
+    // The registering hospital still sees them.
+    let own = call(&app, Method::GET, &path, &desk, None).await;
+    assert_eq!(own.body["contact_withheld"], false);
+    assert_eq!(own.body["phone"], "+254700555001");
+
+    // The linking hospital cannot change them: refused and audited ...
+    let mut edit = amina();
+    edit["phone"] = json!("+254 711 999 999");
+    let refused = put_if_match(&app, &path, &other_desk, "\"1\"", edit).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refused.body["code"], "contact_details_withheld");
+    let denied = {
+        use hospitallink::entities::audit_log;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("update"))
+            .filter(audit_log::Column::Outcome.eq("denied"))
+            .filter(audit_log::Column::PatientId.eq(id.parse::<Uuid>().unwrap()))
+            .all(&app.core.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(denied.len(), 1);
+    // Which fields were refused, never their values.
+    assert!(
+        denied[0].details.contains("\"phone\""),
+        "{}",
+        denied[0].details
+    );
+    assert!(!denied[0].details.contains("999"), "{}", denied[0].details);
+    // ... and an edit that leaves them empty keeps them as they were.
+    let mut edit = amina();
+    for field in contact {
+        edit[field] = Value::Null;
+    }
+    edit["first_name"] = json!("Aminah");
+    let kept = put_if_match(&app, &path, &other_desk, "\"1\"", edit).await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert_eq!(kept.body["first_name"], "Aminah");
+    assert_eq!(kept.body["contact_withheld"], true);
+    let own = call(&app, Method::GET, &path, &desk, None).await;
+    assert_eq!(own.body["first_name"], "Aminah");
+    assert_eq!(own.body["phone"], "+254700555001");
+    assert_eq!(own.body["email"], "amina.odhiambo@example.org");
+    assert_eq!(own.body["emergency_contact_name"], "Otieno Odhiambo");
+    app.cleanup().await;
+}
+
+#[tokio::test]
 async fn profiles_have_versions_and_deletion_is_soft_and_justified() {
     let app = spawn_app().await;
     let ksm = hospital(&app, "KSM").await;

@@ -28,6 +28,8 @@ pub struct Model {
     /// Raised when staff sign the patient out everywhere or the address codes go to changes:
     /// older portal sessions and tokens stop working.
     pub credentials_version: i64,
+    /// The hospital that registered the patient: it holds the contact details it typed.
+    pub registering_hospital_id: Option<Uuid>,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -196,7 +196,7 @@ pub async fn get_one(
         (status = 200, description = "Updated", body = Patient),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Role may not edit patients", body = ErrorBody),
+        (status = 403, description = "Role may not edit patients, or `contact_details_withheld`: the contact details are held by the registering hospital", body = ErrorBody),
         (status = 404, description = "Absent or not linked to your hospital", body = ErrorBody),
         (status = 409, description = "Identifier, email or MRN belongs to someone else", body = ErrorBody),
         (status = 412, description = "Version mismatch", body = ErrorBody),

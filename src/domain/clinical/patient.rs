@@ -234,6 +234,49 @@ impl DeleteRequest {
     }
 }
 
+/// The profile fields that are contact details. The hospital that registered the patient typed
+/// them and holds them; another hospital linked to the patient sees them only with the
+/// patient's consent (category `demographics`), and cannot change them.
+pub const CONTACT_FIELDS: [&str; 5] = [
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+];
+
+impl PatientInput {
+    /// The contact fields given a value (blank counts as not given).
+    pub fn contact_fields_given(&self) -> Vec<&'static str> {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        CONTACT_FIELDS
+            .into_iter()
+            .zip([
+                &self.email,
+                &self.phone,
+                &self.address,
+                &self.emergency_contact_name,
+                &self.emergency_contact_phone,
+            ])
+            .filter(|(_, v)| given(v))
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// This input with `stored`'s contact details: an edit by a hospital that does not see
+    /// them keeps them as they are.
+    pub fn keeping_contact_of(&self, stored: &PatientInput) -> PatientInput {
+        PatientInput {
+            email: stored.email.clone(),
+            phone: stored.phone.clone(),
+            address: stored.address.clone(),
+            emergency_contact_name: stored.emergency_contact_name.clone(),
+            emergency_contact_phone: stored.emergency_contact_phone.clone(),
+            ..self.clone()
+        }
+    }
+}
+
 /// A patient's profile as the staff of a linked hospital see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -251,6 +294,11 @@ pub struct Patient {
     pub emergency_contact_name: Option<String>,
     pub emergency_contact_phone: Option<String>,
     pub national_id: Option<String>,
+    /// True when the contact details (email, phone, address, emergency contact) are held by
+    /// the hospital that registered the patient and shared only with the patient's consent:
+    /// they are then absent here.
+    #[serde(default)]
+    pub contact_withheld: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -269,6 +317,20 @@ pub struct PatientListItem {
 }
 
 impl Patient {
+    /// The profile without its contact details, as a hospital that does not hold them and
+    /// has no consent sees it.
+    pub fn without_contact(self) -> Self {
+        Patient {
+            email: None,
+            phone: None,
+            address: None,
+            emergency_contact_name: None,
+            emergency_contact_phone: None,
+            contact_withheld: true,
+            ..self
+        }
+    }
+
     pub fn to_input(&self) -> PatientInput {
         PatientInput {
             first_name: Some(self.first_name.clone()),

@@ -174,6 +174,17 @@ pub async fn insert_link(
             AppError::from(e)
         }
     })?;
+    // The first hospital linked is the one that registered the patient: it holds the contact
+    // details it typed.
+    patient::Entity::update_many()
+        .col_expr(
+            patient::Column::RegisteringHospitalId,
+            Expr::value(hospital_id),
+        )
+        .filter(patient::Column::Id.eq(patient_id))
+        .filter(patient::Column::RegisteringHospitalId.is_null())
+        .exec(txn)
+        .await?;
     Ok(mrn)
 }
 
@@ -301,6 +312,7 @@ fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Pa
             m.emergency_contact_phone.as_deref(),
         )?,
         national_id: open_opt(core, "national_id", id, m.national_id.as_deref())?,
+        contact_withheld: false,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -528,7 +540,15 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Patient> {
         .patient(id);
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = get_in(core, caller, read.txn(), id).await;
-    read.finish(result.map(|(p, _)| (p, json!({})))).await
+    read.finish(result.map(|(p, _)| {
+        let details = if p.contact_withheld {
+            json!({"contact_withheld": true})
+        } else {
+            json!({})
+        };
+        (p, details)
+    }))
+    .await
 }
 
 /// A patient's profile inside an audited read: absent or not linked to the caller's hospital
@@ -552,7 +572,25 @@ pub(crate) async fn get_in(
     crate::policy::authorize(&caller.actor, Action::Patient { permission, linked })?;
     let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
     let has_link = Linked(link.is_some());
-    Ok((to_view(core, &patient, link.map(|l| l.mrn))?, has_link))
+    let view = to_view(core, &patient, link.map(|l| l.mrn))?;
+    Ok((as_seen_by(caller, has_link, &patient, view), has_link))
+}
+
+/// The profile as the caller may see it: without the contact details unless it sees them.
+fn as_seen_by(caller: &Caller, linked: Linked, patient: &patient::Model, view: Patient) -> Patient {
+    if sees_contact(caller, linked, patient) {
+        view
+    } else {
+        view.without_contact()
+    }
+}
+
+/// Whether the caller sees the patient's contact details (`policy::sees_contact_details`: the
+/// registering hospital holds them; others need the patient's consent).
+fn sees_contact(caller: &Caller, linked: Linked, patient: &patient::Model) -> bool {
+    // No registering hospital recorded: they are no hospital's own.
+    let holder = patient.registering_hospital_id.unwrap_or(Uuid::nil());
+    crate::policy::sees_contact_details(&caller.actor, linked.access(caller, Some(holder)))
 }
 
 /// Replaces a profile. With `if_match`, only if the stored version is that one (412).
@@ -569,6 +607,32 @@ pub async fn update(
     let txn = begin_write(&core.db).await?;
     let (txn, current, link) =
         authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    let before = to_view(core, &current, None)?;
+    let linked = Linked(link.is_some() || caller.actor == Actor::System);
+    let contact_shown = sees_contact(caller, linked, &current);
+    // A hospital that does not see the contact details cannot change them: they stay as the
+    // registering hospital typed them.
+    let input = if contact_shown {
+        input.clone()
+    } else {
+        let given = input.contact_fields_given();
+        if !given.is_empty() {
+            txn.rollback().await?;
+            let event =
+                event.details(json!({"refused": "contact_details_withheld", "fields": given}));
+            audit::record(core, caller, &event, Outcome::Denied).await?;
+            return Err(ErrorKind::Forbidden {
+                code: "contact_details_withheld".into(),
+                message: format!(
+                    "The contact details are kept by the hospital that registered the patient \
+                     and shared only with the patient's consent; leave {} empty.",
+                    given.join(", ")
+                ),
+            }
+            .into());
+        }
+        input.keeping_contact_of(&before.to_input())
+    };
     let valid = input.validate(today(core))?;
     if let Some(expected) = if_match {
         if expected != current.version {
@@ -582,7 +646,6 @@ pub async fn update(
         txn.rollback().await?;
         return Err(refused_as_duplicate(core, caller, &event, e).await);
     }
-    let before = to_view(core, &current, None)?;
     let after_input = PatientInput {
         mrn: None,
         ..input.clone()
@@ -628,7 +691,8 @@ pub async fn update(
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, &model, mrn)
+    let view = to_view(core, &model, mrn)?;
+    Ok(as_seen_by(caller, linked, &model, view))
 }
 
 /// Signs a patient out of the portal everywhere: their credentials version moves on, so every
@@ -880,7 +944,12 @@ pub async fn link(
         .details(json!({"hospital_id": hospital_id}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, &model, Some(mrn))
+    // Only what the linking hospital may see: the identity it matched and its own MRN; the
+    // contact details wait for the patient's consent unless it registered the patient.
+    let mut model = model;
+    model.registering_hospital_id.get_or_insert(hospital_id);
+    let view = to_view(core, &model, Some(mrn))?;
+    Ok(as_seen_by(caller, Linked(true), &model, view))
 }
 
 /// How a search query was read (recorded in the audit entry instead of the query itself).
@@ -899,7 +968,9 @@ fn query_kind(q: &str) -> &'static str {
 /// Patients linked to `hospital_id` (the caller's) matching `q`: a name prefix (every word of
 /// `q` must start a first- or last-name word), an MRN prefix, an exact phone number
 /// (international format) or an exact email. Ordered by MRN. One audit entry per search
-/// lists the patients shown.
+/// lists the patients shown. A phone or an email finds only the patients whose contact
+/// details the hospital holds (it registered them: `policy::sees_contact_details`), so a
+/// search cannot confirm contact details it may not see.
 pub async fn search(
     core: &Core,
     caller: &Caller,
@@ -929,6 +1000,7 @@ pub async fn search(
                         .column(patient::Column::Id)
                         .from(patient::Entity)
                         .and_where(patient::Column::EmailIndex.eq(index))
+                        .and_where(patient::Column::RegisteringHospitalId.eq(hospital_id))
                         .to_owned(),
                 ),
             );
@@ -942,6 +1014,7 @@ pub async fn search(
                         .column(patient::Column::Id)
                         .from(patient::Entity)
                         .and_where(patient::Column::PhoneIndex.eq(index))
+                        .and_where(patient::Column::RegisteringHospitalId.eq(hospital_id))
                         .to_owned(),
                 ),
             );

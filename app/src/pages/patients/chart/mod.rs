@@ -122,6 +122,11 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                         " · MRN "<span class="font-mono" id="chart-mrn">{p.mrn.clone().unwrap_or_default()}</span>
                     </p>
                     {p.phone.clone().map(|ph| view! { <p class="text-sm text-slate-500">{ph}</p> })}
+                    {p.contact_withheld.then(|| view! {
+                        <p class="text-sm text-slate-500" id="contact-withheld">
+                            "Contact details are kept by the registering hospital and shared only with the patient's consent."
+                        </p>
+                    })}
                 </div>
                 <div class="flex flex-col items-end gap-2 text-right">
                     {vl.as_ref().map(|v| {
