@@ -302,6 +302,16 @@ pub fn sees_contact_details(actor: &Actor, access: PatientAccess) -> bool {
     decide(actor, action) == Decision::Allow
 }
 
+/// Whether the caller may change a patient's contact details: only the hospital that holds them
+/// (consent and break-glass never grant writes).
+pub fn may_change_contact_details(actor: &Actor, access: PatientAccess) -> bool {
+    let action = Action::WritePatientData {
+        permission: Permission::PatientsWrite,
+        access,
+    };
+    decide(actor, action) == Decision::Allow
+}
+
 /// Decides by permission, hospital scope and (for patient data) link, consent and
 /// break-glass.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
@@ -552,6 +562,24 @@ mod tests {
         }
         assert!(sees_contact_details(&Actor::System, linked_elsewhere));
         assert!(!sees_contact_details(&Actor::Anonymous, registering));
+        // Seeing them by consent is not holding them.
+        assert!(may_change_contact_details(&clinician, registering));
+        for access in [
+            linked_elsewhere,
+            PatientAccess {
+                consent: true,
+                ..linked_elsewhere
+            },
+            PatientAccess {
+                break_glass: true,
+                ..linked_elsewhere
+            },
+        ] {
+            assert!(
+                !may_change_contact_details(&clinician, access),
+                "{access:?}"
+            );
+        }
     }
 
     #[test]

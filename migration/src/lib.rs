@@ -13,6 +13,7 @@ mod m20261130_000006_sign_in_lockout;
 mod m20261130_000007_code_requests;
 mod m20261130_000008_patient_sign_in;
 mod m20261130_000009_registering_hospital;
+mod m20261130_000010_consent_grants;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_code_requests::Migration),
             Box::new(m20261130_000008_patient_sign_in::Migration),
             Box::new(m20261130_000009_registering_hospital::Migration),
+            Box::new(m20261130_000010_consent_grants::Migration),
         ]
     }
 }

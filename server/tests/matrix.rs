@@ -165,6 +165,18 @@ const RULES: &[(&str, Rule)] = &[
         "DELETE /api/v1/attachments/{id}",
         scoped_any(CONSENT_WRITERS),
     ),
+    (
+        "POST /api/v1/patients/{id}/consent",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
+        "GET /api/v1/patients/{id}/grants",
+        scoped(&Permission::PatientsRead),
+    ),
+    (
+        "PUT /api/v1/grants/{id}/revoke",
+        scoped(&Permission::ConsentRecord),
+    ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -251,6 +263,8 @@ struct Clinical {
     note: uuid::Uuid,
     /// A consent form on the patient.
     consent: uuid::Uuid,
+    /// A grant recorded with that form.
+    grant: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -290,6 +304,9 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             json!({"justification": "Authorization matrix check"})
         }
         "POST /api/v1/patients/{id}/links" => json!({"national_id": "LINK-0001"}),
+        "POST /api/v1/patients/{id}/consent" => json!({
+            "hospital_id": world.other_hospital, "categories": ["labs"], "purpose": "treatment",
+            "consent_form_id": world.own.consent}),
         "POST /api/v1/patients/{id}/records" => match role {
             Some(Role::LabTechnician) => {
                 json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}})
@@ -373,6 +390,9 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     if path == "/api/v1/patients/{id}/links" {
         return world.link_patient;
     }
+    if path == "/api/v1/grants/{id}/revoke" {
+        return side.grant;
+    }
     if path.starts_with("/api/v1/patients/{id}") {
         if method == "DELETE" && !other_side {
             // Callers after the successful deletes are refused before the id matters.
@@ -417,8 +437,14 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     }
 }
 
-/// Registers a patient with clinical records through the API as `token`'s hospital.
-async fn clinical(app: &common::TestApp, token: &str, national_id: Option<&str>) -> Clinical {
+/// Registers a patient with clinical records, a consent form and a grant (to `grantee`)
+/// through the API as `token`'s hospital.
+async fn clinical(
+    app: &common::TestApp,
+    token: &str,
+    national_id: Option<&str>,
+    grantee: uuid::Uuid,
+) -> Clinical {
     let mut body = patient_json(usize::MAX);
     body["national_id"] = json!(national_id);
     let (status, patient) = app.post_json("/api/v1/patients", Some(token), body).await;
@@ -446,12 +472,23 @@ async fn clinical(app: &common::TestApp, token: &str, national_id: Option<&str>)
         .json()
         .await
         .unwrap();
+    let consent = uploaded["id"].as_str().unwrap();
+    let (status, grant) = app
+        .post_json(
+            &format!("/api/v1/patients/{id}/consent"),
+            Some(token),
+            json!({"hospital_id": grantee, "categories": ["labs"], "purpose": "referral",
+                   "consent_form_id": consent}),
+        )
+        .await;
+    assert_eq!(status, 201, "{grant}");
     Clinical {
         patient: id.parse().unwrap(),
         prescription: add[0],
         regimen: add[1],
         note: add[2],
-        consent: uploaded["id"].as_str().unwrap().parse().unwrap(),
+        consent: consent.parse().unwrap(),
+        grant: grant["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 
@@ -508,9 +545,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .unwrap()
         .1;
     let stranger_token = app.token(&stranger).await;
-    let own_side = clinical(&app, own_clinician, Some("OWN-0001")).await;
-    let other_side = clinical(&app, &stranger_token, None).await;
-    let link_patient = clinical(&app, &stranger_token, Some("LINK-0001"))
+    let own_side = clinical(&app, own_clinician, Some("OWN-0001"), other).await;
+    let other_side = clinical(&app, &stranger_token, None, other).await;
+    let link_patient = clinical(&app, &stranger_token, Some("LINK-0001"), other)
         .await
         .patient;
     let mut spare_patients = Vec::new();
@@ -518,8 +555,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let mut spare_attachments = Vec::new();
     // As many as the roles that may delete them (admins, clinicians, the front desk).
     for _ in 0..3 {
-        spare_patients.push(clinical(&app, own_clinician, None).await.patient);
-        let spare = clinical(&app, own_clinician, None).await;
+        spare_patients.push(clinical(&app, own_clinician, None, other).await.patient);
+        let spare = clinical(&app, own_clinician, None, other).await;
         spare_records.push(spare.note);
         spare_attachments.push(spare.consent);
     }

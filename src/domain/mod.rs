@@ -4,6 +4,7 @@
 //! - `identity`: roles and permissions; sign-in and token types.
 //! - `clinical`: patients, HIV records, attachments, data categories.
 //! - `platform`: hospitals, audit entries, the outbox.
+//! - `sharing`: consent grants across hospitals.
 //! - shared by all: the error model (`error`), field validation (`validate`), pagination
 //!   (`page`).
 
@@ -14,6 +15,7 @@ pub mod page;
 pub mod platform;
 #[cfg(feature = "server")]
 pub mod schema;
+pub mod sharing;
 pub mod validate;
 
 pub use error::{ErrorKind, FieldErrors};

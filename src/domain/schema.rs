@@ -204,6 +204,17 @@ pub fn clinical_time() -> Schema {
     )
 }
 
+/// A moment: RFC 3339 or `YYYY-MM-DD`; `null` or absent for none.
+pub fn moment() -> Schema {
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+            .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+            .build(),
+    )
+}
+
 /// `male`, `female`, `other` or `prefer_not_to_say`.
 pub fn sex() -> Object {
     string().enum_values(Some(SEXES)).build()

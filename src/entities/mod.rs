@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod clinical_record;
 pub mod clinical_record_revision;
 pub mod code_request;
+pub mod consent_grant;
 pub mod hospital;
 pub mod outbox_message;
 pub mod patient;

@@ -5,12 +5,14 @@
 //! - `identity`: staff and patient sign-in, second factor, tokens, sessions, attempt limits.
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
+//! - `sharing`: the patient's consent grants across hospitals.
 //! - `seed`: the demo network and synthetic patients.
 
 pub mod clinical;
 pub mod identity;
 pub mod platform;
 pub mod seed;
+pub mod sharing;
 
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;

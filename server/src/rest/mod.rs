@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod hospitals;
 pub mod patients;
+pub mod sharing;
 pub mod staff;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -65,6 +66,9 @@ use app::state::AppState;
         attachments::list,
         attachments::download,
         attachments::delete_attachment,
+        sharing::record,
+        sharing::list,
+        sharing::revoke,
         audit::list,
         audit::verify,
     ),
@@ -128,6 +132,12 @@ use app::state::AppState;
         hospitallink::domain::clinical::attachment::Attachment,
         hospitallink::domain::clinical::attachment::AttachmentKind,
         hospitallink::domain::clinical::attachment::FileType,
+        hospitallink::domain::sharing::grant::GrantInput,
+        hospitallink::domain::sharing::grant::Grant,
+        hospitallink::domain::sharing::grant::GrantStatus,
+        hospitallink::domain::sharing::grant::GrantSource,
+        hospitallink::domain::sharing::grant::Purpose,
+        sharing::GrantList,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -137,6 +147,7 @@ use app::state::AppState;
         (name = "patients", description = "Patients, their hospital links and MRNs"),
         (name = "records", description = "HIV clinical records and the summary"),
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
+        (name = "sharing", description = "The patient's consent grants across hospitals"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]
@@ -265,6 +276,7 @@ pub fn router() -> Router<AppState> {
         .merge(hospitals::router())
         .merge(patients::router())
         .merge(attachments::router())
+        .merge(sharing::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

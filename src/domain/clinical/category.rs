@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Data categories a consent grant names (SPEC section 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DataCategory {
@@ -19,6 +19,21 @@ pub enum DataCategory {
 }
 
 impl DataCategory {
+    pub const ALL: [DataCategory; 8] = [
+        DataCategory::Demographics,
+        DataCategory::HivStatus,
+        DataCategory::Art,
+        DataCategory::Labs,
+        DataCategory::ClinicalNotes,
+        DataCategory::Appointments,
+        DataCategory::Billing,
+        DataCategory::Sensitive,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw.trim())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DataCategory::Demographics => "demographics",

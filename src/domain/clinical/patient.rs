@@ -263,7 +263,38 @@ impl PatientInput {
             .collect()
     }
 
-    /// This input with `stored`'s contact details: an edit by a hospital that does not see
+    /// The contact fields given a value other than `stored`'s (compared as stored: trimmed,
+    /// emails in lower case, phone numbers in E.164).
+    pub fn contact_changes_from(&self, stored: &PatientInput) -> Vec<&'static str> {
+        fn norm(field: &str, v: &Option<String>) -> Option<String> {
+            let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            Some(match field {
+                "email" => v.to_lowercase(),
+                "phone" | "emergency_contact_phone" => {
+                    normalise_phone(v).unwrap_or_else(|| v.to_string())
+                }
+                _ => v.to_string(),
+            })
+        }
+        let pairs = [
+            (&self.email, &stored.email),
+            (&self.phone, &stored.phone),
+            (&self.address, &stored.address),
+            (&self.emergency_contact_name, &stored.emergency_contact_name),
+            (
+                &self.emergency_contact_phone,
+                &stored.emergency_contact_phone,
+            ),
+        ];
+        CONTACT_FIELDS
+            .into_iter()
+            .zip(pairs)
+            .filter(|(f, (given, old))| norm(f, given).is_some_and(|g| Some(g) != norm(f, old)))
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// This input with `stored`'s contact details: an edit by a hospital that does not hold
     /// them keeps them as they are.
     pub fn keeping_contact_of(&self, stored: &PatientInput) -> PatientInput {
         PatientInput {
@@ -406,6 +437,51 @@ mod tests {
             national_id: Some("ke-1234 5678".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn contact_fields_given_and_changed_are_named() {
+        let stored = PatientInput {
+            email: Some("amina@example.org".into()),
+            phone: Some("+254700555001".into()),
+            address: Some("Nyalenda B".into()),
+            ..valid()
+        };
+        let blank = PatientInput {
+            email: Some("  ".into()),
+            phone: None,
+            address: Some(String::new()),
+            emergency_contact_name: None,
+            emergency_contact_phone: None,
+            ..valid()
+        };
+        assert!(blank.contact_fields_given().is_empty());
+        assert!(blank.contact_changes_from(&stored).is_empty());
+        let same = PatientInput {
+            email: Some(" AMINA@example.org ".into()),
+            phone: Some("+254 700 555 001".into()),
+            ..stored.clone()
+        };
+        assert_eq!(
+            same.contact_fields_given(),
+            vec!["email", "phone", "address"]
+        );
+        assert!(
+            same.contact_changes_from(&stored).is_empty(),
+            "written differently"
+        );
+        let moved = PatientInput {
+            phone: Some("+254 711 000 111".into()),
+            emergency_contact_name: Some("Otieno".into()),
+            ..stored.clone()
+        };
+        assert_eq!(
+            moved.contact_changes_from(&stored),
+            vec!["phone", "emergency_contact_name"]
+        );
+        let kept = blank.keeping_contact_of(&stored);
+        assert_eq!(kept.phone, stored.phone);
+        assert_eq!(kept.first_name, blank.first_name);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! sealed. Every upload, list, download and deletion is authorized and audited.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 use super::patients::{patient_access, Linked};
 use crate::db::{begin_write, locked, WriteTransaction};
 use crate::domain::clinical::attachment::{Attachment, AttachmentKind, FileType, UploadInput};
+use crate::domain::clinical::category::DataCategory;
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
@@ -76,7 +78,15 @@ pub async fn may_upload(core: &Core, caller: &Caller, patient_id: Uuid) -> AppRe
         None => AttachmentKind::ALL.to_vec(),
     };
     let kind = kinds.first().copied().unwrap_or(AttachmentKind::Scan);
-    let access = patient_access(&core.db, caller, patient_id, None).await?;
+    let access = patient_access(
+        &core.db,
+        core.clock.now(),
+        caller,
+        patient_id,
+        None,
+        kind.category(),
+    )
+    .await?;
     let action = Action::WritePatientData {
         permission: held_permission(&caller.actor, kind.write_permissions()),
         access,
@@ -98,7 +108,16 @@ pub async fn upload(
     let permission = held_permission(&caller.actor, valid.kind.write_permissions());
     // Decide before anything is stored (a read-only look at the link), then again with the
     // row written, in one transaction.
-    let access_now = patient_access(&core.db, caller, patient_id, None).await?;
+    let category = valid.kind.category();
+    let access_now = patient_access(
+        &core.db,
+        core.clock.now(),
+        caller,
+        patient_id,
+        None,
+        category,
+    )
+    .await?;
     let action = Action::WritePatientData {
         permission,
         access: access_now,
@@ -117,7 +136,7 @@ pub async fn upload(
     let now = core.clock.now();
     let written = async {
         let txn = begin_write(&core.db).await?;
-        let access = patient_access(&txn, caller, patient_id, None).await?;
+        let access = patient_access(&txn, now, caller, patient_id, None, category).await?;
         let action = Action::WritePatientData { permission, access };
         let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
         let model = row::ActiveModel {
@@ -170,8 +189,8 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     let read = AuditedRead::begin(core, caller, event).await?;
     let txn = read.txn();
     let result = async {
-        let linked = Linked::load(txn, caller, patient_id).await?;
-        list_in(core, caller, txn, patient_id, linked).await
+        let linked = Linked::load(txn, core.clock.now(), caller, patient_id).await?;
+        list_in(core, caller, txn, patient_id, &linked).await
     }
     .await;
     read.finish(result).await
@@ -183,16 +202,20 @@ pub(crate) async fn list_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
-    linked: Linked,
+    linked: &Linked,
 ) -> AppResult<(Vec<Attachment>, serde_json::Value)> {
     crate::policy::authorize(&caller.actor, Action::ReadAttachments)?;
     let (kinds, hospital) = match caller.actor.role() {
         Some(role) => (readable_attachment_kinds(role), caller.actor.hospital_id()),
         None => (AttachmentKind::ALL.to_vec(), None),
     };
-    let access = linked.access(caller, None);
-    let permission = kinds
-        .first()
+    let first = kinds.first().copied();
+    let access = linked.access(
+        caller,
+        None,
+        first.map_or(DataCategory::ClinicalNotes, AttachmentKind::category),
+    );
+    let permission = first
         .map(|k| held_permission(&caller.actor, k.read_permissions()))
         .unwrap_or(crate::domain::identity::role::Permission::RecordsRead);
     crate::policy::authorize(
@@ -204,7 +227,25 @@ pub(crate) async fn list_in(
         .filter(row::Column::DeletedAt.is_null())
         .filter(row::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
     if let Some(h) = hospital {
-        query = query.filter(row::Column::HospitalId.eq(h));
+        // Its own documents, and the kinds of other hospitals' the policy opens with the
+        // patient's consent.
+        let elsewhere = Some(Uuid::nil());
+        let shared: Vec<&str> = kinds
+            .iter()
+            .filter(|k| {
+                let action = Action::ReadPatientData {
+                    permission: held_permission(&caller.actor, k.read_permissions()),
+                    access: linked.access(caller, elsewhere, k.category()),
+                };
+                crate::policy::decide(&caller.actor, action) == crate::policy::Decision::Allow
+            })
+            .map(|k| k.as_str())
+            .collect();
+        let mut visible = Condition::any().add(row::Column::HospitalId.eq(h));
+        if !shared.is_empty() {
+            visible = visible.add(row::Column::Kind.is_in(shared));
+        }
+        query = query.filter(visible);
     }
     let rows = query
         .order_by_desc(row::Column::CreatedAt)
@@ -242,7 +283,15 @@ async fn authorized(
         return Err(ErrorKind::not_found("attachment").into());
     };
     let kind = kind_of(&m)?;
-    let access = patient_access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
+    let access = patient_access(
+        &txn,
+        core.clock.now(),
+        caller,
+        m.patient_id,
+        Some(m.hospital_id),
+        kind.category(),
+    )
+    .await?;
     let action = if write {
         Action::WritePatientData {
             permission: held_permission(&caller.actor, kind.write_permissions()),

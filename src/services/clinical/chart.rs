@@ -64,7 +64,8 @@ async fn assemble(
     let mut parts = vec!["profile"];
     let mut shown = json!({});
     if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
-        let (summary, vl, cd4) = records::summary_in(caller, txn, patient_id, linked, true).await?;
+        let (summary, vl, cd4) =
+            records::summary_in(caller, txn, patient_id, &linked, true).await?;
         chart.summary = Some(summary);
         chart.viral_loads = vl;
         chart.cd4 = cd4;
@@ -77,21 +78,21 @@ async fn assemble(
         };
         let all = PageRequest::parse(None, Some("100"))?;
         let (Page { data, .. }, details) =
-            records::list_in(core, caller, txn, patient_id, linked, &regimens, all).await?;
+            records::list_in(core, caller, txn, patient_id, &linked, &regimens, all).await?;
         chart.regimens = data.into_iter().rev().map(ChartRow::from).collect();
         parts.push("regimens");
         shown["regimen_ids"] = details["record_ids"].clone();
     }
     if !readable.is_empty() {
         let (records, details) =
-            records::list_in(core, caller, txn, patient_id, linked, filter, page).await?;
+            records::list_in(core, caller, txn, patient_id, &linked, filter, page).await?;
         chart.records = Some(records.map(ChartRow::from));
         parts.push("records");
         shown["record_types"] = details["types"].clone();
         shown["record_ids"] = details["record_ids"].clone();
     }
     if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
-        let (list, details) = attachments::list_in(core, caller, txn, patient_id, linked).await?;
+        let (list, details) = attachments::list_in(core, caller, txn, patient_id, &linked).await?;
         chart.attachments = Some(list);
         parts.push("attachments");
         shown["attachment_ids"] = details["attachment_ids"].clone();

@@ -5,6 +5,7 @@
 //! national identifier (`identifier_hash`) and every prefix of every name word
 //! (`patient_name_tokens`). A hospital sees a patient only through a live link.
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -12,10 +13,11 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 use crate::db::{begin_write, is_unique_violation, locked, WriteTransaction};
+use crate::domain::clinical::category::DataCategory;
 use crate::domain::clinical::patient::{
     name_prefixes, name_words, normalise_identifier, parse_mrn, DeleteRequest, LinkRequest,
     Patient, PatientInput, PatientListItem, ValidPatient,
@@ -31,6 +33,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, PatientAccess};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::platform::outbox::{self, Channel, Message};
+use crate::services::sharing::grants;
 use crate::services::Core;
 
 const TABLE: &str = "patients";
@@ -226,46 +229,77 @@ async fn generate_mrn(db: &impl ConnectionTrait, hospital_id: Uuid) -> AppResult
     Err(AppError::internal("could not find a free MRN"))
 }
 
-/// Whether the caller's hospital holds a live link to a patient: what every decision on that
-/// patient's data starts from. A view made of several parts (the chart) looks it up once and
-/// hands it to each part.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Linked(bool);
+/// The caller's standing with a patient: whether its hospital holds a live link, and which
+/// categories of the patient's data held by other hospitals the patient's consent grants open
+/// to it now. What every decision on that patient's data starts from. A view made of several
+/// parts (the chart) looks it up once and hands it to each part.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Linked {
+    linked: bool,
+    granted: BTreeSet<DataCategory>,
+}
 
 impl Linked {
     pub(crate) async fn load(
         db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
         caller: &Caller,
         patient_id: Uuid,
     ) -> AppResult<Self> {
         let link = live_link(db, patient_id, caller.actor.hospital_id()).await?;
-        Ok(Self(link.is_some()))
+        Self::with_link(db, now, caller, patient_id, link.is_some()).await
     }
 
-    /// The access facts for the patient's data held by `owner` (`None`: the caller's own
-    /// hospital's part, as lists read it).
-    pub(crate) fn access(self, caller: &Caller, owner: Option<Uuid>) -> PatientAccess {
+    /// The standing of a caller whose link is already known.
+    pub(crate) async fn with_link(
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        caller: &Caller,
+        patient_id: Uuid,
+        linked: bool,
+    ) -> AppResult<Self> {
+        let granted = match caller.actor.hospital_id() {
+            Some(h) if linked => grants::granted_to(db, now, patient_id, h).await?,
+            _ => BTreeSet::new(),
+        };
+        Ok(Self { linked, granted })
+    }
+
+    pub(crate) fn is_linked(&self) -> bool {
+        self.linked
+    }
+
+    /// The access facts for the patient's data of `category` held by `owner` (`None`: the
+    /// caller's own hospital's part, as lists read it).
+    pub(crate) fn access(
+        &self,
+        caller: &Caller,
+        owner: Option<Uuid>,
+        category: DataCategory,
+    ) -> PatientAccess {
         let hospital = caller.actor.hospital_id();
         PatientAccess {
-            linked: self.0,
+            linked: self.linked,
             own_record: owner.is_none_or(|h| Some(h) == hospital),
-            consent: false,
+            consent: self.granted.contains(&category),
             break_glass: false,
         }
     }
 }
 
-/// How the caller relates to a patient and to data of it held by `owner` (a record's or a
-/// document's hospital; `None` for the patient's lists).
+/// How the caller relates to a patient and to its data of `category` held by `owner` (a
+/// record's or a document's hospital; `None` for the patient's lists).
 pub(crate) async fn patient_access(
     db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     patient_id: Uuid,
     owner: Option<Uuid>,
+    category: DataCategory,
 ) -> AppResult<PatientAccess> {
-    Ok(Linked::load(db, caller, patient_id)
+    Ok(Linked::load(db, now, caller, patient_id)
         .await?
-        .access(caller, owner))
+        .access(caller, owner, category))
 }
 
 /// The caller's hospital's live link to a patient.
@@ -571,13 +605,25 @@ pub(crate) async fn get_in(
     let permission = Permission::PatientsRead;
     crate::policy::authorize(&caller.actor, Action::Patient { permission, linked })?;
     let patient = found.ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
-    let has_link = Linked(link.is_some());
+    let standing = Linked::with_link(txn, core.clock.now(), caller, id, link.is_some()).await?;
     let view = to_view(core, &patient, link.map(|l| l.mrn))?;
-    Ok((as_seen_by(caller, has_link, &patient, view), has_link))
+    Ok((as_seen_by(caller, &standing, &patient, view), standing))
+}
+
+/// Whether the caller's hospital holds the patient's contact details and so may change them.
+fn holds_contact(caller: &Caller, linked: &Linked, patient: &patient::Model) -> bool {
+    let holder = patient.registering_hospital_id.unwrap_or(Uuid::nil());
+    let access = linked.access(caller, Some(holder), DataCategory::Demographics);
+    crate::policy::may_change_contact_details(&caller.actor, access)
 }
 
 /// The profile as the caller may see it: without the contact details unless it sees them.
-fn as_seen_by(caller: &Caller, linked: Linked, patient: &patient::Model, view: Patient) -> Patient {
+fn as_seen_by(
+    caller: &Caller,
+    linked: &Linked,
+    patient: &patient::Model,
+    view: Patient,
+) -> Patient {
     if sees_contact(caller, linked, patient) {
         view
     } else {
@@ -587,10 +633,11 @@ fn as_seen_by(caller: &Caller, linked: Linked, patient: &patient::Model, view: P
 
 /// Whether the caller sees the patient's contact details (`policy::sees_contact_details`: the
 /// registering hospital holds them; others need the patient's consent).
-fn sees_contact(caller: &Caller, linked: Linked, patient: &patient::Model) -> bool {
+fn sees_contact(caller: &Caller, linked: &Linked, patient: &patient::Model) -> bool {
     // No registering hospital recorded: they are no hospital's own.
     let holder = patient.registering_hospital_id.unwrap_or(Uuid::nil());
-    crate::policy::sees_contact_details(&caller.actor, linked.access(caller, Some(holder)))
+    let access = linked.access(caller, Some(holder), DataCategory::Demographics);
+    crate::policy::sees_contact_details(&caller.actor, access)
 }
 
 /// Replaces a profile. With `if_match`, only if the stored version is that one (412).
@@ -608,30 +655,42 @@ pub async fn update(
     let (txn, current, link) =
         authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
     let before = to_view(core, &current, None)?;
-    let linked = Linked(link.is_some() || caller.actor == Actor::System);
-    let contact_shown = sees_contact(caller, linked, &current);
-    // A hospital that does not see the contact details cannot change them: they stay as the
-    // registering hospital typed them.
-    let input = if contact_shown {
+    let linked = Linked::with_link(
+        &txn,
+        core.clock.now(),
+        caller,
+        id,
+        link.is_some() || caller.actor == Actor::System,
+    )
+    .await?;
+    // A hospital that does not hold the contact details cannot change them: blank keeps them
+    // as the registering hospital typed them; one that sees them by consent may send them back
+    // unchanged; one that does not see them may not send them at all (a guess would leak).
+    let input = if holds_contact(caller, &linked, &current) {
         input.clone()
     } else {
-        let given = input.contact_fields_given();
-        if !given.is_empty() {
+        let stored = before.to_input();
+        let refused = if sees_contact(caller, &linked, &current) {
+            input.contact_changes_from(&stored)
+        } else {
+            input.contact_fields_given()
+        };
+        if !refused.is_empty() {
             txn.rollback().await?;
             let event =
-                event.details(json!({"refused": "contact_details_withheld", "fields": given}));
+                event.details(json!({"refused": "contact_details_withheld", "fields": refused}));
             audit::record(core, caller, &event, Outcome::Denied).await?;
             return Err(ErrorKind::Forbidden {
                 code: "contact_details_withheld".into(),
                 message: format!(
-                    "The contact details are kept by the hospital that registered the patient \
-                     and shared only with the patient's consent; leave {} empty.",
-                    given.join(", ")
+                    "The contact details are kept by the hospital that registered the patient; \
+                     only it changes them. Leave {} as they are.",
+                    refused.join(", ")
                 ),
             }
             .into());
         }
-        input.keeping_contact_of(&before.to_input())
+        input.keeping_contact_of(&stored)
     };
     let valid = input.validate(today(core))?;
     if let Some(expected) = if_match {
@@ -692,7 +751,7 @@ pub async fn update(
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     let view = to_view(core, &model, mrn)?;
-    Ok(as_seen_by(caller, linked, &model, view))
+    Ok(as_seen_by(caller, &linked, &model, view))
 }
 
 /// Signs a patient out of the portal everywhere: their credentials version moves on, so every
@@ -948,8 +1007,9 @@ pub async fn link(
     // contact details wait for the patient's consent unless it registered the patient.
     let mut model = model;
     model.registering_hospital_id.get_or_insert(hospital_id);
+    let standing = Linked::with_link(&core.db, now, caller, id, true).await?;
     let view = to_view(core, &model, Some(mrn))?;
-    Ok(as_seen_by(caller, Linked(true), &model, view))
+    Ok(as_seen_by(caller, &standing, &model, view))
 }
 
 /// How a search query was read (recorded in the audit entry instead of the query itself).

@@ -14,10 +14,12 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
 use crate::db::{begin_write, changed_one, locked, WriteTransaction};
+use crate::domain::clinical::category::DataCategory;
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::clinical::record::{
     interpret_vl, validate_payload, Cd4Result, ChartPoint, ClinicalRecord, CurrentRegimen,
@@ -40,13 +42,48 @@ use crate::services::Core;
 const TABLE: &str = "clinical_records";
 const REVISIONS: &str = "clinical_record_revisions";
 
-/// The hospitals whose records of `patient_id` the caller sees: its own (consent grants and
-/// break-glass add others when those capabilities exist).
-fn visible_hospitals(caller: &Caller) -> Option<Vec<Uuid>> {
-    match &caller.actor {
-        Actor::System => None,
-        actor => Some(actor.hospital_id().into_iter().collect()),
+/// Which of the patient's records the caller sees (`None`: all, for the application itself):
+/// its own hospital's, and those of other hospitals whose type the policy opens to it with the
+/// patient's consent (asked once per record type).
+fn visible_records(caller: &Caller, linked: &Linked) -> Option<Condition> {
+    let own = match &caller.actor {
+        Actor::System => return None,
+        actor => actor.hospital_id(),
+    };
+    let mut visible = Condition::any();
+    if let Some(h) = own {
+        visible = visible.add(record::Column::HospitalId.eq(h));
     }
+    let shared: Vec<&str> = shared_types(caller, linked)
+        .into_iter()
+        .map(RecordType::as_str)
+        .collect();
+    if !shared.is_empty() {
+        visible = visible.add(record::Column::RecordType.is_in(shared));
+    }
+    if own.is_none() && visible.is_empty() {
+        // Nothing at all: a condition no row meets.
+        visible = visible.add(record::Column::Id.is_null());
+    }
+    Some(visible)
+}
+
+/// The record types of other hospitals the caller may read now: the policy's answer for data
+/// held elsewhere, type by type.
+fn shared_types(caller: &Caller, linked: &Linked) -> Vec<RecordType> {
+    // Any hospital but the caller's: the answer depends only on "not theirs".
+    let elsewhere = Some(Uuid::nil());
+    RecordType::ALL
+        .iter()
+        .copied()
+        .filter(|t| {
+            let action = Action::ReadPatientData {
+                permission: record_read_permission(&caller.actor, *t),
+                access: linked.access(caller, elsewhere, t.category()),
+            };
+            crate::policy::decide(&caller.actor, action) == crate::policy::Decision::Allow
+        })
+        .collect()
 }
 
 fn open_payload(core: &Core, id: Uuid, sealed: &str) -> AppResult<Value> {
@@ -208,7 +245,7 @@ pub async fn create(
     let event = event.details(json!({"record_type": t.as_str()}));
     let txn = begin_write(&core.db).await?;
     // A soft-deleted patient has no live link left, so the link decides.
-    let access = patient_access(&txn, caller, patient_id, None).await?;
+    let access = patient_access(&txn, now, caller, patient_id, None, t.category()).await?;
     let action = Action::WritePatientData {
         permission: t.write_permission(),
         access,
@@ -331,8 +368,8 @@ pub async fn list(
     let read = AuditedRead::begin(core, caller, event).await?;
     let txn = read.txn();
     let result = async {
-        let linked = Linked::load(txn, caller, patient_id).await?;
-        list_in(core, caller, txn, patient_id, linked, filter, page).await
+        let linked = Linked::load(txn, core.clock.now(), caller, patient_id).await?;
+        list_in(core, caller, txn, patient_id, &linked, filter, page).await
     }
     .await;
     read.finish(result).await
@@ -344,7 +381,7 @@ pub(crate) async fn list_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
-    linked: Linked,
+    linked: &Linked,
     filter: &RecordFilter,
     page: PageRequest,
 ) -> AppResult<(Page<ClinicalRecord>, Value)> {
@@ -363,11 +400,15 @@ pub(crate) async fn list_in(
             .filter(|t| readable.contains(t))
             .collect()
     };
-    let access = linked.access(caller, None);
+    let first = types.first().copied();
+    let access = linked.access(
+        caller,
+        None,
+        first.map_or(DataCategory::ClinicalNotes, RecordType::category),
+    );
     let action = Action::ReadPatientData {
-        permission: types
-            .first()
-            .map(|t| record_read_permission(&caller.actor, *t))
+        permission: first
+            .map(|t| record_read_permission(&caller.actor, t))
             .unwrap_or(Permission::RecordsRead),
         access,
     };
@@ -376,8 +417,8 @@ pub(crate) async fn list_in(
         .add(record::Column::PatientId.eq(patient_id))
         .add(record::Column::DeletedAt.is_null())
         .add(record::Column::RecordType.is_in(types.iter().map(|t| t.as_str())));
-    if let Some(hospitals) = visible_hospitals(caller) {
-        cond = cond.add(record::Column::HospitalId.is_in(hospitals));
+    if let Some(visible) = visible_records(caller, linked) {
+        cond = cond.add(visible);
     }
     if let Some(h) = filter.hospital_id {
         cond = cond.add(record::Column::HospitalId.eq(h));
@@ -441,7 +482,15 @@ async fn authorized_record(
         return Err(ErrorKind::not_found("record").into());
     };
     let t = parse_type(&m.record_type)?;
-    let access = patient_access(&txn, caller, m.patient_id, Some(m.hospital_id)).await?;
+    let access = patient_access(
+        &txn,
+        core.clock.now(),
+        caller,
+        m.patient_id,
+        Some(m.hospital_id),
+        t.category(),
+    )
+    .await?;
     let action = match write {
         Some(permission) => Action::WritePatientData { permission, access },
         None => Action::ReadPatientData {
@@ -786,8 +835,8 @@ pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResul
     let read = AuditedRead::begin(core, caller, event).await?;
     let txn = read.txn();
     let result = async {
-        let linked = Linked::load(txn, caller, patient_id).await?;
-        summary_in(caller, txn, patient_id, linked, false).await
+        let linked = Linked::load(txn, core.clock.now(), caller, patient_id).await?;
+        summary_in(caller, txn, patient_id, &linked, false).await
     }
     .await;
     read.finish(result.map(|(summary, _, _)| (summary, json!({}))))
@@ -799,34 +848,137 @@ pub(crate) async fn summary_in(
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
-    linked: Linked,
+    linked: &Linked,
     series: bool,
 ) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
     // A soft-deleted patient has no live link left, so the link decides.
-    let access = linked.access(caller, None);
+    let access = linked.access(caller, None, DataCategory::Labs);
     let action = Action::ReadPatientData {
         permission: Permission::RecordsRead,
         access,
     };
     crate::policy::authorize(&caller.actor, action)?;
     let hospital_id = caller.actor.hospital_id();
-    let mut query = state::Entity::find().filter(state::Column::PatientId.eq(patient_id));
-    if let Some(hospitals) = visible_hospitals(caller) {
-        query = query.filter(state::Column::HospitalId.is_in(hospitals));
+    let all_states = state::Entity::find()
+        .filter(state::Column::PatientId.eq(patient_id))
+        .all(txn)
+        .await?;
+    // Another hospital's state shows only what the caller may read of it.
+    let shared = shared_types(caller, linked);
+    let everything = caller.actor == Actor::System;
+    let opens =
+        |category: DataCategory| everything || shared.iter().any(|t| t.category() == category);
+    let (labs, art) = (opens(DataCategory::Labs), opens(DataCategory::Art));
+    let mut states = Vec::new();
+    let mut hidden = BTreeSet::new();
+    for s in all_states {
+        if everything || Some(s.hospital_id) == hospital_id {
+            states.push(s);
+        } else {
+            let (visible, withheld) = foreign_state(s, labs, art);
+            if withheld {
+                hidden.insert(visible.hospital_id);
+            }
+            states.push(visible);
+        }
     }
-    let states = query.all(txn).await?;
+    hidden.extend(hospitals_with_hidden_records(txn, caller, patient_id, &shared).await?);
     let hospital = match hospital_id {
         Some(h) => hospital::Entity::find_by_id(h).one(txn).await?,
         None => None,
     };
     let (vl, cd4) = if series {
-        let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
+        let hospitals: Vec<Uuid> = states
+            .iter()
+            .filter(|s| everything || labs || Some(s.hospital_id) == hospital_id)
+            .map(|s| s.hospital_id)
+            .collect();
         lab_series(txn, patient_id, &hospitals).await?
     } else {
         (Vec::new(), Vec::new())
     };
     let thresholds = thresholds_of(hospital.as_ref());
-    Ok((combine(patient_id, &states, thresholds), vl, cd4))
+    let mut summary = combine(patient_id, &states, thresholds);
+    summary.hospitals_withheld = hidden.len() as u32;
+    Ok((summary, vl, cd4))
+}
+
+/// Another hospital's clinical state with only what is open to the caller: its lab values with
+/// `labs`, its treatment with `art`; and whether anything of it was withheld.
+fn foreign_state(mut s: state::Model, labs: bool, art: bool) -> (state::Model, bool) {
+    let mut withheld = false;
+    if !labs {
+        withheld |= s.latest_vl_at.is_some() || s.latest_cd4_at.is_some();
+        s.latest_vl_id = None;
+        s.latest_vl_at = None;
+        s.latest_vl_copies = None;
+        s.latest_vl_comparator = None;
+        s.latest_vl_qualitative = None;
+        s.latest_vl_lower_limit = None;
+        s.previous_vl_id = None;
+        s.previous_vl_at = None;
+        s.previous_vl_copies = None;
+        s.previous_vl_comparator = None;
+        s.previous_vl_qualitative = None;
+        s.previous_vl_lower_limit = None;
+        s.latest_cd4_id = None;
+        s.latest_cd4_at = None;
+        s.latest_cd4_cells = None;
+        s.latest_cd4_percent = None;
+    }
+    if !art {
+        withheld |= s.art_start.is_some() || s.regimen.is_some();
+        s.art_start = None;
+        s.art_status = None;
+        s.regimen = None;
+        s.regimen_line = None;
+        s.regimen_since = None;
+    }
+    // Its last record counts only as far as something of it shows.
+    s.last_record_at = [
+        s.latest_vl_at,
+        s.latest_cd4_at,
+        s.regimen_since,
+        s.art_start,
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    (s, withheld)
+}
+
+/// The other hospitals holding live records of the patient that the caller may not read
+/// (counted, never named, in the summary).
+async fn hospitals_with_hidden_records(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    patient_id: Uuid,
+    shared: &[RecordType],
+) -> AppResult<BTreeSet<Uuid>> {
+    if caller.actor == Actor::System {
+        return Ok(BTreeSet::new());
+    }
+    let mut query = record::Entity::find()
+        .select_only()
+        .column(record::Column::HospitalId)
+        .distinct()
+        .filter(record::Column::PatientId.eq(patient_id))
+        .filter(record::Column::DeletedAt.is_null());
+    if let Some(h) = caller.actor.hospital_id() {
+        query = query.filter(record::Column::HospitalId.ne(h));
+    }
+    if !shared.is_empty() {
+        query = query.filter(
+            record::Column::RecordType
+                .is_not_in(shared.iter().map(|t| t.as_str()).collect::<Vec<_>>()),
+        );
+    }
+    Ok(query
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// One summary from the states of every visible hospital: the latest of each value wins.
@@ -893,6 +1045,7 @@ fn combine(patient_id: Uuid, states: &[state::Model], t: VlThresholds) -> Patien
         next_appointment: None,
         thresholds: t,
         flags: Vec::new(),
+        hospitals_withheld: 0,
     }
 }
 

@@ -130,6 +130,10 @@ pub struct PatientSummary {
     pub next_appointment: Option<DateTime<Utc>>,
     pub thresholds: VlThresholds,
     pub flags: Vec<Flag>,
+    /// How many other hospitals hold records of the patient this hospital cannot see without
+    /// the patient's consent (which ones and what is not said).
+    #[serde(default)]
+    pub hospitals_withheld: u32,
 }
 
 #[cfg(test)]

@@ -1,0 +1,286 @@
+//! Consent grants: recorded by staff on the patient's behalf with the signed consent form,
+//! listed for the hospitals they concern, revoked on the patient's instruction. Every change is
+//! audited (`consent_grant`, `consent_revoke`) in its own write transaction. A grant counts
+//! only while active at the moment of the request (`Term::status_at`), so an expiry or a
+//! revocation takes effect on the very next request.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::{begin_write, changed_one};
+use crate::domain::clinical::attachment::AttachmentKind;
+use crate::domain::clinical::category::DataCategory;
+use crate::domain::identity::role::Permission;
+use crate::domain::platform::audit::{AuditAction, Outcome};
+use crate::domain::sharing::grant::{
+    granted_categories, Grant, GrantInput, GrantSource, Purpose, Term,
+};
+use crate::domain::ErrorKind;
+use crate::entities::{consent_grant as row, hospital, patient_attachment};
+use crate::error::{AppError, AppResult};
+use crate::policy::{Action, Actor, Caller};
+use crate::services::clinical::patients::Linked;
+use crate::services::platform::audit::{self, AuditedRead, Event};
+use crate::services::Core;
+
+/// The most grants one list answers (newest first).
+pub const LIST_LIMIT: u64 = 200;
+
+fn categories_of(m: &row::Model) -> Vec<DataCategory> {
+    m.categories
+        .split(',')
+        .filter_map(DataCategory::parse)
+        .collect()
+}
+
+fn term_of(m: &row::Model) -> Term {
+    Term {
+        starts_at: m.starts_at,
+        expires_at: m.expires_at,
+        revoked_at: m.revoked_at,
+    }
+}
+
+/// The categories of `patient_id`'s data open to `hospital_id` at `now` through its grants.
+pub(crate) async fn granted_to(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    patient_id: Uuid,
+    hospital_id: Uuid,
+) -> AppResult<BTreeSet<DataCategory>> {
+    let rows = row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .filter(row::Column::HospitalId.eq(hospital_id))
+        .filter(row::Column::RevokedAt.is_null())
+        .all(db)
+        .await?;
+    let grants: Vec<(Term, Vec<DataCategory>)> = rows
+        .iter()
+        .map(|m| (term_of(m), categories_of(m)))
+        .collect();
+    Ok(granted_categories(
+        grants.iter().map(|(t, c)| (t, c.as_slice())),
+        now,
+    ))
+}
+
+async fn to_view(
+    db: &impl ConnectionTrait,
+    m: &row::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Grant> {
+    let hospital_name = hospital::Entity::find_by_id(m.hospital_id)
+        .one(db)
+        .await?
+        .map(|h| h.name)
+        .unwrap_or_default();
+    Ok(Grant {
+        id: m.id,
+        patient_id: m.patient_id,
+        hospital_id: m.hospital_id,
+        hospital_name,
+        categories: categories_of(m),
+        purpose: Purpose::parse(&m.purpose)
+            .ok_or_else(|| AppError::internal(format!("grant {}: purpose", m.id)))?,
+        starts_at: m.starts_at,
+        expires_at: m.expires_at,
+        status: term_of(m).status_at(now),
+        source: GrantSource::parse(&m.source)
+            .ok_or_else(|| AppError::internal(format!("grant {}: source", m.id)))?,
+        consent_form_id: m.consent_form_id,
+        created_at: m.created_at,
+        revoked_at: m.revoked_at,
+    })
+}
+
+/// Records a grant on the patient's behalf with their signed consent form (`consent.record`,
+/// staff of a hospital linked to the patient).
+pub async fn record(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+    input: &GrantInput,
+) -> AppResult<Grant> {
+    let event = Event::new("consent_grant", AuditAction::ConsentGrant).patient(patient_id);
+    let now = core.clock.now();
+    let txn = begin_write(&core.db).await?;
+    let linked = Linked::load(&*txn, now, caller, patient_id).await?;
+    let action = Action::Patient {
+        permission: Permission::ConsentRecord,
+        linked: linked.is_linked() || caller.actor == Actor::System,
+    };
+    let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
+    let valid = input.validate(now)?;
+    let grantee = hospital::Entity::find_by_id(valid.hospital_id)
+        .one(&*txn)
+        .await?
+        .filter(|h| h.active);
+    if grantee.is_none() {
+        return Err(ErrorKind::invalid_field(
+            "hospital_id",
+            "is not an active hospital of the network",
+        )
+        .into());
+    }
+    let form = patient_attachment::Entity::find_by_id(valid.consent_form_id)
+        .filter(patient_attachment::Column::PatientId.eq(patient_id))
+        .filter(patient_attachment::Column::DeletedAt.is_null())
+        .one(&*txn)
+        .await?
+        .filter(|a| a.kind == AttachmentKind::ConsentForm.as_str());
+    if form.is_none() {
+        return Err(ErrorKind::invalid_field(
+            "consent_form_id",
+            "is not a consent form of this patient: upload the signed form first",
+        )
+        .into());
+    }
+    let model = row::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(patient_id),
+        hospital_id: Set(valid.hospital_id),
+        categories: Set(valid
+            .categories
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(",")),
+        purpose: Set(valid.purpose.as_str().into()),
+        starts_at: Set(valid.starts_at),
+        expires_at: Set(valid.expires_at),
+        source: Set(GrantSource::SignedForm.as_str().into()),
+        consent_form_id: Set(Some(valid.consent_form_id)),
+        created_by: Set(caller.actor.id()),
+        created_by_hospital_id: Set(caller.actor.hospital_id()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+    }
+    .insert(&*txn)
+    .await?;
+    let event = event.entity_id(model.id).details(json!({
+        "hospital_id": model.hospital_id,
+        "categories": model.categories,
+        "purpose": model.purpose,
+        "starts_at": model.starts_at,
+        "expires_at": model.expires_at,
+        "source": model.source,
+        "consent_form_id": model.consent_form_id,
+    }));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    let view = to_view(&*txn, &model, now).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Which grants a hospital's staff see: those that give it access and those its staff
+/// recorded (every grant for the application itself).
+fn concerning(caller: &Caller) -> Condition {
+    match caller.actor.hospital_id() {
+        None if caller.actor == Actor::System => Condition::all(),
+        None => Condition::any().add(row::Column::Id.is_null()),
+        Some(h) => Condition::any()
+            .add(row::Column::HospitalId.eq(h))
+            .add(row::Column::CreatedByHospitalId.eq(h)),
+    }
+}
+
+/// The patient's grants that concern the caller's hospital, newest first (at most
+/// `LIST_LIMIT`), with their status now. The read is audited.
+pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<Vec<Grant>> {
+    let event = Event::new("consent_grant", AuditAction::Read).patient(patient_id);
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = async {
+        let txn = read.txn();
+        let now = core.clock.now();
+        let linked = Linked::load(txn, now, caller, patient_id).await?;
+        let action = Action::Patient {
+            permission: Permission::PatientsRead,
+            linked: linked.is_linked() || caller.actor == Actor::System,
+        };
+        crate::policy::authorize(&caller.actor, action)?;
+        let rows = row::Entity::find()
+            .filter(row::Column::PatientId.eq(patient_id))
+            .filter(concerning(caller))
+            .order_by_desc(row::Column::CreatedAt)
+            .order_by_desc(row::Column::Id)
+            .limit(LIST_LIMIT)
+            .all(txn)
+            .await?;
+        let mut grants = Vec::with_capacity(rows.len());
+        for m in &rows {
+            grants.push(to_view(txn, m, now).await?);
+        }
+        let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
+        Ok((grants, details))
+    }
+    .await;
+    read.finish(result).await
+}
+
+/// Revokes a grant on the patient's instruction (`consent.record`, staff of the hospital it
+/// gives access to or of the one that recorded it). It stops counting at once; revoking twice
+/// is 409.
+pub async fn revoke(core: &Core, caller: &Caller, grant_id: Uuid) -> AppResult<Grant> {
+    let event = Event::new("consent_grant", AuditAction::ConsentRevoke).entity_id(grant_id);
+    let txn = begin_write(&core.db).await?;
+    let found = row::Entity::find_by_id(grant_id)
+        .filter(concerning(caller))
+        .one(&*txn)
+        .await?;
+    let (linked, patient_id) = match &found {
+        Some(m) => (
+            Linked::load(&*txn, core.clock.now(), caller, m.patient_id)
+                .await?
+                .is_linked(),
+            Some(m.patient_id),
+        ),
+        None => (false, None),
+    };
+    let event = match patient_id {
+        Some(p) => event.patient(p),
+        None => event,
+    };
+    let action = Action::Patient {
+        permission: Permission::ConsentRecord,
+        linked: found.is_some() && (linked || caller.actor == Actor::System),
+    };
+    let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
+    let grant = found.ok_or_else(|| AppError::from(ErrorKind::not_found("grant")))?;
+    let now = core.clock.now();
+    let result = row::Entity::update_many()
+        .col_expr(row::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            row::Column::RevokedBy,
+            sea_orm::sea_query::Expr::value(caller.actor.id()),
+        )
+        .filter(row::Column::Id.eq(grant_id))
+        .filter(row::Column::RevokedAt.is_null())
+        .exec(&*txn)
+        .await?;
+    if !changed_one(&result) {
+        return Err(ErrorKind::conflict_on(
+            "grant_revoked",
+            "id",
+            "this grant was already revoked",
+        )
+        .into());
+    }
+    let event = event.details(json!({"hospital_id": grant.hospital_id}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    let model = row::Model {
+        revoked_at: Some(now),
+        revoked_by: caller.actor.id(),
+        ..grant
+    };
+    let view = to_view(&*txn, &model, now).await?;
+    txn.commit().await?;
+    Ok(view)
+}
