@@ -189,6 +189,11 @@ pub enum Action {
     WriteAttachments,
     /// Read attachments at all: any permission that reads an attachment kind.
     ReadAttachments,
+    /// Review the break-glass openings of `hospital_id` (`None`: no such opening): the
+    /// hospital's own admins only.
+    ReviewBreakGlass {
+        hospital_id: Option<Uuid>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +246,7 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::ReadRecords
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
+        Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
     })
 }
 
@@ -422,6 +428,14 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Decision::NotFound
             }
         }
+        Action::ReviewBreakGlass {
+            hospital_id: target,
+        } => match hospital_id {
+            // A platform admin belongs to no hospital and reviews no patient's opening.
+            None => Decision::Deny,
+            Some(own) if target == Some(own) => Decision::Allow,
+            Some(_) => Decision::NotFound,
+        },
         Action::WritePatientData { access, .. } => {
             if access.linked && access.own_record {
                 Decision::Allow
@@ -518,6 +532,49 @@ mod tests {
             role,
             hospital_id,
         }
+    }
+
+    #[test]
+    fn break_glass_openings_are_reviewed_by_their_hospitals_admins() {
+        let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let review = |target| Action::ReviewBreakGlass {
+            hospital_id: target,
+        };
+        let admin = staff(Role::HospitalAdmin, Some(h));
+        assert_eq!(decide(&admin, review(Some(h))), Decision::Allow);
+        assert_eq!(decide(&admin, review(Some(other))), Decision::NotFound);
+        assert_eq!(decide(&admin, review(None)), Decision::NotFound);
+        for role in [Role::Clinician, Role::Viewer, Role::Receptionist] {
+            assert_eq!(
+                decide(&staff(role, Some(h)), review(Some(h))),
+                Decision::Deny
+            );
+        }
+        assert_eq!(
+            decide(&staff(Role::PlatformAdmin, None), review(None)),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn break_glass_opens_every_hospitals_data_for_reading_only() {
+        let clinician = staff(Role::Clinician, Some(Uuid::now_v7()));
+        let elsewhere = PatientAccess {
+            linked: true,
+            own_record: false,
+            consent: false,
+            break_glass: true,
+        };
+        let read = Action::ReadPatientData {
+            permission: Permission::RecordsRead,
+            access: elsewhere,
+        };
+        assert_eq!(decide(&clinician, read), Decision::Allow);
+        let write = Action::WritePatientData {
+            permission: Permission::RecordsWrite,
+            access: elsewhere,
+        };
+        assert_eq!(decide(&clinician, write), Decision::NotFound);
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod m20261130_000007_code_requests;
 mod m20261130_000008_patient_sign_in;
 mod m20261130_000009_registering_hospital;
 mod m20261130_000010_consent_grants;
+mod m20261130_000011_break_glass;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_patient_sign_in::Migration),
             Box::new(m20261130_000009_registering_hospital::Migration),
             Box::new(m20261130_000010_consent_grants::Migration),
+            Box::new(m20261130_000011_break_glass::Migration),
         ]
     }
 }

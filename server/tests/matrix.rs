@@ -177,6 +177,18 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/grants/{id}/revoke",
         scoped(&Permission::ConsentRecord),
     ),
+    (
+        "POST /api/v1/patients/{id}/break-glass",
+        scoped(&Permission::BreakGlass),
+    ),
+    (
+        "GET /api/v1/break-glass",
+        needs(&Permission::BreakGlassReview),
+    ),
+    (
+        "PUT /api/v1/break-glass/{id}",
+        scoped(&Permission::BreakGlassReview),
+    ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -265,6 +277,8 @@ struct Clinical {
     consent: uuid::Uuid,
     /// A grant recorded with that form.
     grant: uuid::Uuid,
+    /// A break-glass opening of the patient, waiting for review.
+    opening: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -307,6 +321,10 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "POST /api/v1/patients/{id}/consent" => json!({
             "hospital_id": world.other_hospital, "categories": ["labs"], "purpose": "treatment",
             "consent_form_id": world.own.consent}),
+        "POST /api/v1/patients/{id}/break-glass" => {
+            json!({"reason": "Matrix emergency needs the whole record now"})
+        }
+        "PUT /api/v1/break-glass/{id}" => json!({"outcome": "reviewed"}),
         "POST /api/v1/patients/{id}/records" => match role {
             Some(Role::LabTechnician) => {
                 json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}})
@@ -392,6 +410,9 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     }
     if path == "/api/v1/grants/{id}/revoke" {
         return side.grant;
+    }
+    if path == "/api/v1/break-glass/{id}" {
+        return side.opening;
     }
     if path.starts_with("/api/v1/patients/{id}") {
         if method == "DELETE" && !other_side {
@@ -482,6 +503,14 @@ async fn clinical(
         )
         .await;
     assert_eq!(status, 201, "{grant}");
+    let (status, opening) = app
+        .post_json(
+            &format!("/api/v1/patients/{id}/break-glass"),
+            Some(token),
+            json!({"reason": "Collapsed at the clinic, needs the full record"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{opening}");
     Clinical {
         patient: id.parse().unwrap(),
         prescription: add[0],
@@ -489,6 +518,7 @@ async fn clinical(
         note: add[2],
         consent: consent.parse().unwrap(),
         grant: grant["id"].as_str().unwrap().parse().unwrap(),
+        opening: opening["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 

@@ -402,3 +402,259 @@ async fn a_grant_needs_the_patients_signed_form_and_a_hospital_of_the_network() 
     assert_eq!(refused.status, 403);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_reviewed() {
+    let app = spawn_app().await;
+    let (ksm, chb) = (hospital(&app, "KSM").await, hospital(&app, "CHB").await);
+    let (_, kisumu) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (_, ksm_admin) = member(&app, Role::HospitalAdmin, ksm, "ksm").await;
+    let (_, soweto) = member(&app, Role::Clinician, chb, "chb").await;
+    let (_, soweto_colleague) = member(&app, Role::Clinician, chb, "chb2").await;
+    let (_, soweto_viewer) = member(&app, Role::Viewer, chb, "chb").await;
+    let (_, soweto_admin) = member(&app, Role::HospitalAdmin, chb, "chb").await;
+
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &kisumu,
+        Some(amina()),
+    )
+    .await;
+    let patient = created.body["id"].as_str().unwrap().to_string();
+    let note = add(
+        &app,
+        &kisumu,
+        &patient,
+        json!({"record_type": "adherence_note", "payload": {"text": "Missed doses"}}),
+    )
+    .await;
+    let allergy = add(&app, &kisumu, &patient, json!({"record_type": "allergy", "payload": {"substance": "Cotrimoxazole", "reaction": "rash", "severity": "severe"}})).await;
+    let linked = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/links"),
+        &soweto,
+        Some(json!({"national_id": "KE33445566"})),
+    )
+    .await;
+    assert_eq!(linked.status, 201);
+    assert!(visible(&app, &soweto, &patient).await.is_empty());
+
+    let path = format!("/api/v1/patients/{patient}/break-glass");
+    let terse = call(
+        &app,
+        Method::POST,
+        &path,
+        &soweto,
+        Some(json!({"reason": "emergency"})),
+    )
+    .await;
+    assert_eq!(terse.status, 400);
+    assert!(terse.body["fields"]["reason"].is_array());
+    let reason = "Unconscious on arrival; needs her regimen and allergies now";
+    let refused = call(
+        &app,
+        Method::POST,
+        &path,
+        &soweto_viewer,
+        Some(json!({"reason": reason})),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    let opened = call(
+        &app,
+        Method::POST,
+        &path,
+        &soweto,
+        Some(json!({"reason": reason})),
+    )
+    .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    assert_eq!(opened.body["active"], true);
+    let started: chrono::DateTime<chrono::Utc> =
+        opened.body["started_at"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> =
+        opened.body["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        ends - started,
+        chrono::Duration::hours(3),
+        "the default duration"
+    );
+    let opening: Uuid = opened.body["id"].as_str().unwrap().parse().unwrap();
+
+    // The opener sees every hospital's part, labelled with its source, and the contact
+    // details; a colleague of the same hospital does not.
+    assert_eq!(
+        visible(&app, &soweto, &patient).await,
+        sorted(vec![note.clone(), allergy.clone()])
+    );
+    let read = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/records/{allergy}"),
+        &soweto,
+        None,
+    )
+    .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["hospital_id"], ksm.to_string());
+    let profile = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/patients/{patient}"),
+        &soweto,
+        None,
+    )
+    .await;
+    assert_eq!(profile.body["contact_withheld"], false);
+    assert!(visible(&app, &soweto_colleague, &patient).await.is_empty());
+    // Reading, not writing.
+    let edit = app
+        .client
+        .put(app.url(&format!("/api/v1/records/{note}")))
+        .bearer_auth(&soweto)
+        .json(&json!({"payload": {"text": "changed"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status(), 404);
+
+    // The patient is told, discreetly, on the phone the clinic has.
+    {
+        use hospitallink::entities::outbox_message;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let sent = outbox_message::Entity::find()
+            .filter(outbox_message::Column::Purpose.eq("break_glass"))
+            .all(&app.core.db)
+            .await
+            .unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].channel, "sms");
+        let body = app
+            .core
+            .keyring
+            .open("outbox_messages", "body", sent[0].id, &sent[0].body)
+            .unwrap();
+        assert!(body.contains("opened your HospitalLink record"), "{body}");
+        assert!(!body.contains(reason) && !body.contains("HIV"), "{body}");
+    }
+
+    // The Soweto admin's queue shows who, why and what was read; Kisumu's shows nothing.
+    let queue = call(
+        &app,
+        Method::GET,
+        "/api/v1/break-glass",
+        &soweto_admin,
+        None,
+    )
+    .await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.body["pagination"]["total"], 1);
+    let item = &queue.body["data"][0];
+    assert_eq!(item["reason"], reason);
+    assert_eq!(item["staff_name"].as_str().map(str::is_empty), Some(false));
+    let reads: Vec<&str> = item["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["entity"].as_str().unwrap())
+        .collect();
+    assert!(reads.contains(&"clinical_record"), "{reads:?}");
+    assert!(reads.contains(&"patient"), "{reads:?}");
+    let elsewhere = call(&app, Method::GET, "/api/v1/break-glass", &ksm_admin, None).await;
+    assert_eq!(elsewhere.body["pagination"]["total"], 0);
+    let foreign = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/break-glass/{opening}"),
+        &ksm_admin,
+        Some(json!({"outcome": "reviewed"})),
+    )
+    .await;
+    assert_eq!(foreign.status, 404);
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/break-glass", &soweto, None)
+            .await
+            .status,
+        403
+    );
+    let review = format!("/api/v1/break-glass/{opening}");
+    let reviewed = call(
+        &app,
+        Method::PUT,
+        &review,
+        &soweto_admin,
+        Some(json!({"outcome": "reviewed", "note": "Admitted through emergency; justified"})),
+    )
+    .await;
+    assert_eq!(reviewed.status, 200, "{}", reviewed.body);
+    assert_eq!(reviewed.body["review_outcome"], "reviewed");
+    let again = call(
+        &app,
+        Method::PUT,
+        &review,
+        &soweto_admin,
+        Some(json!({"outcome": "escalated"})),
+    )
+    .await;
+    assert_eq!(again.status, 409);
+    let pending = call(
+        &app,
+        Method::GET,
+        "/api/v1/break-glass",
+        &soweto_admin,
+        None,
+    )
+    .await;
+    assert_eq!(pending.body["pagination"]["total"], 0);
+    let all = call(
+        &app,
+        Method::GET,
+        "/api/v1/break-glass?status=all",
+        &soweto_admin,
+        None,
+    )
+    .await;
+    assert_eq!(all.body["pagination"]["total"], 1);
+
+    // When the time is up, the record closes again with the next request.
+    {
+        use hospitallink::entities::break_glass_session;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let row = break_glass_session::Entity::find_by_id(opening)
+            .one(&app.core.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut row: break_glass_session::ActiveModel = row.into();
+        row.ends_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
+        row.update(&app.core.db).await.unwrap();
+    }
+    assert!(visible(&app, &soweto, &patient).await.is_empty());
+    let read = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/records/{allergy}"),
+        &soweto,
+        None,
+    )
+    .await;
+    assert_eq!(read.status, 404);
+    // Every step is in the audit log.
+    {
+        use hospitallink::entities::audit_log;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let steps = audit_log::Entity::find()
+            .filter(audit_log::Column::Entity.eq("break_glass"))
+            .filter(audit_log::Column::Outcome.eq("allowed"))
+            .all(&app.core.db)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        assert!(actions.contains(&"break_glass"), "{actions:?}");
+        assert!(actions.contains(&"update"), "{actions:?}");
+    }
+    app.cleanup().await;
+}

@@ -92,6 +92,24 @@ pub fn document_description() -> Object {
     optional_text(200)
 }
 
+/// Why a clinician opens a record in an emergency: a sentence of four words or more, 20-1000
+/// characters (written here without surrounding white space; the server also trims it).
+pub fn break_glass_reason() -> Object {
+    string()
+        .min_length(Some(20))
+        .max_length(Some(1000))
+        .pattern(Some(format!("^{VISIBLE}+(?: {VISIBLE}+){{3,}}$")))
+        .description(Some(
+            "At least a sentence: 20-1000 characters, four words or more.",
+        ))
+        .build()
+}
+
+/// A reviewer's note (optional): up to 1000 characters.
+pub fn review_note() -> Object {
+    optional_text(1000)
+}
+
 /// Why something is removed: 10-500 characters.
 pub fn justification() -> Object {
     text(10, 500)

@@ -18,6 +18,8 @@ pub struct Model {
     /// Rule-set override of the WHO viral-load thresholds (copies/mL).
     pub vl_low_level_above: Option<f64>,
     pub vl_unsuppressed_above: Option<f64>,
+    /// How long a break-glass opening lasts at this hospital.
+    pub break_glass_minutes: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 pub mod audit_chain_head;
 pub mod audit_log;
+pub mod break_glass_session;
 pub mod clinical_record;
 pub mod clinical_record_revision;
 pub mod code_request;

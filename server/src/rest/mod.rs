@@ -69,6 +69,9 @@ use app::state::AppState;
         sharing::record,
         sharing::list,
         sharing::revoke,
+        sharing::open_break_glass,
+        sharing::break_glass_queue,
+        sharing::review_break_glass,
         audit::list,
         audit::verify,
     ),
@@ -138,6 +141,12 @@ use app::state::AppState;
         hospitallink::domain::sharing::grant::GrantSource,
         hospitallink::domain::sharing::grant::Purpose,
         sharing::GrantList,
+        sharing::BreakGlassList,
+        hospitallink::domain::sharing::break_glass::BreakGlass,
+        hospitallink::domain::sharing::break_glass::BreakGlassRequest,
+        hospitallink::domain::sharing::break_glass::ReviewRequest,
+        hospitallink::domain::sharing::break_glass::ReviewOutcome,
+        hospitallink::domain::sharing::break_glass::ReadDuring,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -147,7 +156,7 @@ use app::state::AppState;
         (name = "patients", description = "Patients, their hospital links and MRNs"),
         (name = "records", description = "HIV clinical records and the summary"),
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
-        (name = "sharing", description = "The patient's consent grants across hospitals"),
+        (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]

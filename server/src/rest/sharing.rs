@@ -1,5 +1,6 @@
-//! Consent grants: `/api/v1/patients/{id}/consent`, `/api/v1/patients/{id}/grants` and
-//! `/api/v1/grants/{id}/revoke`.
+//! Sharing: consent grants (`/api/v1/patients/{id}/consent`, `/api/v1/patients/{id}/grants`,
+//! `/api/v1/grants/{id}/revoke`) and break-glass (`/api/v1/patients/{id}/break-glass`, the
+//! review queue `/api/v1/break-glass`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,12 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
+use hospitallink::domain::page::{PageRequest, Pagination};
+use hospitallink::domain::sharing::break_glass::{BreakGlass, BreakGlassRequest, ReviewRequest};
 use hospitallink::domain::sharing::grant::{Grant, GrantInput};
-use hospitallink::services::sharing::grants;
-use utoipa::ToSchema;
+use hospitallink::domain::ErrorKind;
+use hospitallink::services::sharing::{break_glass, grants};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiResult;
-use crate::extract::{parse_id, ApiJson, SignedIn};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_id, ApiJson, ApiQuery, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/consent", post(record))
         .route("/patients/{id}/grants", get(list))
         .route("/grants/{id}/revoke", put(revoke))
+        .route("/patients/{id}/break-glass", post(open_break_glass))
+        .route("/break-glass", get(break_glass_queue))
+        .route("/break-glass/{id}", put(review_break_glass))
 }
 
 /// A patient's grants.
@@ -100,4 +108,111 @@ pub async fn revoke(
 ) -> ApiResult<Json<Grant>> {
     let id = parse_id(&id)?;
     Ok(Json(grants::revoke(&state.core, &caller, id).await?))
+}
+
+/// Open the whole record of a patient linked to your hospital for an emergency
+/// (`break_glass`), with the reason, for your hospital's set duration (three hours unless
+/// changed). Every hospital's part shows, labelled with its source; the patient is told;
+/// your hospital admin reviews it. Audited as `break_glass`.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/break-glass", tag = "sharing",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    request_body = BreakGlassRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Open until `ends_at`", body = BreakGlass),
+        (status = 400, description = "The reason is missing or not a sentence", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not break the glass (`break_glass`)", body = ErrorBody),
+        (status = 404, description = "No such patient at your hospital", body = ErrorBody),
+    )
+)]
+pub async fn open_break_glass(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<BreakGlassRequest>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let opened = break_glass::open(&state.core, &caller, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(opened)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct QueueParams {
+    /// `pending` (default): waiting for review; `all`: every opening.
+    status: Option<String>,
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Items per page, 1-100 (default 20).
+    per_page: Option<String>,
+}
+
+/// A page of break-glass openings.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BreakGlassList {
+    data: Vec<BreakGlass>,
+    pagination: Pagination,
+}
+
+/// The review queue of your hospital's break-glass openings, newest first: who, when, why,
+/// until when, and what was read while it was open (hospital admins). Audited.
+#[utoipa::path(
+    get, path = "/api/v1/break-glass", tag = "sharing",
+    params(QueueParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page", body = BreakGlassList),
+        (status = 400, description = "Bad status or paging values", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a hospital admin of a hospital", body = ErrorBody),
+    )
+)]
+pub async fn break_glass_queue(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(params): ApiQuery<QueueParams>,
+) -> ApiResult<Response> {
+    let pending = match params.status.as_deref().map(str::trim) {
+        None | Some("") | Some("pending") => true,
+        Some("all") => false,
+        Some(_) => {
+            return Err(ApiError(ErrorKind::invalid_field(
+                "status",
+                "must be pending or all",
+            )))
+        }
+    };
+    let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
+    let list = break_glass::queue(&state.core, &caller, pending, page).await?;
+    Ok(Json(list).into_response())
+}
+
+/// Review a break-glass opening: `reviewed` (justified) or `escalated`, with a note. Once;
+/// audited.
+#[utoipa::path(
+    put, path = "/api/v1/break-glass/{id}", tag = "sharing",
+    params(("id" = uuid::Uuid, Path, description = "Break-glass id")),
+    request_body = ReviewRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reviewed", body = BreakGlass),
+        (status = 400, description = "Invalid outcome or note", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a hospital admin", body = ErrorBody),
+        (status = 404, description = "No such opening at your hospital", body = ErrorBody),
+        (status = 409, description = "`already_reviewed`", body = ErrorBody),
+    )
+)]
+pub async fn review_break_glass(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReviewRequest>,
+) -> ApiResult<Json<BreakGlass>> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        break_glass::review(&state.core, &caller, id, &input).await?,
+    ))
 }

@@ -83,6 +83,7 @@ impl Role {
                 PrescriptionsWrite,
                 ConsentRecord,
                 BreakGlass,
+                BreakGlassReview,
                 AppointmentsRead,
                 AppointmentsWrite,
                 StaffRead,
@@ -180,6 +181,8 @@ pub enum Permission {
     ConsentRecord,
     /// `break_glass`: open time-limited emergency access.
     BreakGlass,
+    /// `break_glass.review`: review the hospital's break-glass openings.
+    BreakGlassReview,
     /// `appointments.read`: read appointments.
     AppointmentsRead,
     /// `appointments.write`: book, reschedule and cancel appointments.
@@ -197,7 +200,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::HospitalsRead,
         Permission::HospitalsManage,
         Permission::StaffRead,
@@ -216,6 +219,7 @@ impl Permission {
         Permission::DispensingWrite,
         Permission::ConsentRecord,
         Permission::BreakGlass,
+        Permission::BreakGlassReview,
         Permission::AppointmentsRead,
         Permission::AppointmentsWrite,
         Permission::BillingRead,
@@ -245,6 +249,7 @@ impl Permission {
             Permission::DispensingWrite => "dispensing.write",
             Permission::ConsentRecord => "consent.record",
             Permission::BreakGlass => "break_glass",
+            Permission::BreakGlassReview => "break_glass.review",
             Permission::AppointmentsRead => "appointments.read",
             Permission::AppointmentsWrite => "appointments.write",
             Permission::BillingRead => "billing.read",
@@ -278,6 +283,7 @@ impl Permission {
             Permission::DispensingWrite => "record dispensing",
             Permission::ConsentRecord => "record a patient's consent",
             Permission::BreakGlass => "open time-limited emergency access",
+            Permission::BreakGlassReview => "review the hospital's break-glass openings",
             Permission::AppointmentsRead => "read appointments",
             Permission::AppointmentsWrite => "book, reschedule and cancel appointments",
             Permission::BillingRead => "read invoices and payments",

@@ -1,4 +1,6 @@
 //! Sharing across hospitals (SPEC 2.6): the patient's consent grants, which open chosen
-//! categories of their data to a hospital for a time.
+//! categories of their data to a hospital for a time, and break-glass, which opens the whole
+//! record to one clinician in an emergency.
 
+pub mod break_glass;
 pub mod grant;

@@ -60,6 +60,7 @@ async fn assemble(
             .unwrap_or_default(),
         attachments: None,
         attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
+        break_glass_until: linked.break_glass_until(),
     };
     let mut parts = vec!["profile"];
     let mut shown = json!({});

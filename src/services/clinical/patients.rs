@@ -33,7 +33,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, PatientAccess};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::platform::outbox::{self, Channel, Message};
-use crate::services::sharing::grants;
+use crate::services::sharing::{break_glass, grants};
 use crate::services::Core;
 
 const TABLE: &str = "patients";
@@ -237,6 +237,8 @@ async fn generate_mrn(db: &impl ConnectionTrait, hospital_id: Uuid) -> AppResult
 pub(crate) struct Linked {
     linked: bool,
     granted: BTreeSet<DataCategory>,
+    /// Until when the caller's own break-glass opening of the patient lasts.
+    break_glass_until: Option<DateTime<Utc>>,
 }
 
 impl Linked {
@@ -262,7 +264,22 @@ impl Linked {
             Some(h) if linked => grants::granted_to(db, now, patient_id, h).await?,
             _ => BTreeSet::new(),
         };
-        Ok(Self { linked, granted })
+        let break_glass_until = match &caller.actor {
+            Actor::Staff { id, .. } if linked => {
+                break_glass::open_until(db, now, patient_id, *id).await?
+            }
+            _ => None,
+        };
+        Ok(Self {
+            linked,
+            granted,
+            break_glass_until,
+        })
+    }
+
+    /// Until when the caller's break-glass opening of the patient lasts, while one is open.
+    pub(crate) fn break_glass_until(&self) -> Option<DateTime<Utc>> {
+        self.break_glass_until
     }
 
     pub(crate) fn is_linked(&self) -> bool {
@@ -282,7 +299,7 @@ impl Linked {
             linked: self.linked,
             own_record: owner.is_none_or(|h| Some(h) == hospital),
             consent: self.granted.contains(&category),
-            break_glass: false,
+            break_glass: self.break_glass_until.is_some(),
         }
     }
 }
@@ -615,6 +632,22 @@ fn holds_contact(caller: &Caller, linked: &Linked, patient: &patient::Model) -> 
     let holder = patient.registering_hospital_id.unwrap_or(Uuid::nil());
     let access = linked.access(caller, Some(holder), DataCategory::Demographics);
     crate::policy::may_change_contact_details(&caller.actor, access)
+}
+
+/// Where a discreet notice to the patient goes: their phone by SMS (most reach a basic phone),
+/// else their email; none when neither is on file.
+pub(crate) async fn notice_address(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<Option<(Channel, String)>> {
+    let Some(m) = patient::Entity::find_by_id(patient_id).one(db).await? else {
+        return Ok(None);
+    };
+    if let Some(phone) = open_opt(core, "phone", m.id, m.phone.as_deref())? {
+        return Ok(Some((Channel::Sms, phone)));
+    }
+    Ok(open_opt(core, "email", m.id, m.email.as_deref())?.map(|e| (Channel::Email, e)))
 }
 
 /// The profile as the caller may see it: without the contact details unless it sees them.

@@ -1,5 +1,6 @@
-//! Sharing across hospitals: the patient's consent grants (`grants`). What a grant opens is
-//! read by the clinical services through `grants::granted_to` and decided by the policy with
-//! the rest of the caller's `PatientAccess`.
+//! Sharing across hospitals: the patient's consent grants (`grants`) and break-glass openings
+//! (`break_glass`). What they open is read by the clinical services (`Linked`) and decided by
+//! the policy with the rest of the caller's `PatientAccess`.
 
+pub mod break_glass;
 pub mod grants;

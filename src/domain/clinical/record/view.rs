@@ -91,6 +91,10 @@ pub struct ChartView {
     pub attachments: Option<Vec<Attachment>>,
     /// The attachment kinds the role may upload.
     pub attachable: Vec<AttachmentKind>,
+    /// While the viewer's break-glass opening of this record lasts: until when (the chart
+    /// shows a banner).
+    #[serde(default)]
+    pub break_glass_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The quick-entry forms of the chart.

@@ -111,8 +111,32 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
         .map(|s| s.thresholds.unsuppressed_above)
         .unwrap_or(1000.0);
     let id = p.id;
+    let break_glass = chart.break_glass_until.map(|until| {
+        view! {
+            <p role="status" id="break-glass-banner"
+                class="mb-3 rounded-lg border-2 border-red-400 bg-red-50 p-3 font-semibold text-red-900">
+                {format!(
+                    "Emergency access (break-glass) is open until {} UTC: every hospital's records show, and your reads are reviewed.",
+                    hospitallink::domain::format_timestamp(until)
+                )}
+            </p>
+        }
+    });
+    let withheld = summary
+        .as_ref()
+        .map(|s| s.hospitals_withheld)
+        .filter(|n| *n > 0)
+        .map(|n| {
+            let text = if n == 1 {
+                "1 other hospital holds records you cannot see without the patient's consent.".to_string()
+            } else {
+                format!("{n} other hospitals hold records you cannot see without the patient's consent.")
+            };
+            view! { <p class="text-sm text-slate-600" id="records-withheld">{text}</p> }
+        });
     view! {
         <Title text=name.clone() />
+        {break_glass}
         <header class="rounded-lg border border-slate-200 bg-white p-5" id="chart-header">
             <div class="flex flex-wrap items-start justify-between gap-4">
                 <div>
@@ -122,6 +146,7 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                         " · MRN "<span class="font-mono" id="chart-mrn">{p.mrn.clone().unwrap_or_default()}</span>
                     </p>
                     {p.phone.clone().map(|ph| view! { <p class="text-sm text-slate-500">{ph}</p> })}
+                    {withheld}
                     {p.contact_withheld.then(|| view! {
                         <p class="text-sm text-slate-500" id="contact-withheld">
                             "Contact details are kept by the registering hospital and shared only with the patient's consent."
