@@ -15,6 +15,7 @@ mod m20261130_000008_patient_sign_in;
 mod m20261130_000009_registering_hospital;
 mod m20261130_000010_consent_grants;
 mod m20261130_000011_break_glass;
+mod m20261130_000012_consent_requests;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_registering_hospital::Migration),
             Box::new(m20261130_000010_consent_grants::Migration),
             Box::new(m20261130_000011_break_glass::Migration),
+            Box::new(m20261130_000012_consent_requests::Migration),
         ]
     }
 }

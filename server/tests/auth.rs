@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_with, PRODUCTION, TEST_PASSWORD};
+use common::{
+    sms_provider, smtp_server, spawn_app, spawn_app_with, wait_for, PRODUCTION, TEST_PASSWORD,
+};
 use hospitallink::clock::FixedClock;
 use hospitallink::domain::identity::auth::{
     AcceptInvitationRequest, InvitationRequest, OtpRequest, OtpVerifyRequest,
@@ -15,8 +17,7 @@ use hospitallink::services::clinical::patients;
 use hospitallink::services::identity::{invitations, otp};
 use hospitallink::services::platform::outbox;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use std::sync::Arc;
 
 async fn get(app: &common::TestApp, path: &str, token: &str) -> (u16, Value) {
     let r = app
@@ -654,89 +655,10 @@ async fn a_hundred_failures_lock_the_portal_sign_in() {
     app.cleanup().await;
 }
 
-/// A minimal SMTP server: accepts one conversation and hands back the DATA it received.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let store = received.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
-                let mut transcript = String::new();
-                let mut in_data = false;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    transcript.push_str(&line);
-                    transcript.push('\n');
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            store.lock().unwrap().push(transcript.clone());
-                            write.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
-                        }
-                        continue;
-                    }
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("RCPT") && upper.contains("REJECT") {
-                        b"550 5.1.1 <reject-me@example.org> unknown user\r\n"
-                    } else if upper.starts_with("EHLO") {
-                        b"250-test.local\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("DATA") {
-                        in_data = true;
-                        b"354 end with .\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        write.write_all(b"221 bye\r\n").await.unwrap();
-                        break;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (port, received)
-}
-
-async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..100 {
-        if let Some(v) = probe() {
-            return v;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting");
-}
-
 #[tokio::test]
 async fn codes_travel_by_real_smtp_and_the_sms_provider() {
     let (smtp_port, mails) = smtp_server().await;
-    // The SMS provider: records the JSON and the bearer key.
-    let sms_seen = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
-    let seen = sms_seen.clone();
-    let provider = axum::Router::new().route(
-        "/send",
-        axum::routing::post(
-            move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
-                let seen = seen.clone();
-                async move {
-                    let auth = headers["authorization"].to_str().unwrap().to_string();
-                    seen.lock().unwrap().push((auth, body.0));
-                    axum::http::StatusCode::ACCEPTED
-                }
-            },
-        ),
-    );
-    let sms_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sms_url = format!("http://{}/send", sms_listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(sms_listener, provider).await.unwrap() });
+    let (sms_url, sms_seen) = sms_provider().await;
 
     let port = smtp_port.to_string();
     let app = spawn_app_with(&[

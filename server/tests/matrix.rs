@@ -178,6 +178,14 @@ const RULES: &[(&str, Rule)] = &[
         scoped(&Permission::ConsentRecord),
     ),
     (
+        "POST /api/v1/patients/{id}/consent-requests",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
+        "POST /api/v1/patients/{id}/consent-requests/{rid}/confirm",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
         "POST /api/v1/patients/{id}/break-glass",
         scoped(&Permission::BreakGlass),
     ),
@@ -279,6 +287,8 @@ struct Clinical {
     grant: uuid::Uuid,
     /// A break-glass opening of the patient, waiting for review.
     opening: uuid::Uuid,
+    /// A consent request waiting for the patient's code.
+    consent_request: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -325,6 +335,10 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             json!({"reason": "Matrix emergency needs the whole record now"})
         }
         "PUT /api/v1/break-glass/{id}" => json!({"outcome": "reviewed"}),
+        "POST /api/v1/patients/{id}/consent-requests" => {
+            json!({"categories": ["labs"], "purpose": "treatment"})
+        }
+        "POST /api/v1/patients/{id}/consent-requests/{rid}/confirm" => json!({"code": "000000"}),
         "POST /api/v1/patients/{id}/records" => match role {
             Some(Role::LabTechnician) => {
                 json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}})
@@ -466,8 +480,12 @@ async fn clinical(
     national_id: Option<&str>,
     grantee: uuid::Uuid,
 ) -> Clinical {
+    static PHONES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let mut body = patient_json(usize::MAX);
     body["national_id"] = json!(national_id);
+    // A phone of its own, for the consent code.
+    let n = PHONES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    body["phone"] = json!(format!("+25470{n:07}"));
     let (status, patient) = app.post_json("/api/v1/patients", Some(token), body).await;
     assert_eq!(status, 201, "{patient}");
     let id = patient["id"].as_str().unwrap().to_string();
@@ -511,6 +529,14 @@ async fn clinical(
         )
         .await;
     assert_eq!(status, 201, "{opening}");
+    let (status, request) = app
+        .post_json(
+            &format!("/api/v1/patients/{id}/consent-requests"),
+            Some(token),
+            json!({"categories": ["labs"], "purpose": "treatment"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{request}");
     Clinical {
         patient: id.parse().unwrap(),
         prescription: add[0],
@@ -519,6 +545,7 @@ async fn clinical(
         consent: consent.parse().unwrap(),
         grant: grant["id"].as_str().unwrap().parse().unwrap(),
         opening: opening["id"].as_str().unwrap().parse().unwrap(),
+        consent_request: request["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 
@@ -616,7 +643,14 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             Side::Missing => uuid::Uuid::now_v7(),
             _ => target_for(key, role, &world, other_side),
         };
-        let concrete = path.replace("{id}", &target.to_string());
+        let request_id = match side {
+            Side::Missing => uuid::Uuid::now_v7(),
+            Side::Own => world.own.consent_request,
+            Side::Other => world.other.consent_request,
+        };
+        let concrete = path
+            .replace("{id}", &target.to_string())
+            .replace("{rid}", &request_id.to_string());
         let url = app.url(&concrete);
         let mut request = match method {
             "GET" => app.client.get(url),

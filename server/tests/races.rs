@@ -510,3 +510,111 @@ async fn one_person_registered_at_once_by_many_hands_is_one_patient() {
     );
     app.cleanup().await;
 }
+
+/// A consent request of `clinician`'s hospital for a patient with a phone, and its code.
+async fn consent_code(app: &TestApp) -> (String, String, String, String) {
+    let h = hospital(app, "RACE-CC").await;
+    let (_, clinician) = member(app, Role::Clinician, h, "cc").await;
+    let (status, patient) = app
+        .post_json(
+            "/api/v1/patients",
+            Some(&clinician),
+            json!({"first_name": "Nekesa", "last_name": "Wafula", "date_of_birth": "1994-05-06",
+                   "sex": "female", "phone": "+254 733 000 444"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{patient}");
+    let patient = patient["id"].as_str().unwrap().to_string();
+    let (status, request) = app
+        .post_json(
+            &format!("/api/v1/patients/{patient}/consent-requests"),
+            Some(&clinician),
+            json!({"categories": ["labs"], "purpose": "treatment"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{request}");
+    let messages = outbox::list(&app.core, &Caller::system(), Default::default())
+        .await
+        .unwrap()
+        .data;
+    let body = &messages.last().expect("a code message").body;
+    let code = body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_string();
+    let rid = request["id"].as_str().unwrap().to_string();
+    (clinician, patient, rid, code)
+}
+
+/// Sends `bodies` to `path` all at once as `token`; the statuses in order.
+async fn race_as(app: &TestApp, token: &str, path: &str, bodies: Vec<Value>) -> Vec<u16> {
+    let tasks = bodies.into_iter().map(|body| {
+        let request = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    });
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consent_code_creates_one_grant() {
+    let app = racing_app().await;
+    let (clinician, patient, rid, code) = consent_code(&app).await;
+    let path = format!("/api/v1/patients/{patient}/consent-requests/{rid}/confirm");
+    let statuses = race_as(
+        &app,
+        &clinician,
+        &path,
+        vec![json!({ "code": code }); RACERS],
+    )
+    .await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, 400), RACERS - 1, "{statuses:?}");
+    let grants = hospitallink::entities::consent_grant::Entity::find()
+        .filter(
+            hospitallink::entities::consent_grant::Column::PatientId
+                .eq(patient.parse::<uuid::Uuid>().unwrap()),
+        )
+        .all(&app.core.db)
+        .await
+        .unwrap();
+    assert_eq!(grants.len(), 1);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn at_most_five_guesses_of_a_consent_code_are_ever_compared() {
+    let app = racing_app().await;
+    let (clinician, patient, rid, code) = consent_code(&app).await;
+    let path = format!("/api/v1/patients/{patient}/consent-requests/{rid}/confirm");
+    let wrong: Vec<Value> = (0..RACERS)
+        .map(|i| {
+            let guess = (code.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000;
+            json!({ "code": format!("{guess:06}") })
+        })
+        .collect();
+    let statuses = race_as(&app, &clinician, &path, wrong).await;
+    assert_eq!(count(&statuses, 400), RACERS, "{statuses:?}");
+    let request = hospitallink::entities::consent_request::Entity::find_by_id(
+        rid.parse::<uuid::Uuid>().unwrap(),
+    )
+    .one(&app.core.db)
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(request.attempts, 5, "tries granted for the code");
+    // Spent: even the right code is refused now.
+    let (status, _) = app
+        .post_json(&path, Some(&clinician), json!({ "code": code }))
+        .await;
+    assert_eq!(status, 400);
+    app.cleanup().await;
+}

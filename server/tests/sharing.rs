@@ -658,3 +658,206 @@ async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_r
     }
     app.cleanup().await;
 }
+
+/// The 6-digit code in a message.
+fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_patient_confirms_sharing_with_a_code_sent_by_sms_or_email() {
+    let (smtp_port, mails) = common::smtp_server().await;
+    let (sms_url, texts) = common::sms_provider().await;
+    let port = smtp_port.to_string();
+    let app = common::spawn_app_with(&[
+        ("MAILER_HOST", "127.0.0.1"),
+        ("MAILER_PORT", port.as_str()),
+        ("MAILER_TLS", "none"),
+        (
+            "MAILER_FROM",
+            "HospitalLink <no-reply@hospitallink.example>",
+        ),
+        ("SMS_PROVIDER_URL", sms_url.as_str()),
+        ("SMS_PROVIDER_API_KEY", "sms-test-key-0123456789"),
+    ])
+    .await;
+    let (ksm, mbr) = (hospital(&app, "KSM").await, hospital(&app, "MBR").await);
+    let (_, kisumu) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (_, mbarara) = member(&app, Role::Clinician, mbr, "mbr").await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &kisumu,
+        Some(amina()),
+    )
+    .await;
+    let patient = created.body["id"].as_str().unwrap().to_string();
+    let ksm_vl = add(
+        &app,
+        &kisumu,
+        &patient,
+        json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}}),
+    )
+    .await;
+    let ksm_note = add(
+        &app,
+        &kisumu,
+        &patient,
+        json!({"record_type": "adherence_note", "payload": {"text": "Good adherence"}}),
+    )
+    .await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/links"),
+        &mbarara,
+        Some(json!({"national_id": "KE33445566"})),
+    )
+    .await;
+
+    // Mbarara asks for her labs; the code goes to her phone by SMS.
+    let requests = format!("/api/v1/patients/{patient}/consent-requests");
+    let asked = call(
+        &app,
+        Method::POST,
+        &requests,
+        &mbarara,
+        Some(json!({"categories": ["labs"], "purpose": "treatment", "expires_at": "2027-05-31"})),
+    )
+    .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert_eq!(asked.body["sent_by"], "sms");
+    let rid = asked.body["id"].as_str().unwrap().to_string();
+    let (auth, sms) = common::wait_for(|| texts.lock().unwrap().first().cloned()).await;
+    assert_eq!(auth, "Bearer sms-test-key-0123456789");
+    assert_eq!(sms["to"], "+254700555001");
+    let text = sms["body"].as_str().unwrap().to_string();
+    assert!(text.contains("Hospital MBR"), "{sms}");
+    assert!(
+        !text.contains("HIV") && !text.contains("labs"),
+        "discreet: {sms}"
+    );
+    let code = code_in(&text);
+
+    // A wrong code is a field error and counts; the right one creates her grant, once.
+    let confirm = format!("{requests}/{rid}/confirm");
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let refused = call(
+        &app,
+        Method::POST,
+        &confirm,
+        &mbarara,
+        Some(json!({"code": wrong})),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body["fields"]["code"].is_array());
+    // Kisumu cannot confirm Mbarara's request.
+    let foreign = call(
+        &app,
+        Method::POST,
+        &confirm,
+        &kisumu,
+        Some(json!({"code": code})),
+    )
+    .await;
+    assert_eq!(foreign.status, 404);
+    let grant = call(
+        &app,
+        Method::POST,
+        &confirm,
+        &mbarara,
+        Some(json!({"code": code})),
+    )
+    .await;
+    assert_eq!(grant.status, 201, "{}", grant.body);
+    assert_eq!(grant.body["source"], "code_confirmed");
+    assert_eq!(grant.body["hospital_id"], mbr.to_string());
+    assert_eq!(grant.body["categories"], json!(["labs"]));
+    let again = call(
+        &app,
+        Method::POST,
+        &confirm,
+        &mbarara,
+        Some(json!({"code": code})),
+    )
+    .await;
+    assert_eq!(again.status, 400, "a code works once");
+    assert!(visible(&app, &mbarara, &patient).await.contains(&ksm_vl));
+    assert!(!visible(&app, &mbarara, &patient).await.contains(&ksm_note));
+
+    // A patient with an email only gets the code by email, over SMTP.
+    let baraka = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &mbarara,
+        Some(
+            json!({"first_name": "Baraka", "last_name": "Otieno", "date_of_birth": "1985-01-01",
+                    "sex": "male", "email": "baraka@example.org"}),
+        ),
+    )
+    .await;
+    let baraka = baraka.body["id"].as_str().unwrap().to_string();
+    let asked = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{baraka}/consent-requests"),
+        &mbarara,
+        Some(json!({"categories": ["all"], "purpose": "referral"})),
+    )
+    .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert_eq!(asked.body["sent_by"], "email");
+    let mail = common::wait_for(|| mails.lock().unwrap().first().cloned()).await;
+    assert!(mail.contains("RCPT TO:<baraka@example.org>"), "{mail}");
+    assert!(
+        mail.contains("Subject: Your code to share your record"),
+        "{mail}"
+    );
+    let body = mail.split("\n\n").nth(1).unwrap_or(&mail).to_string();
+    assert!(!body.contains("HIV"), "{body}");
+
+    // No phone or email on file: ask for the signed form instead. Five codes an hour at most.
+    let nobody = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &mbarara,
+        Some(json!({"first_name": "Zawadi", "last_name": "Achieng", "date_of_birth": "2001-02-03", "sex": "female"})),
+    )
+    .await;
+    let nobody = nobody.body["id"].as_str().unwrap().to_string();
+    let none = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{nobody}/consent-requests"),
+        &mbarara,
+        Some(json!({"categories": ["labs"], "purpose": "treatment"})),
+    )
+    .await;
+    assert_eq!(none.status, 409);
+    assert_eq!(none.body["code"], "no_contact");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = call(
+            &app,
+            Method::POST,
+            &requests,
+            &mbarara,
+            Some(json!({"categories": ["labs"], "purpose": "treatment"})),
+        )
+        .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(
+        statuses,
+        vec![201, 201, 201, 201, 429],
+        "one code was sent already"
+    );
+    app.cleanup().await;
+}

@@ -23,6 +23,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub revoked_at: Option<ChronoDateTimeUtc>,
     pub revoked_by: Option<Uuid>,
+    /// The consent request whose code the patient read back (`code_confirmed` grants).
+    pub consent_request_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod clinical_record;
 pub mod clinical_record_revision;
 pub mod code_request;
 pub mod consent_grant;
+pub mod consent_request;
 pub mod hospital;
 pub mod outbox_message;
 pub mod patient;

@@ -10,9 +10,11 @@ use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::{PageRequest, Pagination};
 use hospitallink::domain::sharing::break_glass::{BreakGlass, BreakGlassRequest, ReviewRequest};
-use hospitallink::domain::sharing::grant::{Grant, GrantInput};
+use hospitallink::domain::sharing::grant::{
+    ConfirmInput, ConsentRequest, ConsentRequestInput, Grant, GrantInput,
+};
 use hospitallink::domain::ErrorKind;
-use hospitallink::services::sharing::{break_glass, grants};
+use hospitallink::services::sharing::{break_glass, consent_requests, grants};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -25,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/consent", post(record))
         .route("/patients/{id}/grants", get(list))
         .route("/grants/{id}/revoke", put(revoke))
+        .route("/patients/{id}/consent-requests", post(request_consent))
+        .route(
+            "/patients/{id}/consent-requests/{rid}/confirm",
+            post(confirm_consent),
+        )
         .route("/patients/{id}/break-glass", post(open_break_glass))
         .route("/break-glass", get(break_glass_queue))
         .route("/break-glass/{id}", put(review_break_glass))
@@ -215,4 +222,63 @@ pub async fn review_break_glass(
     Ok(Json(
         break_glass::review(&state.core, &caller, id, &input).await?,
     ))
+}
+
+/// Ask the patient in front of you to let your hospital see chosen categories: a one-time
+/// code goes to their phone by SMS (or to their email) in discreet words; enter the code they
+/// read back with `.../confirm`. At most 5 codes per patient an hour.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/consent-requests", tag = "sharing",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    request_body = ConsentRequestInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The code is on its way (`sent_by`); it works 10 minutes", body = ConsentRequest),
+        (status = 400, description = "Invalid categories, purpose or expiry", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not record consent (`consent.record`)", body = ErrorBody),
+        (status = 404, description = "No such patient at your hospital", body = ErrorBody),
+        (status = 409, description = "`no_contact`: no phone or email on file; record a signed form instead", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 codes to this patient in the last hour", body = ErrorBody),
+    )
+)]
+pub async fn request_consent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ConsentRequestInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let request = consent_requests::request(&state.core, &caller, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(request)).into_response())
+}
+
+/// Confirm a consent request with the code the patient read out: the grant is created as the
+/// patient's (`code_confirmed`). A code works once, for 10 minutes, with at most 5 tries.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/consent-requests/{rid}/confirm", tag = "sharing",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("rid" = uuid::Uuid, Path, description = "Consent request id"),
+    ),
+    request_body = ConfirmInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The patient's grant", body = Grant),
+        (status = 400, description = "Malformed, wrong, used or expired code (`fields.code`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not record consent (`consent.record`)", body = ErrorBody),
+        (status = 404, description = "No such patient or request at your hospital", body = ErrorBody),
+    )
+)]
+pub async fn confirm_consent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((id, rid)): Path<(String, String)>,
+    ApiJson(input): ApiJson<ConfirmInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let rid = parse_id(&rid)?;
+    let grant = consent_requests::confirm(&state.core, &caller, id, rid, &input).await?;
+    Ok((StatusCode::CREATED, Json(grant)).into_response())
 }

@@ -212,6 +212,84 @@ fn moment(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     parse_datetime(raw)
 }
 
+/// What a grant opens and for how long, as asked for (recorded with a form, or requested
+/// for the patient's code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    pub categories: Vec<DataCategory>,
+    pub purpose: Purpose,
+    pub starts_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Parses the terms of a grant against `now` into `e`.
+pub fn parse_terms(
+    e: &mut Errors,
+    categories: Option<&[String]>,
+    purpose: Option<&str>,
+    starts_at: Option<&str>,
+    expires_at: Option<&str>,
+    now: DateTime<Utc>,
+) -> Terms {
+    let categories = parse_categories(e, "categories", categories);
+    let purpose = match purpose.map(str::trim) {
+        None | Some("") => {
+            e.add("purpose", "is required");
+            None
+        }
+        Some(p) => Purpose::parse(p).or_else(|| {
+            e.add(
+                "purpose",
+                format!(
+                    "must be one of {}",
+                    Purpose::ALL.map(Purpose::as_str).join(", ")
+                ),
+            );
+            None
+        }),
+    };
+    let starts_at = match starts_at.filter(|s| !s.trim().is_empty()) {
+        None => Some(now),
+        Some(raw) => moment(raw, false).or_else(|| {
+            e.add(
+                "starts_at",
+                "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+            );
+            None
+        }),
+    };
+    let expires_at = match expires_at.filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(raw) => match moment(raw, true) {
+            None => {
+                e.add(
+                    "expires_at",
+                    "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+                );
+                None
+            }
+            Some(at) if at <= now => {
+                e.add("expires_at", "must be in the future");
+                None
+            }
+            Some(at) => Some(at),
+        },
+    };
+    if let (Some(start), Some(end)) = (starts_at, expires_at) {
+        if end <= start {
+            e.add("expires_at", "must be after the start");
+        } else if end - start > chrono::Duration::days(MAX_GRANT_DAYS) {
+            e.add("expires_at", "must be at most two years after the start");
+        }
+    }
+    Terms {
+        categories,
+        purpose: purpose.unwrap_or(Purpose::Treatment),
+        starts_at: starts_at.unwrap_or(now),
+        expires_at,
+    }
+}
+
 impl GrantInput {
     /// Parses every field against `now`, reporting all problems at once.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<ValidGrant, ErrorKind> {
@@ -219,57 +297,14 @@ impl GrantInput {
         if self.hospital_id.is_none() {
             e.add("hospital_id", "is required: the hospital given access");
         }
-        let categories = parse_categories(&mut e, "categories", self.categories.as_deref());
-        let purpose = match self.purpose.as_deref().map(str::trim) {
-            None | Some("") => {
-                e.add("purpose", "is required");
-                None
-            }
-            Some(p) => Purpose::parse(p).or_else(|| {
-                e.add(
-                    "purpose",
-                    format!(
-                        "must be one of {}",
-                        Purpose::ALL.map(Purpose::as_str).join(", ")
-                    ),
-                );
-                None
-            }),
-        };
-        let starts_at = match self.starts_at.as_deref().filter(|s| !s.trim().is_empty()) {
-            None => Some(now),
-            Some(raw) => moment(raw, false).or_else(|| {
-                e.add(
-                    "starts_at",
-                    "must be a date (YYYY-MM-DD) or an RFC 3339 time",
-                );
-                None
-            }),
-        };
-        let expires_at = match self.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
-            None => None,
-            Some(raw) => match moment(raw, true) {
-                None => {
-                    e.add(
-                        "expires_at",
-                        "must be a date (YYYY-MM-DD) or an RFC 3339 time",
-                    );
-                    None
-                }
-                Some(at) if at <= now => {
-                    e.add("expires_at", "must be in the future");
-                    None
-                }
-                Some(at) => Some(at),
-            },
-        };
-        if let (Some(start), Some(end)) = (starts_at, expires_at) {
-            if end <= start {
-                e.add("expires_at", "must be after the start");
-            } else if end - start > chrono::Duration::days(MAX_GRANT_DAYS) {
-                e.add("expires_at", "must be at most two years after the start");
-            }
-        }
+        let terms = parse_terms(
+            &mut e,
+            self.categories.as_deref(),
+            self.purpose.as_deref(),
+            self.starts_at.as_deref(),
+            self.expires_at.as_deref(),
+            now,
+        );
         if self.consent_form_id.is_none() {
             e.add(
                 "consent_form_id",
@@ -278,13 +313,81 @@ impl GrantInput {
         }
         e.finish(|| ValidGrant {
             hospital_id: self.hospital_id.unwrap_or_default(),
-            categories,
-            purpose: purpose.unwrap_or(Purpose::Treatment),
-            starts_at: starts_at.unwrap_or(now),
-            expires_at,
+            categories: terms.categories,
+            purpose: terms.purpose,
+            starts_at: terms.starts_at,
+            expires_at: terms.expires_at,
             consent_form_id: self.consent_form_id.unwrap_or_default(),
         })
     }
+}
+
+/// `POST /patients/{id}/consent-requests`: staff ask the patient, in front of them, to share
+/// with the caller's hospital; a one-time code goes to the patient's phone (or email).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequestInput {
+    /// Data categories, or `all` (every category but `sensitive`, which must be named).
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Vec<DataCategory>, min_items = 1))]
+    pub categories: Option<Vec<String>>,
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Purpose))]
+    pub purpose: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD` (the end of that day, UTC); none: until revoked. In the
+    /// future, at most two years ahead.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::moment))]
+    pub expires_at: Option<String>,
+}
+
+impl ConsentRequestInput {
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<Terms, ErrorKind> {
+        let mut e = Errors::new();
+        let terms = parse_terms(
+            &mut e,
+            self.categories.as_deref(),
+            self.purpose.as_deref(),
+            None,
+            self.expires_at.as_deref(),
+            now,
+        );
+        e.finish(|| terms)
+    }
+}
+
+/// A request waiting for the patient's code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ConsentRequest {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// The hospital that asks (and would be given access).
+    pub hospital_id: Uuid,
+    pub categories: Vec<DataCategory>,
+    pub purpose: Purpose,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `sms` or `email`: where the code went.
+    pub sent_by: String,
+    /// The code works until then.
+    pub code_expires_at: DateTime<Utc>,
+}
+
+/// `POST /patients/{id}/consent-requests/{rid}/confirm`
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    /// The 6-digit code the patient reads out.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::six_digit_code))]
+    pub code: Option<String>,
+}
+
+/// The discreet text of a consent code: the hospital asking, the code, nothing of the clinic
+/// type or condition.
+pub fn consent_code_message(hospital: &str, code: &str, minutes: i64) -> String {
+    format!(
+        "HospitalLink: to let {hospital} see your record, give this code to the person who \
+         asked: {code}. It expires in {minutes} minutes. If nobody asked you, ignore it."
+    )
 }
 
 /// A grant as staff and the patient see it.

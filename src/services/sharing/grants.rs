@@ -20,7 +20,7 @@ use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::role::Permission;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::sharing::grant::{
-    granted_categories, Grant, GrantInput, GrantSource, Purpose, Term,
+    granted_categories, Grant, GrantInput, GrantSource, Purpose, Term, Terms,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{consent_grant as row, hospital, patient_attachment};
@@ -71,7 +71,7 @@ pub(crate) async fn granted_to(
     ))
 }
 
-async fn to_view(
+pub(crate) async fn to_view(
     db: &impl ConnectionTrait,
     m: &row::Model,
     now: DateTime<Utc>,
@@ -97,6 +97,69 @@ async fn to_view(
         consent_form_id: m.consent_form_id,
         created_at: m.created_at,
         revoked_at: m.revoked_at,
+    })
+}
+
+/// What shows the patient consented.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Evidence {
+    /// Their signed consent form (an attachment).
+    SignedForm(Uuid),
+    /// The consent request whose code they read back.
+    Code(Uuid),
+}
+
+/// Writes a grant to `hospital_id` recorded by `caller`.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    patient_id: Uuid,
+    hospital_id: Uuid,
+    terms: &Terms,
+    evidence: Evidence,
+    now: DateTime<Utc>,
+) -> AppResult<row::Model> {
+    let (source, form, request) = match evidence {
+        Evidence::SignedForm(form) => (GrantSource::SignedForm, Some(form), None),
+        Evidence::Code(request) => (GrantSource::CodeConfirmed, None, Some(request)),
+    };
+    Ok(row::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(patient_id),
+        hospital_id: Set(hospital_id),
+        categories: Set(terms
+            .categories
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(",")),
+        purpose: Set(terms.purpose.as_str().into()),
+        starts_at: Set(terms.starts_at),
+        expires_at: Set(terms.expires_at),
+        source: Set(source.as_str().into()),
+        consent_form_id: Set(form),
+        created_by: Set(caller.actor.id()),
+        created_by_hospital_id: Set(caller.actor.hospital_id()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+        consent_request_id: Set(request),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The audit details of a new grant (identifiers and terms, no personal data).
+pub(crate) fn grant_details(model: &row::Model) -> serde_json::Value {
+    json!({
+        "hospital_id": model.hospital_id,
+        "categories": model.categories,
+        "purpose": model.purpose,
+        "starts_at": model.starts_at,
+        "expires_at": model.expires_at,
+        "source": model.source,
+        "consent_form_id": model.consent_form_id,
+        "consent_request_id": model.consent_request_id,
     })
 }
 
@@ -142,38 +205,24 @@ pub async fn record(
         )
         .into());
     }
-    let model = row::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        patient_id: Set(patient_id),
-        hospital_id: Set(valid.hospital_id),
-        categories: Set(valid
-            .categories
-            .iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join(",")),
-        purpose: Set(valid.purpose.as_str().into()),
-        starts_at: Set(valid.starts_at),
-        expires_at: Set(valid.expires_at),
-        source: Set(GrantSource::SignedForm.as_str().into()),
-        consent_form_id: Set(Some(valid.consent_form_id)),
-        created_by: Set(caller.actor.id()),
-        created_by_hospital_id: Set(caller.actor.hospital_id()),
-        created_at: Set(now),
-        revoked_at: Set(None),
-        revoked_by: Set(None),
-    }
-    .insert(&*txn)
+    let terms = Terms {
+        categories: valid.categories,
+        purpose: valid.purpose,
+        starts_at: valid.starts_at,
+        expires_at: valid.expires_at,
+    };
+    let evidence = Evidence::SignedForm(valid.consent_form_id);
+    let model = insert(
+        &*txn,
+        caller,
+        patient_id,
+        valid.hospital_id,
+        &terms,
+        evidence,
+        now,
+    )
     .await?;
-    let event = event.entity_id(model.id).details(json!({
-        "hospital_id": model.hospital_id,
-        "categories": model.categories,
-        "purpose": model.purpose,
-        "starts_at": model.starts_at,
-        "expires_at": model.expires_at,
-        "source": model.source,
-        "consent_form_id": model.consent_form_id,
-    }));
+    let event = event.entity_id(model.id).details(grant_details(&model));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     let view = to_view(&*txn, &model, now).await?;
     txn.commit().await?;

@@ -1,6 +1,8 @@
-//! Sharing across hospitals: the patient's consent grants (`grants`) and break-glass openings
-//! (`break_glass`). What they open is read by the clinical services (`Linked`) and decided by
+//! Sharing across hospitals: the patient's consent grants (`grants`), recorded with a signed
+//! form or confirmed by a code the patient reads back (`consent_requests`), and break-glass
+//! openings (`break_glass`). What they open is read by the clinical services (`Linked`) and decided by
 //! the policy with the rest of the caller's `PatientAccess`.
 
 pub mod break_glass;
+pub mod consent_requests;
 pub mod grants;
