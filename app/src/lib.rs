@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal") view=PortalHome ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>

@@ -218,6 +218,10 @@ const RULES: &[(&str, Rule)] = &[
         scoped(&Permission::PatientsRead),
     ),
     ("POST /_fn/patients/records/add", scoped_any(RECORD_WRITERS)),
+    (
+        "POST /_fn/sharing/break-glass",
+        needs(&Permission::BreakGlassReview),
+    ),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -402,6 +406,7 @@ fn form_for(
         ],
         "POST /_fn/auth/invitation" => vec![("token", "unknown".into())],
         "POST /_fn/outbox/list" => vec![("page", "1".into())],
+        "POST /_fn/sharing/break-glass" => vec![("all", "false".into()), ("page", "1".into())],
         "POST /_fn/audit/list" => vec![("query[page]", "1".into())],
         _ => vec![],
     };

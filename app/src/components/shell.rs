@@ -24,6 +24,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/patients", "Patients"),
         ("/hospitals", "Hospitals"),
         ("/admin/audit", "Audit log"),
+        ("/admin/break-glass", "Break-glass review"),
         ("/api/docs", "API"),
     ];
     let me = crate::resource::resource(|| (), |_| current_user());

@@ -85,6 +85,11 @@ pub fn TrendChart(
         .iter()
         .filter_map(|p| p.value.map(|v| (p.at, v, p.below_limit)))
         .collect();
+    let sources: Vec<Option<String>> = points
+        .iter()
+        .filter(|p| p.value.is_some())
+        .map(|p| p.source.clone())
+        .collect();
     let description = match plotted.last() {
         None => format!("{title}: no results yet."),
         Some((at, v, below)) => format!(
@@ -133,12 +138,14 @@ pub fn TrendChart(
         .collect();
     let dots = plotted
         .iter()
-        .map(|(at, v, below)| {
+        .zip(sources)
+        .map(|((at, v, below), source)| {
             let tip = format!(
-                "{}: {}{} {unit}",
+                "{}: {}{} {unit}{}",
                 at.date_naive(),
                 if *below { "<" } else { "" },
-                format_number(*v)
+                format_number(*v),
+                source.map(|s| format!(" ({s})")).unwrap_or_default()
             );
             view! {
                 <circle

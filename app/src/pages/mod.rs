@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod break_glass;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;

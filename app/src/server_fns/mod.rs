@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod hospitals;
 pub mod patients;
+pub mod sharing;

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod hospitals;
 mod patients;
+mod sharing;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(patients::router())
         .merge(attachments::router())
+        .merge(sharing::router())
 }
 
 const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{attachments, patients, records};
-use crate::domain::clinical::record::{ChartRow, ChartView, RecordFilter, RecordType, QUICK_ENTRY};
+use crate::domain::clinical::record::{
+    ChartRow, ChartView, ClinicalRecord, RecordFilter, RecordType, QUICK_ENTRY,
+};
 use crate::domain::identity::role::Permission;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::platform::audit::AuditAction;
@@ -18,6 +20,7 @@ use crate::policy::{
     writable_record_types, Caller,
 };
 use crate::services::platform::audit::{AuditedRead, Event};
+use crate::services::sharing::grants;
 use crate::services::Core;
 
 /// The chart, with the records table filtered by `filter` and paged by `page`.
@@ -61,6 +64,10 @@ async fn assemble(
         attachments: None,
         attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
         break_glass_until: linked.break_glass_until(),
+        grants: Vec::new(),
+        hospital_id: caller.actor.hospital_id(),
+        may_record_consent: role.is_some_and(|r| r.has(Permission::ConsentRecord)),
+        may_break_glass: role.is_some_and(|r| r.has(Permission::BreakGlass)),
     };
     let mut parts = vec!["profile"];
     let mut shown = json!({});
@@ -80,14 +87,18 @@ async fn assemble(
         let all = PageRequest::parse(None, Some("100"))?;
         let (Page { data, .. }, details) =
             records::list_in(core, caller, txn, patient_id, &linked, &regimens, all).await?;
-        chart.regimens = data.into_iter().rev().map(ChartRow::from).collect();
+        chart.regimens = labelled(txn, caller, data.into_iter().rev().collect()).await?;
         parts.push("regimens");
         shown["regimen_ids"] = details["record_ids"].clone();
     }
     if !readable.is_empty() {
         let (records, details) =
             records::list_in(core, caller, txn, patient_id, &linked, filter, page).await?;
-        chart.records = Some(records.map(ChartRow::from));
+        let Page { data, pagination } = records;
+        chart.records = Some(Page {
+            data: labelled(txn, caller, data).await?,
+            pagination,
+        });
         parts.push("records");
         shown["record_types"] = details["types"].clone();
         shown["record_ids"] = details["record_ids"].clone();
@@ -98,6 +109,29 @@ async fn assemble(
         parts.push("attachments");
         shown["attachment_ids"] = details["attachment_ids"].clone();
     }
+    let (grants, details) = grants::list_in(core, caller, txn, patient_id).await?;
+    chart.grants = grants;
+    parts.push("grants");
+    shown["grant_ids"] = details["grant_ids"].clone();
     shown["parts"] = json!(parts);
     Ok((chart, shown))
+}
+
+/// The chart's rows of `records`, each written elsewhere labelled with its hospital.
+async fn labelled(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    records: Vec<ClinicalRecord>,
+) -> AppResult<Vec<ChartRow>> {
+    let names = records::sources(txn, caller, records.iter().map(|r| r.hospital_id)).await?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let source = names.get(&r.hospital_id).cloned();
+            ChartRow {
+                source,
+                ..ChartRow::from(r)
+            }
+        })
+        .collect())
 }

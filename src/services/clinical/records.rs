@@ -893,7 +893,7 @@ pub(crate) async fn summary_in(
             .filter(|s| everything || labs || Some(s.hospital_id) == hospital_id)
             .map(|s| s.hospital_id)
             .collect();
-        lab_series(txn, patient_id, &hospitals).await?
+        lab_series(txn, caller, patient_id, &hospitals).await?
     } else {
         (Vec::new(), Vec::new())
     };
@@ -1049,13 +1049,35 @@ fn combine(patient_id: Uuid, states: &[state::Model], t: VlThresholds) -> Patien
     }
 }
 
+/// The names of `hospitals` other than the caller's: the source labels of what they hold.
+pub(crate) async fn sources(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    hospitals: impl IntoIterator<Item = Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    let own = caller.actor.hospital_id();
+    let others: BTreeSet<Uuid> = hospitals.into_iter().filter(|h| Some(*h) != own).collect();
+    if others.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(hospital::Entity::find()
+        .filter(hospital::Column::Id.is_in(others))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h.name))
+        .collect())
+}
+
 /// The live, current VL and CD4 values for the chart, oldest first, read from the columns
 /// (the payloads are not opened).
 async fn lab_series(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     patient_id: Uuid,
     hospitals: &[Uuid],
 ) -> AppResult<(Vec<ChartPoint>, Vec<ChartPoint>)> {
+    let names = sources(db, caller, hospitals.iter().copied()).await?;
     let rows = record::Entity::find()
         .filter(record::Column::PatientId.eq(patient_id))
         .filter(record::Column::HospitalId.is_in(hospitals.to_vec()))
@@ -1079,12 +1101,14 @@ async fn lab_series(
                 at: r.recorded_at,
                 value: r.vl_copies.or(r.vl_lower_limit),
                 below_limit: undetected,
+                source: names.get(&r.hospital_id).cloned(),
             });
         } else {
             cd4.push(ChartPoint {
                 at: r.recorded_at,
                 value: r.cd4_cells.map(|c| c as f64),
                 below_limit: false,
+                source: names.get(&r.hospital_id).cloned(),
             });
         }
     }

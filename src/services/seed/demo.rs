@@ -45,7 +45,7 @@ pub const DEMO_HOSPITALS: [(&str, &str, &str, &str, &str); 3] = [
 pub const DEMO_PASSWORD: &str = "hospitallink-demo-2026";
 
 /// Demo staff: (email, display name, role, index into `DEMO_HOSPITALS` or none).
-pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 10] = [
+pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 11] = [
     (
         "admin@hospitallink.example",
         "Network Admin",
@@ -57,6 +57,12 @@ pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 10] = [
         "Grace Achieng",
         Role::HospitalAdmin,
         Some(0),
+    ),
+    (
+        "admin.chb@hospitallink.example",
+        "Thandiwe Nkosi",
+        Role::HospitalAdmin,
+        Some(2),
     ),
     (
         "clinician.ksm@hospitallink.example",
@@ -114,6 +120,10 @@ pub const DEMO_SYNTHETIC_PATIENTS: usize = 200;
 
 /// Which demo hospital each portal patient attends (index into `DEMO_HOSPITALS`).
 const DEMO_PATIENT_HOSPITAL: [usize; 3] = [0, 0, 2];
+
+/// Amina's MRNs at Mbarara and Soweto, where she is linked as well (the shared patient of the
+/// demo: Kisumu's records show there only as far as she consents).
+pub const SHARED_MRNS: [&str; 2] = ["MBR-0001001", "CHB-0001001"];
 
 /// A demo patient: (first, last, birth date, sex, email, phone).
 pub type DemoPatient = (
@@ -235,6 +245,19 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         let mrn = format!("{}-{:07}", sites[h].code, i + 1);
         patients::insert_link(core, &txn, *id, sites[h].hospital_id, Some(mrn), None).await?;
         synthetic::history_for(core, &txn, *id, &sites[h], 7 + h as u64).await?;
+    }
+    // Amina is treated at Kisumu, which registered her, and is linked at Mbarara and Soweto
+    // too: they see only what she shares (or, at Soweto, what a break-glass opens).
+    for (site, mrn) in [(1, SHARED_MRNS[0]), (2, SHARED_MRNS[1])] {
+        patients::insert_link(
+            core,
+            &txn,
+            portal[0],
+            sites[site].hospital_id,
+            Some(mrn.into()),
+            None,
+        )
+        .await?;
     }
     txn.commit().await?;
     synthetic::generate(

@@ -248,30 +248,41 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = async {
         let txn = read.txn();
-        let now = core.clock.now();
-        let linked = Linked::load(txn, now, caller, patient_id).await?;
+        let linked = Linked::load(txn, core.clock.now(), caller, patient_id).await?;
         let action = Action::Patient {
             permission: Permission::PatientsRead,
             linked: linked.is_linked() || caller.actor == Actor::System,
         };
         crate::policy::authorize(&caller.actor, action)?;
-        let rows = row::Entity::find()
-            .filter(row::Column::PatientId.eq(patient_id))
-            .filter(concerning(caller))
-            .order_by_desc(row::Column::CreatedAt)
-            .order_by_desc(row::Column::Id)
-            .limit(LIST_LIMIT)
-            .all(txn)
-            .await?;
-        let mut grants = Vec::with_capacity(rows.len());
-        for m in &rows {
-            grants.push(to_view(txn, m, now).await?);
-        }
-        let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
-        Ok((grants, details))
+        list_in(core, caller, txn, patient_id).await
     }
     .await;
     read.finish(result).await
+}
+
+/// `list` inside a read the caller was already authorized for (the chart); also returns the
+/// details to record.
+pub(crate) async fn list_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<(Vec<Grant>, serde_json::Value)> {
+    let now = core.clock.now();
+    let rows = row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .filter(concerning(caller))
+        .order_by_desc(row::Column::CreatedAt)
+        .order_by_desc(row::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(txn)
+        .await?;
+    let mut grants = Vec::with_capacity(rows.len());
+    for m in &rows {
+        grants.push(to_view(txn, m, now).await?);
+    }
+    let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
+    Ok((grants, details))
 }
 
 /// Revokes a grant on the patient's instruction (`consent.record`, staff of the hospital it

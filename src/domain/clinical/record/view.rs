@@ -42,6 +42,9 @@ pub struct ChartPoint {
     pub value: Option<f64>,
     /// Below the assay's detection limit (plotted at the limit, hollow).
     pub below_limit: bool,
+    /// The hospital that holds the result, when it is not the viewer's.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A record as the chart's records table and ART history show it: the page carries these to
@@ -57,6 +60,9 @@ pub struct ChartRow {
     pub corrected: bool,
     /// The record was edited after it was written.
     pub edited: bool,
+    /// The hospital that wrote it, when it is not the viewer's.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 impl From<ClinicalRecord> for ChartRow {
@@ -68,6 +74,7 @@ impl From<ClinicalRecord> for ChartRow {
             summary: r.summary,
             corrected: r.superseded_by.is_some(),
             edited: r.version > 1,
+            source: None,
         }
     }
 }
@@ -95,6 +102,18 @@ pub struct ChartView {
     /// shows a banner).
     #[serde(default)]
     pub break_glass_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The patient's grants that concern the viewer's hospital.
+    #[serde(default)]
+    pub grants: Vec<crate::domain::sharing::grant::Grant>,
+    /// The viewer's hospital (the grantee of what it asks for).
+    #[serde(default)]
+    pub hospital_id: Option<Uuid>,
+    /// The viewer may ask for, record and revoke consent (`consent.record`).
+    #[serde(default)]
+    pub may_record_consent: bool,
+    /// The viewer may open the record in an emergency (`break_glass`).
+    #[serde(default)]
+    pub may_break_glass: bool,
 }
 
 /// The quick-entry forms of the chart.

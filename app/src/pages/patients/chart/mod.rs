@@ -5,8 +5,10 @@
 mod documents;
 mod quick_entry;
 mod records;
+mod sharing;
 
 pub use documents::UPLOAD_FORM;
+pub use sharing::{BREAK_GLASS_FORM, CODE_FORM, SHARING_FORM, SIGNED_FORM};
 
 use hospitallink::domain::clinical::patient::age_on;
 use hospitallink::domain::clinical::record::{
@@ -24,6 +26,7 @@ use crate::server_fns::patients::patient_chart;
 use documents::Documents;
 use quick_entry::{QuickEntry, QuickEntryState};
 use records::{ArtTimeline, RecordsTable};
+use sharing::Sharing;
 
 #[component]
 pub fn ChartPage() -> impl IntoView {
@@ -195,6 +198,16 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                     <p class="rounded-lg border border-slate-200 bg-white p-5 text-slate-600">"Clinical records are not shown to your role."</p>
                 })}
                 <Documents id attachments=chart.attachments.clone() attachable=chart.attachable.clone() outcome=outcome.clone() />
+                <Sharing
+                    id
+                    grants=chart.grants.clone()
+                    hospital_id=chart.hospital_id
+                    may_record=chart.may_record_consent
+                    may_break_glass=chart.may_break_glass
+                    break_glass_open=chart.break_glass_until.is_some()
+                    attachments=chart.attachments.clone()
+                    outcome=outcome.clone()
+                />
             </div>
             <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload />
         </div>

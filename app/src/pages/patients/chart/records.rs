@@ -19,6 +19,7 @@ pub(super) fn ArtTimeline(regimens: Vec<ChartRow>) -> impl IntoView {
                         <span class="absolute -left-[1.4rem] top-1.5 h-3 w-3 rounded-full bg-teal-600"></span>
                         <span class="text-sm text-slate-500">{r.recorded_at.date_naive().to_string()}</span>
                         " "<span class="font-medium">{r.summary}</span>
+                        {r.source.map(|s| view! { <span class="ml-2 rounded bg-indigo-50 px-2 text-xs text-indigo-900" data-source="">{format!("from {s}")}</span> })}
                     </li>
                 }).collect_view()}
             </ol>
@@ -90,6 +91,7 @@ pub(super) fn RecordsTable(
                                     {r.summary}
                                     {r.corrected.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"corrected"</span> })}
                                     {r.edited.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"edited"</span> })}
+                                    {r.source.map(|s| view! { <span class="ml-2 rounded bg-indigo-50 px-2 text-xs text-indigo-900" data-source="">{format!("from {s}")}</span> })}
                                 </td>
                             </tr>
                         }).collect_view()}
