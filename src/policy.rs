@@ -123,6 +123,8 @@ pub enum Action {
     ReadHospital,
     RegisterHospital,
     UpdateHospital(Uuid),
+    /// Change the settings of hospital `Uuid` (its own admins only).
+    UpdateHospitalSettings(Uuid),
     /// Read audit entries (platform admins: all; hospital admins: their hospital's).
     ReadAudit,
     /// Check the whole hash chain.
@@ -229,6 +231,7 @@ fn permission(action: Action) -> Option<Permission> {
     Some(match action {
         Action::ListHospitals | Action::ReadHospital => return None,
         Action::RegisterHospital | Action::UpdateHospital(_) => Permission::HospitalsManage,
+        Action::UpdateHospitalSettings(_) => Permission::SettingsManage,
         Action::ReadAudit => Permission::AuditRead,
         Action::VerifyAudit => Permission::AuditVerify,
         Action::ListStaff | Action::ReadStaff { .. } => Permission::StaffRead,
@@ -423,6 +426,13 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::Patient { linked, .. } => {
             if linked {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        Action::UpdateHospitalSettings(target) => {
+            if hospital_id == Some(target) {
                 Decision::Allow
             } else {
                 Decision::NotFound

@@ -105,6 +105,10 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/hospitals/{id}",
         needs(&Permission::HospitalsManage),
     ),
+    (
+        "PUT /api/v1/hospitals/{id}/settings",
+        scoped(&Permission::SettingsManage),
+    ),
     ("POST /api/v1/patients", needs(&Permission::PatientsWrite)),
     ("GET /api/v1/patients", needs(&Permission::PatientsRead)),
     (
@@ -324,6 +328,7 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         }
         "POST /api/v1/hospitals" | "PUT /api/v1/hospitals/{id}" => hospital_json(&format!("M{n}")),
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
+        "PUT /api/v1/hospitals/{id}/settings" => json!({"break_glass_minutes": 120}),
         "POST /api/v1/patients" => patient_json(n),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"

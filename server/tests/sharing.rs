@@ -861,3 +861,84 @@ async fn the_patient_confirms_sharing_with_a_code_sent_by_sms_or_email() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_hospitals_admins_set_how_long_its_break_glass_lasts() {
+    let app = spawn_app().await;
+    let (ksm, chb) = (hospital(&app, "KSM").await, hospital(&app, "CHB").await);
+    let (_, kisumu) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (_, soweto) = member(&app, Role::Clinician, chb, "chb").await;
+    let (_, soweto_admin) = member(&app, Role::HospitalAdmin, chb, "chb").await;
+    let path = format!("/api/v1/hospitals/{chb}/settings");
+    let refused = call(
+        &app,
+        Method::PUT,
+        &path,
+        &soweto,
+        Some(json!({"break_glass_minutes": 60})),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    let foreign = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/hospitals/{ksm}/settings"),
+        &soweto_admin,
+        Some(json!({"break_glass_minutes": 60})),
+    )
+    .await;
+    assert_eq!(foreign.status, 404, "another hospital's settings");
+    let bad = call(
+        &app,
+        Method::PUT,
+        &path,
+        &soweto_admin,
+        Some(json!({"break_glass_minutes": 5})),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body["fields"]["break_glass_minutes"].is_array());
+    let saved = call(
+        &app,
+        Method::PUT,
+        &path,
+        &soweto_admin,
+        Some(json!({"break_glass_minutes": 60})),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.body["break_glass_minutes"], 60);
+
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &kisumu,
+        Some(amina()),
+    )
+    .await;
+    let patient = created.body["id"].as_str().unwrap().to_string();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/links"),
+        &soweto,
+        Some(json!({"national_id": "KE33445566"})),
+    )
+    .await;
+    let opened = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/break-glass"),
+        &soweto,
+        Some(json!({"reason": "Seizure on arrival and needs the medication history"})),
+    )
+    .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let started: chrono::DateTime<chrono::Utc> =
+        opened.body["started_at"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> =
+        opened.body["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ends - started, chrono::Duration::minutes(60));
+    app.cleanup().await;
+}

@@ -3,11 +3,11 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::{PageRequest, Pagination};
-use hospitallink::domain::platform::hospital::{Hospital, HospitalInput};
+use hospitallink::domain::platform::hospital::{Hospital, HospitalInput, HospitalSettings};
 use hospitallink::services::platform::hospitals;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hospitals", get(list).post(create))
         .route("/hospitals/{id}", get(get_one).put(update))
+        .route("/hospitals/{id}/settings", put(update_settings))
 }
 
 /// A page of hospitals.
@@ -138,5 +139,31 @@ pub async fn update(
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let hospital = hospitals::update(&state.core, &caller, id, &input, expected).await?;
+    Ok(versioned(StatusCode::OK, hospital.version, None, &hospital))
+}
+
+/// Set your hospital's own settings (its admins, `settings.manage`): how long a break-glass
+/// opening lasts (15-1440 minutes; 180 unless set). Audited.
+#[utoipa::path(
+    put, path = "/api/v1/hospitals/{id}/settings", tag = "hospitals",
+    params(("id" = uuid::Uuid, Path, description = "Your hospital's id")),
+    request_body = HospitalSettings,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved", body = Hospital),
+        (status = 400, description = "Invalid value", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not change settings (`settings.manage`)", body = ErrorBody),
+        (status = 404, description = "Not your hospital", body = ErrorBody),
+    )
+)]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<HospitalSettings>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let hospital = hospitals::update_settings(&state.core, &caller, id, &input).await?;
     Ok(versioned(StatusCode::OK, hospital.version, None, &hospital))
 }

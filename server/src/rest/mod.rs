@@ -48,6 +48,7 @@ use app::state::AppState;
         hospitals::list,
         hospitals::get_one,
         hospitals::update,
+        hospitals::update_settings,
         patients::register,
         patients::search,
         patients::hospital_patients,
@@ -80,6 +81,7 @@ use app::state::AppState;
     components(schemas(
         Hospital,
         HospitalInput,
+        hospitallink::domain::platform::hospital::HospitalSettings,
         ErrorBody,
         Pagination,
         hospitals::HospitalList,

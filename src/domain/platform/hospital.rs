@@ -89,6 +89,38 @@ impl HospitalInput {
     }
 }
 
+/// The shortest and longest break-glass opening a hospital may set (15 minutes, 24 hours).
+pub const BREAK_GLASS_MINUTES: std::ops::RangeInclusive<i32> = 15..=1440;
+
+/// `PUT /hospitals/{id}/settings`: what the hospital's own admins set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HospitalSettings {
+    /// How long a break-glass opening lasts, 15-1440 minutes.
+    #[cfg_attr(
+        feature = "server",
+        schema(required = true, minimum = 15, maximum = 1440)
+    )]
+    pub break_glass_minutes: Option<i32>,
+}
+
+impl HospitalSettings {
+    pub fn validate(&self) -> Result<i32, ErrorKind> {
+        match self.break_glass_minutes {
+            None => Err(ErrorKind::invalid_field(
+                "break_glass_minutes",
+                "is required",
+            )),
+            Some(m) if !BREAK_GLASS_MINUTES.contains(&m) => Err(ErrorKind::invalid_field(
+                "break_glass_minutes",
+                "must be between 15 and 1440 (24 hours)",
+            )),
+            Some(m) => Ok(m),
+        }
+    }
+}
+
 /// A hospital as clients see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -100,6 +132,9 @@ pub struct Hospital {
     pub contact_email: String,
     pub country: String,
     pub active: bool,
+    /// How long a break-glass opening lasts at this hospital, in minutes.
+    #[serde(default)]
+    pub break_glass_minutes: i32,
     /// Optimistic-concurrency version; send it back as `If-Match` when updating.
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -11,7 +11,7 @@ use super::audit::{self, Event};
 use crate::db::{begin_write, is_unique_violation, locked};
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, Outcome};
-use crate::domain::platform::hospital::{Hospital, HospitalInput, ValidHospital};
+use crate::domain::platform::hospital::{Hospital, HospitalInput, HospitalSettings, ValidHospital};
 use crate::domain::ErrorKind;
 use crate::entities::hospital;
 use crate::error::{AppError, AppResult};
@@ -28,6 +28,7 @@ fn to_view(m: hospital::Model) -> Hospital {
         contact_email: m.contact_email,
         country: m.country,
         active: m.active,
+        break_glass_minutes: m.break_glass_minutes,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -220,6 +221,36 @@ pub async fn update(
     model.updated_at = Set(now);
     let model = model.update(&txn).await.map_err(write_error(&code))?;
     let event = event.details(json!({"version": version, "changed": changed}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(to_view(model))
+}
+
+/// Sets the hospital's own settings (its admins, `settings.manage`): how long a break-glass
+/// opening lasts. Audited.
+pub async fn update_settings(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    input: &HospitalSettings,
+) -> AppResult<Hospital> {
+    let event = Event::new("hospital_settings", AuditAction::Update).entity_id(id);
+    audit::authorize(core, caller, Action::UpdateHospitalSettings(id), &event).await?;
+    let minutes = input.validate()?;
+    let txn = begin_write(&core.db).await?;
+    let current = locked(hospital::Entity::find_by_id(id), &txn)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
+    let version = current.version + 1;
+    let before = current.break_glass_minutes;
+    let mut model: hospital::ActiveModel = current.into();
+    model.break_glass_minutes = Set(minutes);
+    model.version = Set(version);
+    let now = core.clock.now();
+    model.updated_at = Set(now);
+    let model = model.update(&txn).await?;
+    let event = event.details(json!({"break_glass_minutes": {"from": before, "to": minutes}}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     Ok(to_view(model))
