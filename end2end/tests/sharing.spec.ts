@@ -1,5 +1,6 @@
 import { test, expect, type Page, request as playwrightRequest } from "@playwright/test";
-import { hydrated, watchErrors, ADMIN_STATE } from "./helpers";
+import { hydrated, watchErrors, totp, ADMIN_STATE } from "./helpers";
+import * as fs from "node:fs";
 
 /** A demo staff account without a second factor. */
 async function signIn(page: Page, email: string) {
@@ -44,35 +45,95 @@ async function consentCodesSoFar(baseURL: string): Promise<number> {
   }
 }
 
+/** Mbarara asks Amina for her labs with a code, sees Kisumu's labelled results, revokes. */
+async function codeFlow(page: Page, baseURL: string, js: boolean) {
+  await signIn(page, "clinician.mbr@hospitallink.example");
+  await openChart(page, "MBR-0001001");
+  if (js) await hydrated(page);
+  // Kisumu's records are withheld, and the chart says so without saying what.
+  await expect(page.locator("#records-withheld")).toContainText("1 other hospital holds records");
+  await expect(page.locator("#contact-withheld")).toBeVisible();
+  await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
+
+  const before = await consentCodesSoFar(baseURL);
+  await page.locator("#ask-category-labs").check();
+  await page.locator("#consent-request-submit").click();
+  await expect(page.locator("#consent-code-form")).toContainText("A code went to the patient by SMS");
+  const code = await latestConsentCode(baseURL, before);
+  if (js) await hydrated(page);
+  await page.locator("#consent-code").fill(code);
+  await page.locator("#consent-code-submit").click();
+  await expect(page.locator("#shared")).toBeVisible();
+  await expect(page.locator("#record-rows [data-source]").first()).toContainText("from Kisumu County Referral Hospital");
+  await expect(page.locator("#vl-chart svg circle").first()).toBeVisible();
+  // Labs only: her notes and contact details stay with Kisumu.
+  await expect(page.locator("#record-rows tr[data-type=adherence_note]")).toHaveCount(0);
+  await expect(page.locator("#contact-withheld")).toBeVisible();
+
+  // Revoked on her instruction: gone with the next page.
+  if (js) await hydrated(page);
+  await page.locator("#grant-rows li", { hasText: "active" }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.locator("#revoked")).toBeVisible();
+  await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
+}
+
+/** Soweto's clinician opens Amina's whole record (or finds it open): labelled, time-limited. */
+async function breakGlass(page: Page, js: boolean) {
+  await signIn(page, "clinician.chb@hospitallink.example");
+  await openChart(page, "CHB-0001001");
+  if (js) await hydrated(page);
+  if ((await page.locator("#break-glass-banner").count()) === 0) {
+    await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
+    await page.getByText("Emergency access (break-glass)").click();
+    await page.locator("#break-glass-reason").fill("Collapsed in the waiting room; needs her regimen and allergies");
+    await page.locator("#break-glass-submit").click();
+  }
+  await expect(page.locator("#break-glass-banner")).toContainText("Emergency access (break-glass) is open until");
+  await expect(page.locator("#record-rows [data-source]").first()).toContainText("from Kisumu County Referral Hospital");
+  // While it is open, the form to open it is not offered again.
+  await expect(page.locator("#break-glass-form")).toHaveCount(0);
+}
+
+/** Where Soweto's admin keeps the recovery codes of the enrolment the first run makes. */
+const CHB_ADMIN_CODES = "end2end/.auth/admin-chb.json";
+
+/** Signs in Soweto's admin: enrols a second factor the first time, then uses a recovery code
+ * (a TOTP step is never accepted twice, and runs follow each other within seconds). */
+async function signInSowetoAdmin(page: Page) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("admin.chb@hospitallink.example");
+  await page.getByLabel("Password").fill("hospitallink-demo-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/(account\/mfa|login\/mfa)$/);
+  if (page.url().endsWith("/account/mfa")) {
+    const secret = (await page.locator("#totp-secret").textContent())!.trim();
+    await page.getByLabel("Code from the app").fill(totp(secret));
+    await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+    await expect(page.locator("#recovery-codes li")).toHaveCount(10);
+    const codes = await page.locator("#recovery-codes li").allTextContents();
+    fs.mkdirSync("end2end/.auth", { recursive: true });
+    fs.writeFileSync(CHB_ADMIN_CODES, JSON.stringify(codes.map((c) => c.trim())));
+    await page.getByRole("link", { name: "Continue" }).click();
+  } else {
+    const codes: string[] = JSON.parse(fs.readFileSync(CHB_ADMIN_CODES, "utf8"));
+    const code = codes.pop()!;
+    fs.writeFileSync(CHB_ADMIN_CODES, JSON.stringify(codes));
+    await page.getByLabel("Code").fill(code);
+    await page.getByRole("button", { name: "Continue" }).click();
+  }
+  await expect(page.locator("#signed-in-as")).toContainText("hospital admin");
+}
+
 test.describe("hydrated", () => {
   test("Mbarara sees Amina's Kisumu labs once she reads back a code, until it is revoked", async ({ page, baseURL }) => {
     const errors = watchErrors(page);
-    await signIn(page, "clinician.mbr@hospitallink.example");
-    await openChart(page, "MBR-0001001");
-    await hydrated(page);
-    // Kisumu's records are withheld, and the chart says so without saying what.
-    await expect(page.locator("#records-withheld")).toContainText("1 other hospital holds records");
-    await expect(page.locator("#contact-withheld")).toBeVisible();
-    await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
+    await codeFlow(page, baseURL!, true);
+    expect(errors).toEqual([]);
+  });
 
-    const before = await consentCodesSoFar(baseURL!);
-    await page.locator("#ask-category-labs").check();
-    await page.locator("#consent-request-submit").click();
-    await expect(page.locator("#consent-code-form")).toContainText("A code went to the patient by SMS");
-    const code = await latestConsentCode(baseURL!, before);
-    await page.locator("#consent-code").fill(code);
-    await page.locator("#consent-code-submit").click();
-    await expect(page.locator("#shared")).toBeVisible();
-    await expect(page.locator("#record-rows [data-source]").first()).toContainText("from Kisumu County Referral Hospital");
-    await expect(page.locator("#vl-chart svg circle").first()).toBeVisible();
-    // Labs only: her notes and contact details stay with Kisumu.
-    await expect(page.locator("#record-rows tr[data-type=adherence_note]")).toHaveCount(0);
-    await expect(page.locator("#contact-withheld")).toBeVisible();
-
-    // Revoked on her instruction: gone with the next page.
-    await page.locator("#grant-rows li", { hasText: "active" }).getByRole("button", { name: "Revoke" }).click();
-    await expect(page.locator("#revoked")).toBeVisible();
-    await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
+  test("Soweto's break-glass shows every hospital's part under a banner", async ({ page }) => {
+    const errors = watchErrors(page);
+    await breakGlass(page, true);
     expect(errors).toEqual([]);
   });
 });
@@ -80,18 +141,29 @@ test.describe("hydrated", () => {
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
+  test("the code flow and the revocation are plain form posts", async ({ page, baseURL }) => {
+    await codeFlow(page, baseURL!, false);
+  });
+
   test("Soweto breaks the glass in an emergency: labelled, time-limited, every hospital's part", async ({ page }) => {
-    await signIn(page, "clinician.chb@hospitallink.example");
-    await openChart(page, "CHB-0001001");
-    if ((await page.locator("#break-glass-banner").count()) === 0) {
-      await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
-      await page.getByText("Emergency access (break-glass)").click();
-      await page.locator("#break-glass-reason").fill("Collapsed in the waiting room; needs her regimen and allergies");
-      await page.locator("#break-glass-submit").click();
+    await breakGlass(page, false);
+  });
+
+  test("Soweto's admin reviews the opening: who, why, what was read", async ({ page }) => {
+    await signInSowetoAdmin(page);
+    await page.goto("/admin/break-glass?status=all");
+    const opening = page.locator("#break-glass-rows li", { hasText: "Collapsed in the waiting room" }).first();
+    await expect(opening).toContainText("opened patient");
+    await expect(opening.locator("[data-reads] li").first()).toContainText("read");
+    const pending = opening.getByRole("button", { name: "Save review" });
+    if ((await pending.count()) > 0) {
+      await opening.getByLabel("Note (optional)").fill("Admitted through the emergency room; justified");
+      await pending.click();
+      await expect(page.locator("#review-saved")).toBeVisible();
+      await page.goto("/admin/break-glass?status=all");
     }
-    await expect(page.locator("#break-glass-banner")).toContainText("Emergency access (break-glass) is open until");
-    await expect(page.locator("#record-rows [data-source]").first()).toContainText("from Kisumu County Referral Hospital");
-    // While it is open, the form to open it is not offered again.
-    await expect(page.locator("#break-glass-form")).toHaveCount(0);
+    await expect(
+      page.locator("#break-glass-rows li", { hasText: "Collapsed in the waiting room" }).first(),
+    ).toContainText("Reviewed on");
   });
 });
