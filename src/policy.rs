@@ -191,10 +191,11 @@ pub enum Action {
     WriteAttachments,
     /// Read attachments at all: any permission that reads an attachment kind.
     ReadAttachments,
-    /// Review the break-glass openings of `hospital_id` (`None`: no such opening): the
-    /// hospital's own admins only.
+    /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
+    /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
         hospital_id: Option<Uuid>,
+        opened_by: Option<Uuid>,
     },
 }
 
@@ -440,9 +441,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::ReviewBreakGlass {
             hospital_id: target,
+            opened_by,
         } => match hospital_id {
             // A platform admin belongs to no hospital and reviews no patient's opening.
             None => Decision::Deny,
+            // Nobody reviews their own emergency access.
+            Some(own) if target == Some(own) && opened_by == Some(id) => Decision::Deny,
             Some(own) if target == Some(own) => Decision::Allow,
             Some(_) => Decision::NotFound,
         },
@@ -549,9 +553,15 @@ mod tests {
         let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
         let review = |target| Action::ReviewBreakGlass {
             hospital_id: target,
+            opened_by: None,
         };
         let admin = staff(Role::HospitalAdmin, Some(h));
         assert_eq!(decide(&admin, review(Some(h))), Decision::Allow);
+        let own_opening = Action::ReviewBreakGlass {
+            hospital_id: Some(h),
+            opened_by: admin.id(),
+        };
+        assert_eq!(decide(&admin, own_opening), Decision::Deny, "not one's own");
         assert_eq!(decide(&admin, review(Some(other))), Decision::NotFound);
         assert_eq!(decide(&admin, review(None)), Decision::NotFound);
         for role in [Role::Clinician, Role::Viewer, Role::Receptionist] {

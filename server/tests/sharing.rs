@@ -247,16 +247,36 @@ async fn another_hospital_sees_what_the_patient_granted_while_the_grant_lasts() 
         409
     );
 
+    // A form supports one grant (a revoked consent is not given again with its old form), and
+    // it must be one this hospital stored.
+    let consent_path = format!("/api/v1/patients/{patient}/consent");
+    for evidence in [form.clone(), consent_form(&app, &kisumu, &patient).await] {
+        let refused = call(
+            &app,
+            Method::POST,
+            &consent_path,
+            &mbarara,
+            Some(
+                json!({"hospital_id": mbr, "categories": ["labs"], "purpose": "treatment",
+                        "consent_form_id": evidence}),
+            ),
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body["fields"]["consent_form_id"].is_array());
+    }
+
     // A grant of everything opens notes, treatment and the contact details, until it expires:
     // no job runs, the moment passes.
+    let new_form = consent_form(&app, &mbarara, &patient).await;
     let all = call(
         &app,
         Method::POST,
-        &format!("/api/v1/patients/{patient}/consent"),
+        &consent_path,
         &mbarara,
         Some(
             json!({"hospital_id": mbr, "categories": ["all"], "purpose": "transfer",
-                    "consent_form_id": form}),
+                    "consent_form_id": new_form}),
         ),
     )
     .await;
@@ -618,6 +638,26 @@ async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_r
     )
     .await;
     assert_eq!(all.body["pagination"]["total"], 1);
+
+    // An admin who breaks the glass does not review their own opening.
+    let own = call(
+        &app,
+        Method::POST,
+        &path,
+        &soweto_admin,
+        Some(json!({"reason": reason})),
+    )
+    .await;
+    assert_eq!(own.status, 201, "{}", own.body);
+    let own_review = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/break-glass/{}", own.body["id"].as_str().unwrap()),
+        &soweto_admin,
+        Some(json!({"outcome": "reviewed"})),
+    )
+    .await;
+    assert_eq!(own_review.status, 403);
 
     // When the time is up, the record closes again with the next request.
     {

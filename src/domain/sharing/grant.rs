@@ -250,13 +250,27 @@ pub fn parse_terms(
     };
     let starts_at = match starts_at.filter(|s| !s.trim().is_empty()) {
         None => Some(now),
-        Some(raw) => moment(raw, false).or_else(|| {
-            e.add(
-                "starts_at",
-                "must be a date (YYYY-MM-DD) or an RFC 3339 time",
-            );
-            None
-        }),
+        Some(raw) => match moment(raw, false) {
+            None => {
+                e.add(
+                    "starts_at",
+                    "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+                );
+                None
+            }
+            // From yesterday (a date alone is midnight) to two years ahead.
+            Some(at)
+                if at < now - chrono::Duration::days(1)
+                    || at > now + chrono::Duration::days(MAX_GRANT_DAYS) =>
+            {
+                e.add(
+                    "starts_at",
+                    "must be between yesterday and two years from now",
+                );
+                None
+            }
+            Some(at) => Some(at),
+        },
     };
     let expires_at = match expires_at.filter(|s| !s.trim().is_empty()) {
         None => None,
@@ -548,6 +562,15 @@ mod tests {
             .validate(t)
             .unwrap_err();
             assert!(err.field("expires_at")[0].contains(message), "{expires}");
+        }
+        for start in ["-5000-01-01", "2020-01-01", "2030-01-01"] {
+            let err = GrantInput {
+                starts_at: Some(start.into()),
+                ..input()
+            }
+            .validate(t)
+            .unwrap_err();
+            assert!(!err.field("starts_at").is_empty(), "{start}");
         }
         let err = GrantInput {
             purpose: Some("curiosity".into()),

@@ -264,8 +264,9 @@ impl Linked {
             Some(h) if linked => grants::granted_to(db, now, patient_id, h).await?,
             _ => BTreeSet::new(),
         };
+        // Only while the role still breaks the glass (a changed role ends it).
         let break_glass_until = match &caller.actor {
-            Actor::Staff { id, .. } if linked => {
+            Actor::Staff { id, role, .. } if linked && role.has(Permission::BreakGlass) => {
                 break_glass::open_until(db, now, patient_id, *id).await?
             }
             _ => None,
@@ -687,6 +688,14 @@ pub async fn update(
     let txn = begin_write(&core.db).await?;
     let (txn, current, link) =
         authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    if let Some(expected) = if_match {
+        if expected != current.version {
+            return Err(ErrorKind::PreconditionFailed {
+                current_version: current.version,
+            }
+            .into());
+        }
+    }
     let before = to_view(core, &current, None)?;
     let linked = Linked::with_link(
         &txn,
@@ -726,14 +735,6 @@ pub async fn update(
         input.keeping_contact_of(&stored)
     };
     let valid = input.validate(today(core))?;
-    if let Some(expected) = if_match {
-        if expected != current.version {
-            return Err(ErrorKind::PreconditionFailed {
-                current_version: current.version,
-            }
-            .into());
-        }
-    }
     if let Err(e) = check_unique(core, &txn, &valid, Some(id), caller.actor.hospital_id()).await {
         txn.rollback().await?;
         return Err(refused_as_duplicate(core, caller, &event, e).await);

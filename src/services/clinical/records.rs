@@ -868,14 +868,18 @@ pub(crate) async fn summary_in(
     let everything = caller.actor == Actor::System;
     let opens =
         |category: DataCategory| everything || shared.iter().any(|t| t.category() == category);
-    let (labs, art) = (opens(DataCategory::Labs), opens(DataCategory::Art));
+    let (labs, art, notes) = (
+        opens(DataCategory::Labs),
+        opens(DataCategory::Art),
+        opens(DataCategory::ClinicalNotes),
+    );
     let mut states = Vec::new();
     let mut hidden = BTreeSet::new();
     for s in all_states {
         if everything || Some(s.hospital_id) == hospital_id {
             states.push(s);
         } else {
-            let (visible, withheld) = foreign_state(s, labs, art);
+            let (visible, withheld) = foreign_state(s, labs, art, notes);
             if withheld {
                 hidden.insert(visible.hospital_id);
             }
@@ -904,8 +908,9 @@ pub(crate) async fn summary_in(
 }
 
 /// Another hospital's clinical state with only what is open to the caller: its lab values with
-/// `labs`, its treatment with `art`; and whether anything of it was withheld.
-fn foreign_state(mut s: state::Model, labs: bool, art: bool) -> (state::Model, bool) {
+/// `labs`, its treatment with `art`, its last record's date with `notes` too; and whether
+/// anything of it was withheld.
+fn foreign_state(mut s: state::Model, labs: bool, art: bool, notes: bool) -> (state::Model, bool) {
     let mut withheld = false;
     if !labs {
         withheld |= s.latest_vl_at.is_some() || s.latest_cd4_at.is_some();
@@ -934,16 +939,19 @@ fn foreign_state(mut s: state::Model, labs: bool, art: bool) -> (state::Model, b
         s.regimen_line = None;
         s.regimen_since = None;
     }
-    // Its last record counts only as far as something of it shows.
-    s.last_record_at = [
-        s.latest_vl_at,
-        s.latest_cd4_at,
-        s.regimen_since,
-        s.art_start,
-    ]
-    .into_iter()
-    .flatten()
-    .max();
+    // Its last record counts whole when every kind of record is open; else only as far as
+    // something of it shows.
+    if !(labs && art && notes) {
+        s.last_record_at = [
+            s.latest_vl_at,
+            s.latest_cd4_at,
+            s.regimen_since,
+            s.art_start,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+    }
     (s, withheld)
 }
 

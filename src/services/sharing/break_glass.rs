@@ -195,7 +195,10 @@ pub async fn queue(
 ) -> AppResult<Page<BreakGlass>> {
     let event = Event::new("break_glass", AuditAction::Read);
     let hospital_id = caller.actor.hospital_id();
-    let action = Action::ReviewBreakGlass { hospital_id };
+    let action = Action::ReviewBreakGlass {
+        hospital_id,
+        opened_by: None,
+    };
     audit::authorize(core, caller, action, &event).await?;
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = async {
@@ -251,6 +254,7 @@ pub async fn review(
     // An opening at another hospital, or none, answers alike.
     let action = Action::ReviewBreakGlass {
         hospital_id: found.as_ref().map(|m| m.hospital_id),
+        opened_by: found.as_ref().map(|m| m.staff_id),
     };
     let txn = audit::authorize_in(core, caller, txn, action, &event).await?;
     let found = found.ok_or_else(|| AppError::from(ErrorKind::not_found("break-glass")))?;

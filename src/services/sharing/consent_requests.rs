@@ -88,6 +88,9 @@ pub async fn request(
         .count(&*txn)
         .await?;
     if recent >= CODES_PER_HOUR {
+        txn.rollback().await?;
+        let event = event.details(json!({"refused": "rate_limited"}));
+        audit::record(core, caller, &event, Outcome::Denied).await?;
         return Err(ErrorKind::RateLimited {
             retry_after_secs: 3600,
         }
@@ -200,6 +203,13 @@ pub async fn confirm(
         .exec(&*txn)
         .await?;
     if !changed_one(&granted) {
+        // Spent, used or expired: refused, and recorded as a refusal.
+        txn.rollback().await?;
+        let event = Event::new("consent_request", AuditAction::Update)
+            .entity_id(request_id)
+            .patient(patient_id)
+            .details(json!({"code": "spent"}));
+        audit::record(core, caller, &event, Outcome::Denied).await?;
         return Err(wrong_code());
     }
     let matches = constant_time_eq(

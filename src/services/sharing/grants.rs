@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -192,16 +192,34 @@ pub async fn record(
         )
         .into());
     }
+    // The evidence: a signed form this hospital stored for this patient, not yet cited by
+    // another grant (a revoked consent is not given again with its old form).
     let form = patient_attachment::Entity::find_by_id(valid.consent_form_id)
         .filter(patient_attachment::Column::PatientId.eq(patient_id))
         .filter(patient_attachment::Column::DeletedAt.is_null())
+        .filter(
+            patient_attachment::Column::HospitalId
+                .eq(caller.actor.hospital_id().unwrap_or_default()),
+        )
         .one(&*txn)
         .await?
         .filter(|a| a.kind == AttachmentKind::ConsentForm.as_str());
     if form.is_none() {
         return Err(ErrorKind::invalid_field(
             "consent_form_id",
-            "is not a consent form of this patient: upload the signed form first",
+            "is not a consent form your hospital stored for this patient: upload the signed \
+             form first",
+        )
+        .into());
+    }
+    let cited = row::Entity::find()
+        .filter(row::Column::ConsentFormId.eq(valid.consent_form_id))
+        .count(&*txn)
+        .await?;
+    if cited > 0 {
+        return Err(ErrorKind::invalid_field(
+            "consent_form_id",
+            "already supports another grant: upload the patient's new signed form",
         )
         .into());
     }
