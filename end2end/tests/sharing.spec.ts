@@ -153,7 +153,7 @@ test.describe("without JavaScript", () => {
     await signInSowetoAdmin(page);
     await page.goto("/admin/break-glass?status=all");
     const opening = page.locator("#break-glass-rows li", { hasText: "Collapsed in the waiting room" }).first();
-    await expect(opening).toContainText("opened patient");
+    await expect(opening).toContainText("opened the record of MRN CHB-0001001");
     await expect(opening.locator("[data-reads] li").first()).toContainText("read");
     const pending = opening.getByRole("button", { name: "Save review" });
     if ((await pending.count()) > 0) {

@@ -574,6 +574,10 @@ async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_r
     assert_eq!(queue.body["pagination"]["total"], 1);
     let item = &queue.body["data"][0];
     assert_eq!(item["reason"], reason);
+    assert_eq!(
+        item["patient_mrn"].as_str().map(|m| m.starts_with("CHB-")),
+        Some(true)
+    );
     assert_eq!(item["staff_name"].as_str().map(str::is_empty), Some(false));
     let reads: Vec<&str> = item["reads"]
         .as_array()

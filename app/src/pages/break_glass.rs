@@ -57,7 +57,12 @@ fn Opening(b: BreakGlass, error: Option<String>) -> impl IntoView {
     };
     view! {
         <li class="rounded-lg border border-slate-200 bg-white p-4" data-opening=b.id.to_string()>
-            <p class="font-semibold">{format!("{} opened patient {}", b.staff_name, b.patient_id)}</p>
+            <p class="font-semibold">
+                {format!("{} opened the record of ", b.staff_name)}
+                <a class="focus-ring underline" href=format!("/patients/{}", b.patient_id)>
+                    {b.patient_mrn.clone().map(|m| format!("MRN {m}")).unwrap_or_else(|| "a patient no longer linked here".into())}
+                </a>
+            </p>
             <p class="text-sm text-slate-600">{format!(
                 "{} until {}{}",
                 format_timestamp(b.started_at),

@@ -124,6 +124,8 @@ pub struct ReadDuring {
 pub struct BreakGlass {
     pub id: Uuid,
     pub patient_id: Uuid,
+    /// The patient's MRN at the opening's hospital.
+    pub patient_mrn: Option<String>,
     pub hospital_id: Uuid,
     pub staff_id: Uuid,
     pub staff_name: String,

@@ -24,7 +24,7 @@ use crate::domain::ErrorKind;
 use crate::entities::{audit_log, break_glass_session as row, hospital, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
-use crate::services::clinical::patients::{notice_address, Linked};
+use crate::services::clinical::patients::{live_link, notice_address, Linked};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::platform::outbox::{self, Channel, Message};
 use crate::services::Core;
@@ -72,9 +72,13 @@ async fn to_view(
         .await?
         .map(|s| s.display_name)
         .unwrap_or_default();
+    let patient_mrn = live_link(db, m.patient_id, Some(m.hospital_id))
+        .await?
+        .map(|l| l.mrn);
     Ok(BreakGlass {
         id: m.id,
         patient_id: m.patient_id,
+        patient_mrn,
         hospital_id: m.hospital_id,
         staff_id: m.staff_id,
         staff_name,
