@@ -191,6 +191,9 @@ pub enum Action {
     WriteAttachments,
     /// Read attachments at all: any permission that reads an attachment kind.
     ReadAttachments,
+    /// A patient's own sharing: grant, revoke, list their grants (patients only; staff act
+    /// through the consent routes of a patient).
+    ManageOwnSharing,
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -251,6 +254,7 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
+        Action::ManageOwnSharing => return None,
     })
 }
 
@@ -341,7 +345,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Actor::Patient { .. } => {
             return match action {
-                Action::ListHospitals | Action::ReadHospital | Action::ReadSelf => Decision::Allow,
+                Action::ListHospitals
+                | Action::ReadHospital
+                | Action::ReadSelf
+                | Action::ManageOwnSharing => Decision::Allow,
                 // Staff-only actions are invisible to patients.
                 _ => Decision::Deny,
             };
@@ -432,6 +439,8 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Decision::NotFound
             }
         }
+        // A patient's own sharing is theirs alone.
+        Action::ManageOwnSharing => Decision::Deny,
         Action::UpdateHospitalSettings(target) => {
             if hospital_id == Some(target) {
                 Decision::Allow
@@ -545,6 +554,24 @@ mod tests {
             id: Uuid::now_v7(),
             role,
             hospital_id,
+        }
+    }
+
+    #[test]
+    fn only_patients_manage_their_own_sharing() {
+        let patient = Actor::Patient { id: Uuid::now_v7() };
+        assert_eq!(decide(&patient, Action::ManageOwnSharing), Decision::Allow);
+        assert_eq!(
+            decide(&Actor::Anonymous, Action::ManageOwnSharing),
+            Decision::Unauthenticated
+        );
+        for role in Role::ALL {
+            let h = (role != Role::PlatformAdmin).then(Uuid::now_v7);
+            assert_eq!(
+                decide(&staff(role, h), Action::ManageOwnSharing),
+                Decision::Deny,
+                "{role}"
+            );
         }
     }
 

@@ -19,6 +19,8 @@ enum Rule {
     Public,
     /// Any signed-in staff member or patient.
     SignedIn,
+    /// Signed-in patients only: every staff role is refused (403).
+    PatientOnly,
     /// Staff with any of these permissions; `scoped` operations on another hospital's object
     /// are 404.
     Needs {
@@ -201,6 +203,9 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/break-glass/{id}",
         scoped(&Permission::BreakGlassReview),
     ),
+    ("POST /api/v1/sharing/grant", PatientOnly),
+    ("PUT /api/v1/sharing/{id}/revoke", PatientOnly),
+    ("GET /api/v1/sharing/permissions", PatientOnly),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -329,6 +334,8 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "POST /api/v1/hospitals" | "PUT /api/v1/hospitals/{id}" => hospital_json(&format!("M{n}")),
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
         "PUT /api/v1/hospitals/{id}/settings" => json!({"break_glass_minutes": 120}),
+        "POST /api/v1/sharing/grant" => json!({"hospital_id": world.own_hospital,
+            "categories": ["labs"], "purpose": "treatment"}),
         "POST /api/v1/patients" => patient_json(n),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"
@@ -712,6 +719,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Public | SignedIn => {
                     assert!(![401, 403].contains(&status), "{key} as {role}: {status}")
                 }
+                PatientOnly => assert_eq!(status, 403, "{key} as {role}"),
                 Needs {
                     permissions,
                     scoped,

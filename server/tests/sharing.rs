@@ -986,3 +986,159 @@ async fn a_hospitals_admins_set_how_long_its_break_glass_lasts() {
     assert_eq!(ends - started, chrono::Duration::minutes(60));
     app.cleanup().await;
 }
+
+/// Signs the patient with `email` in through the API; the access token.
+async fn patient_token(app: &TestApp, email: &str) -> String {
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({ "email": email }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let messages = hospitallink::services::platform::outbox::list(
+        &app.core,
+        &hospitallink::policy::Caller::system(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .data;
+    let body = &messages
+        .iter()
+        .find(|m| m.to == email && m.purpose == "otp")
+        .expect("a code message")
+        .body;
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/patient/verify-otp",
+            None,
+            json!({ "email": email, "code": code_in(body) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_patient_grants_and_revokes_their_own_sharing() {
+    let app = common::spawn_app_with(&[("RATE_LIMIT_OTP_PER_IP", "1000")]).await;
+    let (ksm, mbr) = (hospital(&app, "KSM").await, hospital(&app, "MBR").await);
+    let (_, kisumu) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (_, mbarara) = member(&app, Role::Clinician, mbr, "mbr").await;
+    let mut body = amina();
+    body["email"] = json!("amina.portal@example.org");
+    let created = call(&app, Method::POST, "/api/v1/patients", &kisumu, Some(body)).await;
+    let patient = created.body["id"].as_str().unwrap().to_string();
+    let ksm_vl = add(
+        &app,
+        &kisumu,
+        &patient,
+        json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}}),
+    )
+    .await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/links"),
+        &mbarara,
+        Some(json!({"national_id": "KE33445566"})),
+    )
+    .await;
+    let other = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &kisumu,
+        Some(
+            json!({"first_name": "Baraka", "last_name": "Otieno", "date_of_birth": "1985-01-01",
+                    "sex": "male", "email": "baraka.portal@example.org"}),
+        ),
+    )
+    .await;
+    assert_eq!(other.status, 201);
+    let amina_token = patient_token(&app, "amina.portal@example.org").await;
+    let baraka_token = patient_token(&app, "baraka.portal@example.org").await;
+
+    // Staff cannot use the patient's own routes.
+    let staff = call(
+        &app,
+        Method::GET,
+        "/api/v1/sharing/permissions",
+        &kisumu,
+        None,
+    )
+    .await;
+    assert_eq!(staff.status, 403);
+
+    // Amina lets Mbarara see her labs: it shows there at once, audited as her.
+    let bad = call(
+        &app,
+        Method::POST,
+        "/api/v1/sharing/grant",
+        &amina_token,
+        Some(json!({"hospital_id": mbr, "categories": ["everything"], "purpose": "treatment"})),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body["fields"]["categories"].is_array());
+    let granted = call(&app, Method::POST, "/api/v1/sharing/grant", &amina_token, Some(json!({"hospital_id": mbr, "categories": ["labs"], "purpose": "treatment", "expires_at": "2027-01-31"}))).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    assert_eq!(granted.body["source"], "patient");
+    assert!(visible(&app, &mbarara, &patient).await.contains(&ksm_vl));
+    let grant = granted.body["id"].as_str().unwrap().to_string();
+    {
+        use hospitallink::entities::audit_log;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let entry = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("consent_grant"))
+            .filter(audit_log::Column::EntityId.eq(grant.clone()))
+            .one(&app.core.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.actor_type, "patient");
+    }
+    let mine = call(
+        &app,
+        Method::GET,
+        "/api/v1/sharing/permissions",
+        &amina_token,
+        None,
+    )
+    .await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["data"][0]["id"], grant.as_str());
+    assert_eq!(mine.body["data"][0]["status"], "active");
+    // Another patient sees none of it and cannot revoke it.
+    let theirs = call(
+        &app,
+        Method::GET,
+        "/api/v1/sharing/permissions",
+        &baraka_token,
+        None,
+    )
+    .await;
+    assert_eq!(theirs.body["data"], json!([]));
+    let revoke = format!("/api/v1/sharing/{grant}/revoke");
+    assert_eq!(
+        call(&app, Method::PUT, &revoke, &baraka_token, None)
+            .await
+            .status,
+        404
+    );
+
+    // Amina revokes it: gone with the next request; twice is 409.
+    let revoked = call(&app, Method::PUT, &revoke, &amina_token, None).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(revoked.body["status"], "revoked");
+    assert!(!visible(&app, &mbarara, &patient).await.contains(&ksm_vl));
+    assert_eq!(
+        call(&app, Method::PUT, &revoke, &amina_token, None)
+            .await
+            .status,
+        409
+    );
+    app.cleanup().await;
+}

@@ -11,7 +11,7 @@ use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::{PageRequest, Pagination};
 use hospitallink::domain::sharing::break_glass::{BreakGlass, BreakGlassRequest, ReviewRequest};
 use hospitallink::domain::sharing::grant::{
-    ConfirmInput, ConsentRequest, ConsentRequestInput, Grant, GrantInput,
+    ConfirmInput, ConsentRequest, ConsentRequestInput, Grant, GrantInput, PatientGrantInput,
 };
 use hospitallink::domain::ErrorKind;
 use hospitallink::services::sharing::{break_glass, consent_requests, grants};
@@ -35,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/break-glass", post(open_break_glass))
         .route("/break-glass", get(break_glass_queue))
         .route("/break-glass/{id}", put(review_break_glass))
+        .route("/sharing/grant", post(patient_grant))
+        .route("/sharing/{id}/revoke", put(patient_revoke))
+        .route("/sharing/permissions", get(patient_permissions))
 }
 
 /// A patient's grants.
@@ -281,4 +284,72 @@ pub async fn confirm_consent(
     let rid = parse_id(&rid)?;
     let grant = consent_requests::confirm(&state.core, &caller, id, rid, &input).await?;
     Ok((StatusCode::CREATED, Json(grant)).into_response())
+}
+
+/// As a signed-in patient: let a hospital of the network see categories of your record,
+/// until a date or until you revoke it. It counts from now, once the hospital has linked you.
+/// Audited as you.
+#[utoipa::path(
+    post, path = "/api/v1/sharing/grant", tag = "sharing",
+    request_body = PatientGrantInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The grant", body = Grant),
+        (status = 400, description = "Invalid hospital, categories, purpose or expiry", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a patient", body = ErrorBody),
+    )
+)]
+pub async fn patient_grant(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiJson(input): ApiJson<PatientGrantInput>,
+) -> ApiResult<Response> {
+    let grant = grants::grant_by_patient(&state.core, &caller, &input).await?;
+    Ok((StatusCode::CREATED, Json(grant)).into_response())
+}
+
+/// As a signed-in patient: revoke one of your grants; it stops counting with the next
+/// request. Audited as you.
+#[utoipa::path(
+    put, path = "/api/v1/sharing/{id}/revoke", tag = "sharing",
+    params(("id" = uuid::Uuid, Path, description = "Grant id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The revoked grant", body = Grant),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a patient", body = ErrorBody),
+        (status = 404, description = "No such grant of yours", body = ErrorBody),
+        (status = 409, description = "`grant_revoked`: already revoked", body = ErrorBody),
+    )
+)]
+pub async fn patient_revoke(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Grant>> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        grants::revoke_by_patient(&state.core, &caller, id).await?,
+    ))
+}
+
+/// As a signed-in patient: your grants, active and past, newest first (at most 200), each
+/// with its status now. Audited.
+#[utoipa::path(
+    get, path = "/api/v1/sharing/permissions", tag = "sharing",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your grants", body = GrantList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a patient", body = ErrorBody),
+    )
+)]
+pub async fn patient_permissions(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> ApiResult<Json<GrantList>> {
+    let data = grants::permissions(&state.core, &caller).await?;
+    Ok(Json(GrantList { data }))
 }

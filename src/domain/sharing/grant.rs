@@ -404,6 +404,43 @@ pub fn consent_code_message(hospital: &str, code: &str, minutes: i64) -> String 
     )
 }
 
+/// `POST /sharing/grant`: the patient lets a hospital see categories of their record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PatientGrantInput {
+    /// The hospital given access.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Uuid))]
+    pub hospital_id: Option<Uuid>,
+    /// Data categories, or `all` (every category but `sensitive`, which must be named).
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Vec<DataCategory>, min_items = 1))]
+    pub categories: Option<Vec<String>>,
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Purpose))]
+    pub purpose: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD` (the end of that day, UTC); none: until revoked. In the
+    /// future, at most two years ahead.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::moment))]
+    pub expires_at: Option<String>,
+}
+
+impl PatientGrantInput {
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(Uuid, Terms), ErrorKind> {
+        let mut e = Errors::new();
+        if self.hospital_id.is_none() {
+            e.add("hospital_id", "is required: the hospital given access");
+        }
+        let terms = parse_terms(
+            &mut e,
+            self.categories.as_deref(),
+            self.purpose.as_deref(),
+            None,
+            self.expires_at.as_deref(),
+            now,
+        );
+        e.finish(|| (self.hospital_id.unwrap_or_default(), terms))
+    }
+}
+
 /// A grant as staff and the patient see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -20,7 +20,7 @@ use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::role::Permission;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::sharing::grant::{
-    granted_categories, Grant, GrantInput, GrantSource, Purpose, Term, Terms,
+    granted_categories, Grant, GrantInput, GrantSource, PatientGrantInput, Purpose, Term, Terms,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{consent_grant as row, hospital, patient_attachment};
@@ -107,6 +107,8 @@ pub(crate) enum Evidence {
     SignedForm(Uuid),
     /// The consent request whose code they read back.
     Code(Uuid),
+    /// The patient granted it themselves, signed in.
+    Patient,
 }
 
 /// Writes a grant to `hospital_id` recorded by `caller`.
@@ -122,6 +124,7 @@ pub(crate) async fn insert(
     let (source, form, request) = match evidence {
         Evidence::SignedForm(form) => (GrantSource::SignedForm, Some(form), None),
         Evidence::Code(request) => (GrantSource::CodeConfirmed, None, Some(request)),
+        Evidence::Patient => (GrantSource::Patient, None, None),
     };
     Ok(row::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -361,4 +364,129 @@ pub async fn revoke(core: &Core, caller: &Caller, grant_id: Uuid) -> AppResult<G
     let view = to_view(&*txn, &model, now).await?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// The signed-in patient's own id (`ManageOwnSharing` is decided first).
+fn own_id(caller: &Caller) -> AppResult<Uuid> {
+    match caller.actor {
+        Actor::Patient { id } => Ok(id),
+        _ => Err(ErrorKind::forbidden().into()),
+    }
+}
+
+/// The signed-in patient lets a hospital of the network see categories of their record.
+/// Audited as the patient (`consent_grant`).
+pub async fn grant_by_patient(
+    core: &Core,
+    caller: &Caller,
+    input: &PatientGrantInput,
+) -> AppResult<Grant> {
+    let event = Event::new("consent_grant", AuditAction::ConsentGrant);
+    audit::authorize(core, caller, Action::ManageOwnSharing, &event).await?;
+    let patient_id = own_id(caller)?;
+    let now = core.clock.now();
+    let (hospital_id, terms) = input.validate(now)?;
+    let txn = begin_write(&core.db).await?;
+    let grantee = hospital::Entity::find_by_id(hospital_id)
+        .one(&*txn)
+        .await?
+        .filter(|h| h.active);
+    if grantee.is_none() {
+        return Err(ErrorKind::invalid_field(
+            "hospital_id",
+            "is not an active hospital of the network",
+        )
+        .into());
+    }
+    let model = insert(
+        &*txn,
+        caller,
+        patient_id,
+        hospital_id,
+        &terms,
+        Evidence::Patient,
+        now,
+    )
+    .await?;
+    let event = event
+        .patient(patient_id)
+        .entity_id(model.id)
+        .details(grant_details(&model));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    let view = to_view(&*txn, &model, now).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The signed-in patient revokes one of their grants: it stops counting with the next
+/// request. Another patient's grant answers 404; revoking twice, 409. Audited.
+pub async fn revoke_by_patient(core: &Core, caller: &Caller, grant_id: Uuid) -> AppResult<Grant> {
+    let event = Event::new("consent_grant", AuditAction::ConsentRevoke).entity_id(grant_id);
+    audit::authorize(core, caller, Action::ManageOwnSharing, &event).await?;
+    let patient_id = own_id(caller)?;
+    let now = core.clock.now();
+    let txn = begin_write(&core.db).await?;
+    let grant = row::Entity::find_by_id(grant_id)
+        .filter(row::Column::PatientId.eq(patient_id))
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("grant")))?;
+    let result = row::Entity::update_many()
+        .col_expr(row::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            row::Column::RevokedBy,
+            sea_orm::sea_query::Expr::value(Some(patient_id)),
+        )
+        .filter(row::Column::Id.eq(grant_id))
+        .filter(row::Column::RevokedAt.is_null())
+        .exec(&*txn)
+        .await?;
+    if !changed_one(&result) {
+        return Err(ErrorKind::conflict_on(
+            "grant_revoked",
+            "id",
+            "this grant was already revoked",
+        )
+        .into());
+    }
+    let event = event
+        .patient(patient_id)
+        .details(json!({"hospital_id": grant.hospital_id}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    let model = row::Model {
+        revoked_at: Some(now),
+        revoked_by: Some(patient_id),
+        ..grant
+    };
+    let view = to_view(&*txn, &model, now).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The signed-in patient's grants, active and past, newest first (at most `LIST_LIMIT`).
+/// Audited.
+pub async fn permissions(core: &Core, caller: &Caller) -> AppResult<Vec<Grant>> {
+    let event = Event::new("consent_grant", AuditAction::Read);
+    audit::authorize(core, caller, Action::ManageOwnSharing, &event).await?;
+    let patient_id = own_id(caller)?;
+    let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
+    let result = async {
+        let txn = read.txn();
+        let now = core.clock.now();
+        let rows = row::Entity::find()
+            .filter(row::Column::PatientId.eq(patient_id))
+            .order_by_desc(row::Column::CreatedAt)
+            .order_by_desc(row::Column::Id)
+            .limit(LIST_LIMIT)
+            .all(txn)
+            .await?;
+        let mut grants = Vec::with_capacity(rows.len());
+        for m in &rows {
+            grants.push(to_view(txn, m, now).await?);
+        }
+        let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
+        Ok((grants, details))
+    }
+    .await;
+    read.finish(result).await
 }
