@@ -206,6 +206,7 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /api/v1/sharing/grant", PatientOnly),
     ("PUT /api/v1/sharing/{id}/revoke", PatientOnly),
     ("GET /api/v1/sharing/permissions", PatientOnly),
+    ("GET /api/v1/me/access-log", PatientOnly),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),

@@ -1129,6 +1129,77 @@ async fn a_patient_grants_and_revokes_their_own_sharing() {
         404
     );
 
+    // She sees who looked: Mbarara's clinician read her records (hospital and role, never a
+    // name or email); a break-glass at Soweto shows with its reason.
+    let chb = hospital(&app, "CHB").await;
+    let (_, soweto) = member(&app, Role::Clinician, chb, "chb").await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/links"),
+        &soweto,
+        Some(json!({"national_id": "KE33445566"})),
+    )
+    .await;
+    let reason = "Brought in unconscious; needs her treatment history";
+    let opened = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{patient}/break-glass"),
+        &soweto,
+        Some(json!({"reason": reason})),
+    )
+    .await;
+    assert_eq!(opened.status, 201);
+    call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/records/{ksm_vl}"),
+        &soweto,
+        None,
+    )
+    .await;
+    let log = call(
+        &app,
+        Method::GET,
+        "/api/v1/me/access-log?per_page=100",
+        &amina_token,
+        None,
+    )
+    .await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    let entries = log.body["data"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["hospital_name"] == "Hospital MBR"
+        && e["role"] == "clinician"
+        && e["what"] == "clinical_record"
+        && e["action"] == "read"));
+    let opening = entries
+        .iter()
+        .find(|e| e["action"] == "break_glass")
+        .expect("the break-glass opening");
+    assert_eq!(opening["reason"], reason);
+    assert_eq!(opening["hospital_name"], "Hospital CHB");
+    assert!(entries.iter().any(|e| e["hospital_name"] == "Hospital CHB"
+        && e["what"] == "clinical_record"
+        && e["break_glass"] == true));
+    let text = log.body.to_string();
+    assert!(!text.contains("@example.org"), "no staff email: {text}");
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/me/access-log", &kisumu, None)
+            .await
+            .status,
+        403
+    );
+    let theirs = call(
+        &app,
+        Method::GET,
+        "/api/v1/me/access-log",
+        &baraka_token,
+        None,
+    )
+    .await;
+    assert!(!theirs.body.to_string().contains("Hospital MBR"));
+
     // Amina revokes it: gone with the next request; twice is 409.
     let revoked = call(&app, Method::PUT, &revoke, &amina_token, None).await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);

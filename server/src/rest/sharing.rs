@@ -9,12 +9,13 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::page::{PageRequest, Pagination};
+use hospitallink::domain::sharing::access::AccessLogEntry;
 use hospitallink::domain::sharing::break_glass::{BreakGlass, BreakGlassRequest, ReviewRequest};
 use hospitallink::domain::sharing::grant::{
     ConfirmInput, ConsentRequest, ConsentRequestInput, Grant, GrantInput, PatientGrantInput,
 };
 use hospitallink::domain::ErrorKind;
-use hospitallink::services::sharing::{break_glass, consent_requests, grants};
+use hospitallink::services::sharing::{access_log, break_glass, consent_requests, grants};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/sharing/grant", post(patient_grant))
         .route("/sharing/{id}/revoke", put(patient_revoke))
         .route("/sharing/permissions", get(patient_permissions))
+        .route("/me/access-log", get(my_access_log))
 }
 
 /// A patient's grants.
@@ -352,4 +354,44 @@ pub async fn patient_permissions(
 ) -> ApiResult<Json<GrantList>> {
     let data = grants::permissions(&state.core, &caller).await?;
     Ok(Json(GrantList { data }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Items per page, 1-100 (default 20).
+    per_page: Option<String>,
+}
+
+/// A page of accesses.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AccessLog {
+    data: Vec<AccessLogEntry>,
+    pagination: Pagination,
+}
+
+/// As a signed-in patient: who looked at your record, newest first: the hospital, the role,
+/// what and when; break-glass openings with their reason, and the reads made under one.
+/// Audited.
+#[utoipa::path(
+    get, path = "/api/v1/me/access-log", tag = "sharing",
+    params(PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page", body = AccessLog),
+        (status = 400, description = "Bad paging values", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a patient", body = ErrorBody),
+    )
+)]
+pub async fn my_access_log(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Response> {
+    let page = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())?;
+    let log = access_log::list(&state.core, &caller, page).await?;
+    Ok(Json(log).into_response())
 }
