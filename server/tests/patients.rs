@@ -346,6 +346,12 @@ async fn profiles_have_versions_and_deletion_is_soft_and_justified() {
     let stale = put_if_match(&app, &path, &desk, "\"1\"", edit.clone()).await;
     assert_eq!(stale.status, 412);
     assert_eq!(stale.body["code"], "version_mismatch");
+    // A malformed body is named first, whatever the version.
+    let mut malformed = edit.clone();
+    malformed["sex"] = json!("AAA");
+    let bad = put_if_match(&app, &path, &desk, "\"1\"", malformed).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body["fields"]["sex"].is_array());
     // The old phone no longer finds her; the new one does.
     let by_old = call(
         &app,

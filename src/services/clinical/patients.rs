@@ -688,6 +688,9 @@ pub async fn update(
     let txn = begin_write(&core.db).await?;
     let (txn, current, link) =
         authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    // The body as sent is checked first (400), then the version (412), then who may change
+    // the contact details (403).
+    input.validate(today(core))?;
     if let Some(expected) = if_match {
         if expected != current.version {
             return Err(ErrorKind::PreconditionFailed {
