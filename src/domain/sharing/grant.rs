@@ -134,6 +134,20 @@ pub fn granted_categories<'a>(
         .collect()
 }
 
+/// The stored form of a list of categories: their names, comma-separated.
+pub fn categories_text(categories: &[DataCategory]) -> String {
+    categories
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The categories of a stored list (unknown names are skipped).
+pub fn categories_from_text(text: &str) -> Vec<DataCategory> {
+    text.split(',').filter_map(DataCategory::parse).collect()
+}
+
 /// Reads the categories a grant names. `all` is every category but `sensitive`, which is
 /// shared only when named.
 pub fn parse_categories(e: &mut Errors, field: &str, raw: Option<&[String]>) -> Vec<DataCategory> {
@@ -542,6 +556,13 @@ mod tests {
             vec![DataCategory::Labs]
         );
         assert!(granted_categories([(&expired, &art[..])], t).is_empty());
+    }
+
+    #[test]
+    fn stored_categories_read_back() {
+        let list = [DataCategory::Labs, DataCategory::Sensitive];
+        assert_eq!(categories_text(&list), "labs,sensitive");
+        assert_eq!(categories_from_text(&categories_text(&list)), list.to_vec());
     }
 
     #[test]

@@ -17,12 +17,12 @@ use uuid::Uuid;
 use super::grants::{self, Evidence};
 use crate::crypto::constant_time_eq;
 use crate::db::{begin_write, changed_one, locked};
-use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::auth::parse_otp_code;
 use crate::domain::identity::role::Permission;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::sharing::grant::{
-    consent_code_message, ConfirmInput, ConsentRequest, ConsentRequestInput, Grant, Purpose, Terms,
+    categories_from_text, categories_text, consent_code_message, ConfirmInput, ConsentRequest,
+    ConsentRequestInput, Grant, Purpose, Terms,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{consent_request as row, hospital, patient};
@@ -118,12 +118,7 @@ pub async fn request(
         id: Set(id),
         patient_id: Set(patient_id),
         hospital_id: Set(hospital_id),
-        categories: Set(terms
-            .categories
-            .iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join(",")),
+        categories: Set(categories_text(&terms.categories)),
         purpose: Set(terms.purpose.as_str().into()),
         grant_expires_at: Set(terms.expires_at),
         channel: Set(channel.as_str().into()),
@@ -237,11 +232,7 @@ pub async fn confirm(
         return Err(wrong_code());
     }
     let terms = Terms {
-        categories: found
-            .categories
-            .split(',')
-            .filter_map(DataCategory::parse)
-            .collect(),
+        categories: categories_from_text(&found.categories),
         purpose: Purpose::parse(&found.purpose)
             .ok_or_else(|| AppError::internal(format!("consent request {request_id}: purpose")))?,
         starts_at: now,

@@ -14,13 +14,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{begin_write, changed_one};
+use crate::db::{begin_write, changed_one, locked};
 use crate::domain::clinical::attachment::AttachmentKind;
 use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::role::Permission;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::sharing::grant::{
-    granted_categories, Grant, GrantInput, GrantSource, PatientGrantInput, Purpose, Term, Terms,
+    categories_from_text, categories_text, granted_categories, Grant, GrantInput, GrantSource,
+    PatientGrantInput, Purpose, Term, Terms,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{consent_grant as row, hospital, patient_attachment};
@@ -34,10 +35,7 @@ use crate::services::Core;
 pub const LIST_LIMIT: u64 = 200;
 
 fn categories_of(m: &row::Model) -> Vec<DataCategory> {
-    m.categories
-        .split(',')
-        .filter_map(DataCategory::parse)
-        .collect()
+    categories_from_text(&m.categories)
 }
 
 fn term_of(m: &row::Model) -> Term {
@@ -76,11 +74,34 @@ pub(crate) async fn to_view(
     m: &row::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Grant> {
-    let hospital_name = hospital::Entity::find_by_id(m.hospital_id)
-        .one(db)
+    Ok(views(db, std::slice::from_ref(m), now).await?.remove(0))
+}
+
+/// The views of `rows`, their grantee hospitals' names read in one query.
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: &[row::Model],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Grant>> {
+    let names: std::collections::HashMap<Uuid, String> = hospital::Entity::find()
+        .filter(hospital::Column::Id.is_in(rows.iter().map(|m| m.hospital_id)))
+        .all(db)
         .await?
-        .map(|h| h.name)
-        .unwrap_or_default();
+        .into_iter()
+        .map(|h| (h.id, h.name))
+        .collect();
+    rows.iter()
+        .map(|m| {
+            view_of(
+                m,
+                names.get(&m.hospital_id).cloned().unwrap_or_default(),
+                now,
+            )
+        })
+        .collect()
+}
+
+fn view_of(m: &row::Model, hospital_name: String, now: DateTime<Utc>) -> AppResult<Grant> {
     Ok(Grant {
         id: m.id,
         patient_id: m.patient_id,
@@ -130,12 +151,7 @@ pub(crate) async fn insert(
         id: Set(Uuid::now_v7()),
         patient_id: Set(patient_id),
         hospital_id: Set(hospital_id),
-        categories: Set(terms
-            .categories
-            .iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join(",")),
+        categories: Set(categories_text(&terms.categories)),
         purpose: Set(terms.purpose.as_str().into()),
         starts_at: Set(terms.starts_at),
         expires_at: Set(terms.expires_at),
@@ -196,17 +212,22 @@ pub async fn record(
         .into());
     }
     // The evidence: a signed form this hospital stored for this patient, not yet cited by
-    // another grant (a revoked consent is not given again with its old form).
-    let form = patient_attachment::Entity::find_by_id(valid.consent_form_id)
-        .filter(patient_attachment::Column::PatientId.eq(patient_id))
-        .filter(patient_attachment::Column::DeletedAt.is_null())
-        .filter(
-            patient_attachment::Column::HospitalId
-                .eq(caller.actor.hospital_id().unwrap_or_default()),
-        )
-        .one(&*txn)
-        .await?
-        .filter(|a| a.kind == AttachmentKind::ConsentForm.as_str());
+    // another grant (a revoked consent is not given again with its old form). The form's row
+    // stays locked until the commit, so two grants citing it at once take turns and the
+    // second finds the first.
+    let form = locked(
+        patient_attachment::Entity::find_by_id(valid.consent_form_id)
+            .filter(patient_attachment::Column::PatientId.eq(patient_id))
+            .filter(patient_attachment::Column::DeletedAt.is_null())
+            .filter(
+                patient_attachment::Column::HospitalId
+                    .eq(caller.actor.hospital_id().unwrap_or_default()),
+            ),
+        &txn,
+    )
+    .one(&*txn)
+    .await?
+    .filter(|a| a.kind == AttachmentKind::ConsentForm.as_str());
     if form.is_none() {
         return Err(ErrorKind::invalid_field(
             "consent_form_id",
@@ -298,10 +319,7 @@ pub(crate) async fn list_in(
         .limit(LIST_LIMIT)
         .all(txn)
         .await?;
-    let mut grants = Vec::with_capacity(rows.len());
-    for m in &rows {
-        grants.push(to_view(txn, m, now).await?);
-    }
+    let grants = views(txn, &rows, now).await?;
     let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
     Ok((grants, details))
 }
@@ -480,10 +498,7 @@ pub async fn permissions(core: &Core, caller: &Caller) -> AppResult<Vec<Grant>> 
             .limit(LIST_LIMIT)
             .all(txn)
             .await?;
-        let mut grants = Vec::with_capacity(rows.len());
-        for m in &rows {
-            grants.push(to_view(txn, m, now).await?);
-        }
+        let grants = views(txn, &rows, now).await?;
         let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
         Ok((grants, details))
     }
