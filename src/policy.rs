@@ -194,6 +194,11 @@ pub enum Action {
     /// A patient's own sharing: grant, revoke, list their grants (patients only; staff act
     /// through the consent routes of a patient).
     ManageOwnSharing,
+    /// A patient reads their own record in the portal: summary, records, export (patients only;
+    /// staff read through the patient routes and their hospital's view).
+    ReadOwnRecord,
+    /// A patient changes their own preferences: reminder channels, quiet hours, language.
+    ChangeOwnPreferences,
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -254,7 +259,9 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
-        Action::ManageOwnSharing => return None,
+        Action::ManageOwnSharing | Action::ReadOwnRecord | Action::ChangeOwnPreferences => {
+            return None
+        }
     })
 }
 
@@ -348,7 +355,9 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Action::ListHospitals
                 | Action::ReadHospital
                 | Action::ReadSelf
-                | Action::ManageOwnSharing => Decision::Allow,
+                | Action::ManageOwnSharing
+                | Action::ReadOwnRecord
+                | Action::ChangeOwnPreferences => Decision::Allow,
                 // Staff-only actions are invisible to patients.
                 _ => Decision::Deny,
             };
@@ -439,8 +448,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Decision::NotFound
             }
         }
-        // A patient's own sharing is theirs alone.
-        Action::ManageOwnSharing => Decision::Deny,
+        // A patient's own sharing, portal and preferences are theirs alone.
+        Action::ManageOwnSharing | Action::ReadOwnRecord | Action::ChangeOwnPreferences => {
+            Decision::Deny
+        }
         Action::UpdateHospitalSettings(target) => {
             if hospital_id == Some(target) {
                 Decision::Allow
@@ -558,20 +569,27 @@ mod tests {
     }
 
     #[test]
-    fn only_patients_manage_their_own_sharing() {
+    fn only_patients_use_their_own_portal() {
         let patient = Actor::Patient { id: Uuid::now_v7() };
-        assert_eq!(decide(&patient, Action::ManageOwnSharing), Decision::Allow);
-        assert_eq!(
-            decide(&Actor::Anonymous, Action::ManageOwnSharing),
-            Decision::Unauthenticated
-        );
-        for role in Role::ALL {
-            let h = (role != Role::PlatformAdmin).then(Uuid::now_v7);
+        for action in [
+            Action::ManageOwnSharing,
+            Action::ReadOwnRecord,
+            Action::ChangeOwnPreferences,
+        ] {
+            assert_eq!(decide(&patient, action), Decision::Allow, "{action:?}");
             assert_eq!(
-                decide(&staff(role, h), Action::ManageOwnSharing),
-                Decision::Deny,
-                "{role}"
+                decide(&Actor::Anonymous, action),
+                Decision::Unauthenticated,
+                "{action:?}"
             );
+            for role in Role::ALL {
+                let h = (role != Role::PlatformAdmin).then(Uuid::now_v7);
+                assert_eq!(
+                    decide(&staff(role, h), action),
+                    Decision::Deny,
+                    "{role} {action:?}"
+                );
+            }
         }
     }
 

@@ -16,6 +16,7 @@ mod m20261130_000009_registering_hospital;
 mod m20261130_000010_consent_grants;
 mod m20261130_000011_break_glass;
 mod m20261130_000012_consent_requests;
+mod m20261201_000013_patient_preferences;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_consent_grants::Migration),
             Box::new(m20261130_000011_break_glass::Migration),
             Box::new(m20261130_000012_consent_requests::Migration),
+            Box::new(m20261201_000013_patient_preferences::Migration),
         ]
     }
 }

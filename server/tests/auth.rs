@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    sms_provider, smtp_server, spawn_app, spawn_app_with, wait_for, PRODUCTION, TEST_PASSWORD,
+    code_in, sms_provider, smtp_server, spawn_app, spawn_app_with, wait_for, PRODUCTION,
+    TEST_PASSWORD,
 };
 use hospitallink::clock::FixedClock;
 use hospitallink::domain::identity::auth::{
@@ -473,13 +474,6 @@ async fn demo_patient(
     .unwrap();
     txn.commit().await.unwrap();
     id
-}
-
-fn code_in(body: &str) -> String {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a 6-digit code")
-        .to_string()
 }
 
 #[tokio::test]

@@ -207,6 +207,11 @@ const RULES: &[(&str, Rule)] = &[
     ("PUT /api/v1/sharing/{id}/revoke", PatientOnly),
     ("GET /api/v1/sharing/permissions", PatientOnly),
     ("GET /api/v1/me/access-log", PatientOnly),
+    ("GET /api/v1/me", PatientOnly),
+    ("PUT /api/v1/me", PatientOnly),
+    ("GET /api/v1/me/home", PatientOnly),
+    ("GET /api/v1/me/records", PatientOnly),
+    ("GET /api/v1/me/export", PatientOnly),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -232,6 +237,11 @@ const RULES: &[(&str, Rule)] = &[
         "POST /_fn/sharing/break-glass",
         needs(&Permission::BreakGlassReview),
     ),
+    ("POST /_fn/portal/home", PatientOnly),
+    ("POST /_fn/portal/records", PatientOnly),
+    ("POST /_fn/portal/sharing", PatientOnly),
+    ("POST /_fn/portal/access", PatientOnly),
+    ("POST /_fn/portal/me", PatientOnly),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -335,6 +345,7 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "POST /api/v1/hospitals" | "PUT /api/v1/hospitals/{id}" => hospital_json(&format!("M{n}")),
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
         "PUT /api/v1/hospitals/{id}/settings" => json!({"break_glass_minutes": 120}),
+        "PUT /api/v1/me" => json!({"language": "sw"}),
         "POST /api/v1/sharing/grant" => json!({"hospital_id": world.own_hospital,
             "categories": ["labs"], "purpose": "treatment"}),
         "POST /api/v1/patients" => patient_json(n),
@@ -420,6 +431,7 @@ fn form_for(
         "POST /_fn/auth/invitation" => vec![("token", "unknown".into())],
         "POST /_fn/outbox/list" => vec![("page", "1".into())],
         "POST /_fn/sharing/break-glass" => vec![("all", "false".into()), ("page", "1".into())],
+        "POST /_fn/portal/access" => vec![("page", "1".into())],
         "POST /_fn/audit/list" => vec![("query[page]", "1".into())],
         _ => vec![],
     };

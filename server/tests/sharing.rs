@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{call, hospital, member, spawn_app, TestApp};
+use common::{call, code_in, hospital, member, patient_token, spawn_app, TestApp};
 use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -704,13 +704,6 @@ async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_r
 }
 
 /// The 6-digit code in a message.
-fn code_in(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a 6-digit code")
-        .to_string()
-}
-
 #[tokio::test]
 async fn the_patient_confirms_sharing_with_a_code_sent_by_sms_or_email() {
     let (smtp_port, mails) = common::smtp_server().await;
@@ -985,40 +978,6 @@ async fn a_hospitals_admins_set_how_long_its_break_glass_lasts() {
         opened.body["ends_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(ends - started, chrono::Duration::minutes(60));
     app.cleanup().await;
-}
-
-/// Signs the patient with `email` in through the API; the access token.
-async fn patient_token(app: &TestApp, email: &str) -> String {
-    let (status, _) = app
-        .post_json(
-            "/api/v1/auth/patient/request-otp",
-            None,
-            json!({ "email": email }),
-        )
-        .await;
-    assert_eq!(status, 202);
-    let messages = hospitallink::services::platform::outbox::list(
-        &app.core,
-        &hospitallink::policy::Caller::system(),
-        Default::default(),
-    )
-    .await
-    .unwrap()
-    .data;
-    let body = &messages
-        .iter()
-        .find(|m| m.to == email && m.purpose == "otp")
-        .expect("a code message")
-        .body;
-    let (status, tokens) = app
-        .post_json(
-            "/api/v1/auth/patient/verify-otp",
-            None,
-            json!({ "email": email, "code": code_in(body) }),
-        )
-        .await;
-    assert_eq!(status, 200, "{tokens}");
-    tokens["access_token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

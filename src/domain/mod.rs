@@ -5,14 +5,19 @@
 //! - `clinical`: patients, HIV records, attachments, data categories.
 //! - `platform`: hospitals, audit entries, the outbox.
 //! - `sharing`: consent grants across hospitals.
+//! - `fhir`: the FHIR R4 mapping (server only).
+//! - `portal`: what the patient portal shows, in the patient's words.
 //! - shared by all: the error model (`error`), field validation (`validate`), pagination
 //!   (`page`).
 
 pub mod clinical;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod fhir;
 pub mod identity;
 pub mod page;
 pub mod platform;
+pub mod portal;
 #[cfg(feature = "server")]
 pub mod schema;
 pub mod sharing;

@@ -233,6 +233,29 @@ pub fn moment() -> Schema {
     )
 }
 
+/// A reminder channel: `sms`, `email` or `none`; `null` keeps the stored one.
+pub fn reminder_channel() -> Object {
+    optional_string()
+        .pattern(Some(format!(r"^{SPACE}*(?:sms|email|none){SPACE}*$")))
+        .build()
+}
+
+/// A local clock time `HH:MM`; blank removes the quiet hours, `null` keeps them.
+pub fn clock_time() -> Object {
+    optional_string()
+        .pattern(Some(format!(
+            r"^{SPACE}*(?:(?:[01][0-9]|2[0-3]):[0-5][0-9])?{SPACE}*$"
+        )))
+        .build()
+}
+
+/// A portal language, `en`, `sw`, `fr` or `pt`; blank for the browser's, `null` keeps it.
+pub fn language() -> Object {
+    optional_string()
+        .pattern(Some(format!(r"^{SPACE}*(?:en|sw|fr|pt)?{SPACE}*$")))
+        .build()
+}
+
 /// `male`, `female`, `other` or `prefer_not_to_say`.
 pub fn sex() -> Object {
     string().enum_values(Some(SEXES)).build()

@@ -16,6 +16,7 @@ pub mod patient_clinical_state;
 pub mod patient_hospital_link;
 pub mod patient_name_token;
 pub mod patient_otp;
+pub mod patient_preference;
 pub mod refresh_token;
 pub mod session;
 pub mod sign_in_failure;

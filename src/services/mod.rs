@@ -6,11 +6,13 @@
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
 //! - `sharing`: the patient's consent grants across hospitals.
+//! - `portal`: the patient's own view: home, records, export, preferences.
 //! - `seed`: the demo network and synthetic patients.
 
 pub mod clinical;
 pub mod identity;
 pub mod platform;
+pub mod portal;
 pub mod seed;
 pub mod sharing;
 

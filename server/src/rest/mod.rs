@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod hospitals;
 pub mod patients;
+pub mod portal;
 pub mod sharing;
 pub mod staff;
 
@@ -79,6 +80,11 @@ use app::state::AppState;
         sharing::patient_revoke,
         sharing::patient_permissions,
         sharing::my_access_log,
+        portal::me,
+        portal::update_me,
+        portal::home,
+        portal::records,
+        portal::export_bundle,
         audit::list,
         audit::verify,
     ),
@@ -161,6 +167,20 @@ use app::state::AppState;
         hospitallink::domain::sharing::break_glass::ReviewRequest,
         hospitallink::domain::sharing::break_glass::ReviewOutcome,
         hospitallink::domain::sharing::break_glass::ReadDuring,
+        hospitallink::domain::portal::MyProfile,
+        hospitallink::domain::portal::MyHospital,
+        hospitallink::domain::portal::Preferences,
+        hospitallink::domain::portal::PreferencesInput,
+        hospitallink::domain::portal::ReminderChannel,
+        hospitallink::domain::portal::Language,
+        hospitallink::domain::portal::PortalHome,
+        hospitallink::domain::portal::home::LastTest,
+        hospitallink::domain::portal::ViralLoadNews,
+        hospitallink::domain::portal::Treatment,
+        hospitallink::domain::portal::MyRecords,
+        hospitallink::domain::portal::RecordGroup,
+        hospitallink::domain::portal::records::MyRecord,
+        hospitallink::domain::portal::records::Reading,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -171,6 +191,7 @@ use app::state::AppState;
         (name = "records", description = "HIV clinical records and the summary"),
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
+        (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
         (name = "audit", description = "The tamper-evident audit log")
     )
 )]
@@ -300,6 +321,7 @@ pub fn router() -> Router<AppState> {
         .merge(patients::router())
         .merge(attachments::router())
         .merge(sharing::router())
+        .merge(portal::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

@@ -585,3 +585,45 @@ pub async fn sms_provider() -> (
     tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
     (url, seen)
 }
+
+/// The 6-digit code in a message.
+pub fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_string()
+}
+
+/// Signs the patient with `email` in through the API; the access token.
+pub async fn patient_token(app: &TestApp, email: &str) -> String {
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            serde_json::json!({ "email": email }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let messages = hospitallink::services::platform::outbox::list(
+        &app.core,
+        &hospitallink::policy::Caller::system(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .data;
+    let body = &messages
+        .iter()
+        .find(|m| m.to == email && m.purpose == "otp")
+        .expect("a code message")
+        .body;
+    let (status, tokens) = app
+        .post_json(
+            "/api/v1/auth/patient/verify-otp",
+            None,
+            serde_json::json!({ "email": email, "code": code_in(body) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens["access_token"].as_str().unwrap().to_string()
+}

@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -194,6 +194,26 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     }
     .await;
     read.finish(result).await
+}
+
+/// The patient's documents (metadata), newest first, for the patient themselves: the portal
+/// decides `ReadOwnRecord` before calling. At most 500.
+pub(crate) async fn own_attachments(
+    core: &Core,
+    db: &impl sea_orm::ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<Vec<Attachment>> {
+    row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .filter(row::Column::DeletedAt.is_null())
+        .order_by_desc(row::Column::CreatedAt)
+        .order_by_desc(row::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| to_view(core, m))
+        .collect()
 }
 
 /// `list` inside an audited read; also returns the details to record (kinds, ids).

@@ -628,6 +628,32 @@ pub(crate) async fn get_in(
     Ok((as_seen_by(caller, &standing, &patient, view), standing))
 }
 
+/// The patient's own profile, whole, for the patient themselves, with the hospitals they are
+/// linked to and the record number each gave them. The portal decides `ReadOwnRecord` first.
+pub(crate) async fn own_profile(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<(Patient, Vec<(Uuid, String)>, Option<Uuid>)> {
+    let patient = patient::Entity::find_by_id(id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
+    let links = link::Entity::find()
+        .filter(link::Column::PatientId.eq(id))
+        .filter(link::Column::RemovedAt.is_null())
+        .order_by_asc(link::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let numbers = links.into_iter().map(|l| (l.hospital_id, l.mrn)).collect();
+    Ok((
+        to_view(core, &patient, None)?,
+        numbers,
+        patient.registering_hospital_id,
+    ))
+}
+
 /// Whether the caller's hospital holds the patient's contact details and so may change them.
 fn holds_contact(caller: &Caller, linked: &Linked, patient: &patient::Model) -> bool {
     let holder = patient.registering_hospital_id.unwrap_or(Uuid::nil());

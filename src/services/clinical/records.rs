@@ -907,6 +907,64 @@ pub(crate) async fn summary_in(
     Ok((summary, vl, cd4))
 }
 
+/// The most records one read of a patient's own record returns (the portal's records page and
+/// the export); a record larger than this is refused rather than cut short.
+pub const OWN_RECORD_LIMIT: u64 = 5_000;
+
+/// Every live, current record of the patient at every hospital, newest first, for the patient
+/// themselves: the portal decides `ReadOwnRecord` before calling.
+pub(crate) async fn own_records(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<Vec<ClinicalRecord>> {
+    let rows: Vec<RecordRow> = record::Entity::find()
+        .filter(record::Column::PatientId.eq(patient_id))
+        .filter(record::Column::DeletedAt.is_null())
+        .filter(record::Column::SupersededBy.is_null())
+        .order_by_desc(record::Column::RecordedAt)
+        .order_by_desc(record::Column::Id)
+        .limit(OWN_RECORD_LIMIT + 1)
+        .into_partial_model()
+        .all(db)
+        .await?;
+    if rows.len() as u64 > OWN_RECORD_LIMIT {
+        return Err(ErrorKind::Conflict {
+            code: "record_too_large".into(),
+            message: format!(
+                "This record holds more than {OWN_RECORD_LIMIT} entries; ask your clinic for a copy."
+            ),
+            fields: Default::default(),
+            existing_id: None,
+        }
+        .into());
+    }
+    rows.into_iter().map(|m| to_view(core, m)).collect()
+}
+
+/// The patient's summary over every hospital, with the lab series, for the patient themselves
+/// (`ReadOwnRecord` is decided first); viral loads are read with the thresholds of
+/// `thresholds_from` (the hospital that registered them).
+pub(crate) async fn own_summary(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    patient_id: Uuid,
+    thresholds_from: Option<Uuid>,
+) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
+    let states = state::Entity::find()
+        .filter(state::Column::PatientId.eq(patient_id))
+        .all(db)
+        .await?;
+    let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
+    let (vl, cd4) = lab_series(db, caller, patient_id, &hospitals).await?;
+    let hospital = match thresholds_from {
+        Some(h) => hospital::Entity::find_by_id(h).one(db).await?,
+        None => None,
+    };
+    let summary = combine(patient_id, &states, thresholds_of(hospital.as_ref()));
+    Ok((summary, vl, cd4))
+}
+
 /// Another hospital's clinical state with only what is open to the caller: its lab values with
 /// `labs`, its treatment with `art`, its last record's date with `notes` too; and whether
 /// anything of it was withheld.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::AuditAction;
-use crate::domain::sharing::access::AccessLogEntry;
+use crate::domain::sharing::access::{categories_read, AccessLogEntry};
 use crate::domain::ErrorKind;
 use crate::entities::{audit_log, break_glass_session, hospital};
 use crate::error::{AppError, AppResult};
@@ -85,6 +85,9 @@ pub async fn list(
                 action: r.action.clone(),
                 break_glass: opening.is_some() || during(r.actor_id, r.occurred_at),
                 reason,
+                categories: serde_json::from_str(&r.details)
+                    .map(|d| categories_read(&d))
+                    .unwrap_or_default(),
             });
         }
         let details = json!({"entries": data.len(), "total": total});

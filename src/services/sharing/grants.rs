@@ -489,19 +489,27 @@ pub async fn permissions(core: &Core, caller: &Caller) -> AppResult<Vec<Grant>> 
     let patient_id = own_id(caller)?;
     let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
     let result = async {
-        let txn = read.txn();
-        let now = core.clock.now();
-        let rows = row::Entity::find()
-            .filter(row::Column::PatientId.eq(patient_id))
-            .order_by_desc(row::Column::CreatedAt)
-            .order_by_desc(row::Column::Id)
-            .limit(LIST_LIMIT)
-            .all(txn)
-            .await?;
-        let grants = views(txn, &rows, now).await?;
-        let details = json!({"grant_ids": rows.iter().map(|m| m.id).collect::<Vec<_>>()});
+        let grants = own_grants(read.txn(), patient_id, core.clock.now()).await?;
+        let details = json!({"grant_ids": grants.iter().map(|g| g.id).collect::<Vec<_>>()});
         Ok((grants, details))
     }
     .await;
     read.finish(result).await
+}
+
+/// The patient's grants, newest first, at most `LIST_LIMIT`, each with its status at `now`
+/// (the caller has decided the patient may read them).
+pub(crate) async fn own_grants(
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Grant>> {
+    let rows = row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .order_by_desc(row::Column::CreatedAt)
+        .order_by_desc(row::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await?;
+    views(db, &rows, now).await
 }

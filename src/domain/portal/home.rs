@@ -1,0 +1,163 @@
+//! The portal's home: the news a patient looks for first. The last viral-load test is read
+//! into one of a few plain statements (the interface words each one); nothing here names the
+//! condition, so the first screen is safe on a shared phone.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::clinical::record::{PatientSummary, VlInterpretation, VlResult};
+
+/// What the last viral-load test showed, as a counsellor would put it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ViralLoadNews {
+    /// Too little virus to measure: the medicine is working.
+    Undetectable,
+    /// A little virus, within the target: the medicine is working.
+    Suppressed,
+    /// More than the target but not high: keep taking every dose, the clinic will talk it
+    /// through and test again.
+    SlightlyRaised,
+    /// High: the clinic wants to see you soon.
+    High,
+    /// The sample is still being tested.
+    Pending,
+    /// The sample could not be tested: the clinic will take another.
+    Retest,
+}
+
+impl ViralLoadNews {
+    pub const ALL: [ViralLoadNews; 6] = [
+        ViralLoadNews::Undetectable,
+        ViralLoadNews::Suppressed,
+        ViralLoadNews::SlightlyRaised,
+        ViralLoadNews::High,
+        ViralLoadNews::Pending,
+        ViralLoadNews::Retest,
+    ];
+
+    /// Reads a result with the thresholds it was interpreted with.
+    pub fn of(result: &VlResult) -> Self {
+        match (result.interpretation, result.qualitative.as_deref()) {
+            (Some(VlInterpretation::Undetectable), _) => ViralLoadNews::Undetectable,
+            (Some(VlInterpretation::Suppressed), _) => ViralLoadNews::Suppressed,
+            (Some(VlInterpretation::LowLevel), _) => ViralLoadNews::SlightlyRaised,
+            (Some(VlInterpretation::Unsuppressed), _) => ViralLoadNews::High,
+            (None, Some("rejected")) => ViralLoadNews::Retest,
+            // Pending, or "detected" without a number: the clinic has more to say.
+            (None, Some("detected")) => ViralLoadNews::SlightlyRaised,
+            (None, _) => ViralLoadNews::Pending,
+        }
+    }
+
+    /// Good news: the medicine is working.
+    pub fn is_reassuring(self) -> bool {
+        matches!(
+            self,
+            ViralLoadNews::Undetectable | ViralLoadNews::Suppressed
+        )
+    }
+}
+
+/// The last viral-load test: when the sample was taken and what it showed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct LastTest {
+    pub on: NaiveDate,
+    pub news: ViralLoadNews,
+}
+
+/// The treatment the patient takes now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Treatment {
+    /// As the clinic wrote it, e.g. `TDF+3TC+DTG`.
+    pub regimen: String,
+    pub since: NaiveDate,
+}
+
+/// The home page of the portal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PortalHome {
+    pub first_name: String,
+    pub last_viral_load: Option<LastTest>,
+    pub treatment: Option<Treatment>,
+    /// The next visit booked at any hospital (scheduling fills it).
+    pub next_appointment: Option<DateTime<Utc>>,
+}
+
+impl PortalHome {
+    /// The home from the patient's whole-record summary.
+    pub fn from_summary(first_name: String, summary: &PatientSummary) -> Self {
+        let treatment = match (summary.art_status.as_str(), &summary.current_regimen) {
+            ("on_art", Some(r)) => Some(Treatment {
+                regimen: r.regimen.clone(),
+                since: r.since.date_naive(),
+            }),
+            _ => None,
+        };
+        PortalHome {
+            first_name,
+            last_viral_load: summary.latest_viral_load.as_ref().map(|vl| LastTest {
+                on: vl.recorded_at.date_naive(),
+                news: ViralLoadNews::of(vl),
+            }),
+            treatment,
+            next_appointment: summary.next_appointment,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::domain::clinical::record::{interpret_vl, VlThresholds};
+
+    fn result(copies: Option<f64>, comparator: &str, qualitative: Option<&str>) -> VlResult {
+        VlResult {
+            record_id: Uuid::nil(),
+            recorded_at: Utc.with_ymd_and_hms(2026, 7, 12, 9, 0, 0).unwrap(),
+            copies_per_ml: copies,
+            comparator: comparator.into(),
+            qualitative: qualitative.map(str::to_string),
+            interpretation: interpret_vl(copies, comparator, qualitative, None, VlThresholds::WHO),
+        }
+    }
+
+    #[test]
+    fn each_result_reads_as_one_plain_statement() {
+        let cases = [
+            (result(Some(40.0), "<", None), ViralLoadNews::Undetectable),
+            (
+                result(None, "=", Some("not_detected")),
+                ViralLoadNews::Undetectable,
+            ),
+            (result(Some(45.0), "=", None), ViralLoadNews::Suppressed),
+            (
+                result(Some(400.0), "=", None),
+                ViralLoadNews::SlightlyRaised,
+            ),
+            (
+                result(Some(1000.0), "=", None),
+                ViralLoadNews::SlightlyRaised,
+            ),
+            (result(Some(1001.0), "=", None), ViralLoadNews::High),
+            (result(None, "=", Some("pending")), ViralLoadNews::Pending),
+            (result(None, "=", Some("rejected")), ViralLoadNews::Retest),
+            (
+                result(None, "=", Some("detected")),
+                ViralLoadNews::SlightlyRaised,
+            ),
+        ];
+        for (r, expected) in cases {
+            assert_eq!(ViralLoadNews::of(&r), expected, "{r:?}");
+        }
+        assert!(ViralLoadNews::Undetectable.is_reassuring());
+        assert!(!ViralLoadNews::Pending.is_reassuring());
+    }
+}
