@@ -4,6 +4,10 @@
 
 pub mod components;
 pub mod pages;
+
+// The translations (`locales/*.json`), compiled by `build.rs` into `crate::i18n`.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
 pub mod resource;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
@@ -12,19 +16,17 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
 
 use pages::{
-    auth::{
-        AuditPage, InvitationPage, MfaEnrolPage, MfaStepPage, OutboxPage, PortalCodePage,
-        PortalHome, PortalLoginPage, StaffLoginPage,
-    },
+    auth::{AuditPage, InvitationPage, MfaEnrolPage, MfaStepPage, OutboxPage, StaffLoginPage},
     hospitals::HospitalsPage,
     landing::Landing,
     not_found::NotFound,
     patients::{ChartPage, NewPatientPage, PatientsPage},
+    portal,
 };
 
 /// The HTML document around the app (server only).
@@ -72,9 +74,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login/mfa") view=MfaStepPage />
                     <Route path=path!("/account/mfa") view=MfaEnrolPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async />
-                    <Route path=path!("/portal/login") view=PortalLoginPage />
-                    <Route path=path!("/portal/login/code") view=PortalCodePage />
-                    <Route path=path!("/portal") view=PortalHome ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/portal") view=portal::PortalRoot>
+                        <Route path=path!("") view=portal::PortalHome ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=portal::PortalLoginPage />
+                        <Route path=path!("/login/code") view=portal::PortalCodePage />
+                        <Route path=path!("/records") view=portal::RecordsPage ssr=SsrMode::Async />
+                        <Route path=path!("/sharing") view=portal::SharingPage ssr=SsrMode::Async />
+                        <Route path=path!("/access") view=portal::AccessPage ssr=SsrMode::Async />
+                        <Route path=path!("/summary") view=portal::SummaryPage ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view=portal::SettingsPage ssr=SsrMode::Async />
+                    </ParentRoute>
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />

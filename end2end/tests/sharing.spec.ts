@@ -1,22 +1,6 @@
 import { test, expect, type Page, request as playwrightRequest } from "@playwright/test";
-import { hydrated, watchErrors, totp, ADMIN_STATE } from "./helpers";
+import { hydrated, watchErrors, totp, ADMIN_STATE, signIn, openChart, breakGlass } from "./helpers";
 import * as fs from "node:fs";
-
-/** A demo staff account without a second factor. */
-async function signIn(page: Page, email: string) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("hospitallink-demo-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-}
-
-/** Opens a demo patient's chart by this hospital's MRN. */
-async function openChart(page: Page, mrn: string) {
-  await page.goto(`/patients?q=${mrn}`);
-  await page.locator("#patient-rows tr", { hasText: mrn }).getByRole("link").click();
-  await expect(page.locator("#chart-mrn")).toHaveText(mrn);
-}
 
 /** The newest consent code sent to Amina's phone, read from the development outbox. */
 async function latestConsentCode(baseURL: string, after: number): Promise<string> {
@@ -75,23 +59,6 @@ async function codeFlow(page: Page, baseURL: string, js: boolean) {
   await page.locator("#grant-rows li", { hasText: "active" }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.locator("#revoked")).toBeVisible();
   await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
-}
-
-/** Soweto's clinician opens Amina's whole record (or finds it open): labelled, time-limited. */
-async function breakGlass(page: Page, js: boolean) {
-  await signIn(page, "clinician.chb@hospitallink.example");
-  await openChart(page, "CHB-0001001");
-  if (js) await hydrated(page);
-  if ((await page.locator("#break-glass-banner").count()) === 0) {
-    await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
-    await page.getByText("Emergency access (break-glass)").click();
-    await page.locator("#break-glass-reason").fill("Collapsed in the waiting room; needs her regimen and allergies");
-    await page.locator("#break-glass-submit").click();
-  }
-  await expect(page.locator("#break-glass-banner")).toContainText("Emergency access (break-glass) is open until");
-  await expect(page.locator("#record-rows [data-source]").first()).toContainText("from Kisumu County Referral Hospital");
-  // While it is open, the form to open it is not offered again.
-  await expect(page.locator("#break-glass-form")).toHaveCount(0);
 }
 
 /** Where Soweto's admin keeps the recovery codes of the enrolment the first run makes. */

@@ -71,6 +71,16 @@ fn label(v: f64) -> String {
     }
 }
 
+/// A chart's words in the reader's language, when they are not the staff pages' English: the
+/// line for no results, the description read out for the whole chart, and one hover text per
+/// plotted point (in order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChartWords {
+    pub empty: String,
+    pub description: String,
+    pub tips: Vec<String>,
+}
+
 /// A trend chart. `threshold` draws a dashed reference line with its label.
 #[component]
 pub fn TrendChart(
@@ -80,6 +90,7 @@ pub fn TrendChart(
     unit: &'static str,
     #[prop(optional)] threshold: Option<(f64, String)>,
     id: &'static str,
+    #[prop(optional)] words: Option<ChartWords>,
 ) -> impl IntoView {
     let plotted: Vec<(DateTime<Utc>, f64, bool)> = points
         .iter()
@@ -90,7 +101,15 @@ pub fn TrendChart(
         .filter(|p| p.value.is_some())
         .map(|p| p.source.clone())
         .collect();
+    let (empty, mut tips) = match &words {
+        Some(w) => (w.empty.clone(), w.tips.clone().into_iter()),
+        None => ("No results yet.".to_string(), Vec::new().into_iter()),
+    };
     let description = match plotted.last() {
+        _ if words.is_some() => words
+            .as_ref()
+            .map(|w| w.description.clone())
+            .unwrap_or_default(),
         None => format!("{title}: no results yet."),
         Some((at, v, below)) => format!(
             "{title}: {} results; latest {}{} {unit} on {}.",
@@ -104,7 +123,7 @@ pub fn TrendChart(
         return view! {
             <figure id=id class="rounded-lg border border-slate-200 bg-white p-4">
                 <figcaption class="text-sm font-semibold text-slate-700">{title}</figcaption>
-                <p class="mt-2 text-sm text-slate-500">"No results yet."</p>
+                <p class="mt-2 text-sm text-slate-500">{empty}</p>
             </figure>
         }
         .into_any();
@@ -140,13 +159,15 @@ pub fn TrendChart(
         .iter()
         .zip(sources)
         .map(|((at, v, below), source)| {
-            let tip = format!(
-                "{}: {}{} {unit}{}",
-                at.date_naive(),
-                if *below { "<" } else { "" },
-                format_number(*v),
-                source.map(|s| format!(" ({s})")).unwrap_or_default()
-            );
+            let tip = tips.next().unwrap_or_else(|| {
+                format!(
+                    "{}: {}{} {unit}{}",
+                    at.date_naive(),
+                    if *below { "<" } else { "" },
+                    format_number(*v),
+                    source.map(|s| format!(" ({s})")).unwrap_or_default()
+                )
+            });
             view! {
                 <circle
                     cx=format!("{:.1}", x(*at))

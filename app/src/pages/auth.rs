@@ -3,7 +3,6 @@
 //! server answers with a redirect or this page re-rendered with the error, so they work the
 //! same with and without JavaScript.
 
-use hospitallink::domain::identity::auth::Me;
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,8 +10,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::components::{SignOut, StaffShell, TextField};
-use crate::server_fns::auth::{current_user, invitation_preview, list_outbox, mfa_enrolment};
+use crate::components::{StaffShell, TextField};
+use crate::server_fns::auth::{invitation_preview, list_outbox, mfa_enrolment};
 
 /// What the server hands back after a form post: what was typed (never a password or code),
 /// the error, and recovery codes to show once.
@@ -209,73 +208,6 @@ pub fn InvitationPage() -> impl IntoView {
                 })}
             </Suspense>
         </AuthCard>
-    }
-}
-
-/// `/portal/login`: a patient asks for a code by email or phone.
-#[component]
-pub fn PortalLoginPage() -> impl IntoView {
-    let outcome = use_outcome();
-    let email = typed(&outcome, "email");
-    let phone = typed(&outcome, "phone");
-    let error = Signal::derive(move || outcome.error.clone());
-    view! {
-        <AuthCard title="Patient portal">
-            <p class="mb-4 text-slate-700">"We send a one-time code to the email or phone number your clinic has on file."</p>
-            <FormError error />
-            <form method="post" action="/portal/login" class="space-y-4">
-                <TextField name="email" label="Email" value=email error kind="email" autocomplete="email" />
-                <p class="text-center text-sm text-slate-500">"or"</p>
-                <TextField name="phone" label="Phone number" value=phone error kind="tel" autocomplete="tel" hint="With the country code, e.g. +254 700 000 000" />
-                <Submit label="Send me a code" />
-            </form>
-        </AuthCard>
-    }
-}
-
-/// `/portal/login/code`: the code.
-#[component]
-pub fn PortalCodePage() -> impl IntoView {
-    let outcome = use_outcome();
-    let code = RwSignal::new(String::new());
-    let error = Signal::derive(move || outcome.error.clone());
-    view! {
-        <AuthCard title="Enter your code">
-            <p role="status" class="mb-4 text-slate-700">
-                "If the address is on file, a 6-digit code is on its way. It works once, for 10 minutes."
-            </p>
-            <FormError error />
-            <form method="post" action="/portal/login/code" class="space-y-4">
-                <TextField name="code" label="Code" value=code error required=true autocomplete="one-time-code" />
-                <Submit label="Sign in" />
-            </form>
-            <p class="mt-4 text-sm"><a class="focus-ring underline" href="/portal/login">"Ask for a new code"</a></p>
-        </AuthCard>
-    }
-}
-
-/// `/portal`: the signed-in patient's home.
-#[component]
-pub fn PortalHome() -> impl IntoView {
-    let me = crate::resource::resource(|| (), |_| current_user());
-    view! {
-        <Title text="Patient portal" />
-        <div class="mx-auto max-w-2xl px-4 py-10">
-            <a href="/" class="focus-ring text-sm font-semibold uppercase tracking-widest text-teal-700">"HospitalLink"</a>
-            <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-                {move || me.get().map(|result| match result {
-                    Ok(Some(Me::Patient { first_name, .. })) => view! {
-                        <h1 class="mt-4 text-2xl font-bold">{format!("Hello, {first_name}")}</h1>
-                        <p class="mt-3 text-slate-700">"You are signed in. For your safety you are signed out after 15 minutes without activity."</p>
-                        <div class="mt-6"><SignOut class="bg-slate-800 text-white" /></div>
-                    }.into_any(),
-                    _ => view! {
-                        <h1 class="mt-4 text-2xl font-bold">"Patient portal"</h1>
-                        <p class="mt-3"><a class="focus-ring underline" href="/portal/login">"Sign in with a code"</a></p>
-                    }.into_any(),
-                })}
-            </Suspense>
-        </div>
     }
 }
 

@@ -4,6 +4,7 @@ pub mod hospitals;
 pub mod landing;
 pub mod not_found;
 pub mod patients;
+pub mod portal;
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 pub fn encode_query_value(value: &str) -> String {

@@ -4,4 +4,5 @@
 pub mod auth;
 pub mod hospitals;
 pub mod patients;
+pub mod portal;
 pub mod sharing;

@@ -244,11 +244,20 @@ async fn portal_verify(State(state): State<AppState>, req: Request) -> Response 
             .await
             .map_err(AppError::internal)?;
         sign_in(&state.core, &session, subject).await?;
-        Ok(())
+        Ok(super::portal::stored_language(&state, &parts, subject.id).await)
     }
     .await;
     match result {
-        Ok(()) => Redirect::to("/portal").into_response(),
+        // The patient's own language follows them to this browser.
+        Ok(Some(language)) => {
+            let mut response = Redirect::to("/portal").into_response();
+            response.headers_mut().append(
+                axum::http::header::SET_COOKIE,
+                super::portal::language_cookie(Some(language)),
+            );
+            response
+        }
+        Ok(None) => Redirect::to("/portal").into_response(),
         Err(e) => fail(&state, parts, "/portal/login/code", BTreeMap::new(), e).await,
     }
 }

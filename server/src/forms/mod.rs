@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod hospitals;
 mod patients;
+pub mod portal;
 mod sharing;
 
 use axum::body::{to_bytes, Body};
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(patients::router())
         .merge(attachments::router())
         .merge(sharing::router())
+        .merge(portal::router())
 }
 
 const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;

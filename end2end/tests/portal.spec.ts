@@ -1,0 +1,232 @@
+import { test, expect, type Page, type Browser } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as http from "node:http";
+import * as zlib from "node:zlib";
+import { hydrated, watchErrors, latestCodeFor, signIn, openChart, breakGlass } from "./helpers";
+
+// The portal is built for a basic phone: every test here runs at 320 px wide.
+test.use({ viewport: { width: 320, height: 640 }, hasTouch: true });
+// One run of each journey is enough (the tablet project repeats the staff pages, not these).
+test.skip(({}, info) => info.project.name !== "phone", "phone-width journeys");
+
+const AMINA_PHONE = "+254700100001";
+
+/** Staff of two hospitals look at Amina: Mbarara opens her chart; Soweto breaks the glass. */
+async function staffLook(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 820, height: 1180 } });
+  const page = await context.newPage();
+  await signIn(page, "clinician.mbr@hospitallink.example");
+  await openChart(page, "MBR-0001001");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await breakGlass(page, false);
+  await context.close();
+}
+
+/** The words of one language for a journey. */
+interface Words {
+  phone: string;
+  send: string;
+  code: string;
+  signIn: string;
+  title: string;
+  home: string;
+  showResult: string;
+  resultStart: RegExp;
+  access: string;
+  clinicianAtMbarara: RegExp;
+  reason: string;
+  sharing: string;
+  labs: string;
+  oneMonth: string;
+  share: string;
+  shared: string;
+  stop: string;
+  stopped: string;
+  stoppedOn: string;
+  summary: string;
+  download: string;
+}
+
+const SWAHILI: Words = {
+  phone: "Namba ya simu",
+  send: "Nitumie msimbo",
+  code: "Msimbo",
+  signIn: "Ingia",
+  title: "Afya yangu",
+  home: "Mwanzo",
+  showResult: "Onyesha kipimo changu cha mwisho",
+  resultStart: /^Kipimo chako cha mwisho cha kiwango cha virusi, tarehe \d{1,2} (Januari|Februari|Machi|Aprili|Mei|Juni|Julai|Agosti|Septemba|Oktoba|Novemba|Desemba) \d{4}/,
+  access: "Nani ameangalia",
+  clinicianAtMbarara: /Mtoa huduma · Mbarara Regional Hospital/,
+  reason: "Sababu iliyotolewa: Collapsed in the waiting room",
+  sharing: "Ninachoshiriki",
+  labs: "Majibu ya maabara",
+  oneMonth: "Mwezi mmoja",
+  share: "Shiriki",
+  shared: "Imeshirikiwa.",
+  stop: "Acha kushiriki",
+  stopped: "Imesimamishwa.",
+  stoppedOn: "Ilisimamishwa tarehe",
+  summary: "Muhtasari na kupakua",
+  download: "Pakua rekodi yangu yote",
+};
+
+const ENGLISH: Words = {
+  phone: "Phone number",
+  send: "Send me a code",
+  code: "Code",
+  signIn: "Sign in",
+  title: "My health",
+  home: "Home",
+  showResult: "Show my last test result",
+  resultStart: /^Your last viral load test, on \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}/,
+  access: "Who looked",
+  clinicianAtMbarara: /Clinician · Mbarara Regional Hospital/,
+  reason: "Reason given: Collapsed in the waiting room",
+  sharing: "My sharing",
+  labs: "Lab results",
+  oneMonth: "One month",
+  share: "Share",
+  shared: "Shared.",
+  stop: "Stop sharing",
+  stopped: "Stopped.",
+  stoppedOn: "Stopped on",
+  summary: "Summary and download",
+  download: "Download my whole record",
+};
+
+/** The page fits a 320 px screen: nothing scrolls sideways. */
+async function fitsThePhone(page: Page) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(320);
+}
+
+async function portalJourney(page: Page, baseURL: string, w: Words, js: boolean) {
+  await page.goto("/portal/login");
+  if (js) await hydrated(page);
+  if (w === SWAHILI) {
+    // Chosen on the sign-in page, remembered by the browser.
+    await page.getByRole("button", { name: "Kiswahili" }).click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "sw");
+    if (js) await hydrated(page);
+  }
+  await page.getByLabel(w.phone).fill("+254 700 100 001");
+  await page.getByRole("button", { name: w.send }).click();
+  await expect(page).toHaveURL(/\/portal\/login\/code$/);
+  if (js) await hydrated(page);
+  await page.getByLabel(w.code).fill(await latestCodeFor(baseURL, AMINA_PHONE));
+  await page.getByRole("button", { name: w.signIn, exact: true }).click();
+
+  // Home: a discreet first screen; the result is one tap away, said plainly.
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page).toHaveTitle(new RegExp(w.title));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.home);
+  await fitsThePhone(page);
+  expect(await page.locator("main").innerText()).not.toMatch(/HIV|VVU|VIH|antiretrovir/i);
+  if (js) await hydrated(page);
+  await page.getByText(w.showResult).click();
+  await expect(page.locator("#last-result")).toHaveText(w.resultStart);
+
+  // My records: the charts, and the records of each hospital.
+  await page.getByRole("link", { name: /records|Rekodi/ }).first().click();
+  await expect(page.locator("#vl-chart svg circle").first()).toBeVisible();
+  await fitsThePhone(page);
+
+  // Who looked: Mbarara's clinician read her record; Soweto's emergency access stands out.
+  await page.goto("/portal/access");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.access);
+  await expect(page.locator("#access-log li", { hasText: w.clinicianAtMbarara }).first()).toBeVisible();
+  const emergency = page.locator('#access-log li[data-break-glass="true"]', { hasText: w.reason });
+  await expect(emergency.first()).toBeVisible();
+  await fitsThePhone(page);
+
+  // Sharing: Mbarara gets her labs for a month, in a few taps; then she ends it.
+  await page.goto("/portal/sharing");
+  if (js) await hydrated(page);
+  await page.locator("#hospital_id").selectOption({ label: "Mbarara Regional Hospital" });
+  await page.getByLabel(w.labs).check();
+  await page.getByLabel(w.oneMonth).check();
+  await page.getByRole("button", { name: w.share, exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText(w.shared);
+  const current = page.locator("#current-grants li", { hasText: "Mbarara Regional Hospital" });
+  await expect(current).toContainText(w.labs);
+  await fitsThePhone(page);
+  if (js) await hydrated(page);
+  await current.getByRole("button", { name: w.stop }).click();
+  await expect(page.getByRole("status")).toHaveText(w.stopped);
+  await expect(page.locator("#current-grants li", { hasText: "Mbarara Regional Hospital" })).toHaveCount(0);
+  await expect(page.locator("#past-grants li", { hasText: "Mbarara Regional Hospital" }).first()).toContainText(w.stoppedOn);
+
+  // Her whole record as a FHIR file, validated by an independent FHIR R4 model library.
+  await page.goto("/portal/summary");
+  await expect(page.locator("#printable-summary")).toContainText("Amina");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: w.download }).click()]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "portal-export-")), "export.json");
+  await download.saveAs(file);
+  const bundle = JSON.parse(fs.readFileSync(file, "utf8"));
+  expect(bundle.resourceType).toBe("Bundle");
+  const codes = bundle.entry.map((e: any) => e.resource.code?.coding?.[0]?.code);
+  expect(codes).toContain("25836-8");
+  const report = execFileSync(process.env.FHIR_PYTHON ?? "python3", ["scripts/fhir/validate.py", file], { encoding: "utf8" });
+  expect(report).toMatch(/valid Bundle: .*Observation/);
+  await fitsThePhone(page);
+}
+
+test.describe("hydrated, in Kiswahili", () => {
+  test("Amina reads her last result, sees who looked, shares and ends it, downloads her record", async ({ page, baseURL, browser }) => {
+    await staffLook(browser);
+    const errors = watchErrors(page);
+    await portalJourney(page, baseURL!, SWAHILI, true);
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe("without JavaScript, in English", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the same journey is plain pages and form posts", async ({ page, baseURL, browser }) => {
+    await staffLook(browser);
+    await portalJourney(page, baseURL!, ENGLISH, false);
+  });
+
+});
+
+/** The bytes a browser downloads, brotli-compressed, for `path`: the page and the stylesheet
+ * and scripts it names, the wasm aside. */
+async function pageWeight(baseURL: string, pathname: string, cookie: string): Promise<number> {
+  const raw = (url: string) =>
+    new Promise<{ body: Buffer; encoding?: string }>((resolve, reject) => {
+      http.get(url, { headers: { "accept-encoding": "br", cookie } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ body: Buffer.concat(chunks), encoding: res.headers["content-encoding"] }));
+        res.on("error", reject);
+      }).on("error", reject);
+    });
+  const html = await raw(new URL(pathname, baseURL).toString());
+  expect(html.encoding, `${pathname} is sent compressed`).toBe("br");
+  const text = zlib.brotliDecompressSync(html.body).toString("utf8");
+  const assets = new Set([...text.matchAll(/(?:href|src)="(\/pkg\/[^"]+\.(?:css|js))"/g)].map((m) => m[1]));
+  expect(assets.size).toBeGreaterThanOrEqual(2);
+  let total = html.body.length;
+  for (const asset of assets) total += (await raw(new URL(asset, baseURL).toString())).body.length;
+  return total;
+}
+
+test("a portal page weighs under 30 KB compressed without the wasm", async ({ page, baseURL }) => {
+  await page.goto("/portal/login");
+  await page.getByLabel("Phone number").fill("+254 700 100 002");
+  await page.getByRole("button", { name: "Send me a code" }).click();
+  await page.getByLabel("Code").fill(await latestCodeFor(baseURL!, "+254700100002"));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  for (const pathname of ["/portal/login", "/portal", "/portal/records", "/portal/sharing", "/portal/access"]) {
+    const bytes = await pageWeight(baseURL!, pathname, cookie);
+    console.log(`page weight ${pathname}: ${bytes} bytes (brotli, without the wasm)`);
+    expect(bytes, pathname).toBeLessThan(30 * 1024);
+  }
+});
