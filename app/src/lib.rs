@@ -16,7 +16,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{ParentRoute, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -26,18 +26,33 @@ use pages::{
     landing::Landing,
     not_found::NotFound,
     patients::{ChartPage, NewPatientPage, PatientsPage},
-    portal,
 };
 
-/// The HTML document around the app (server only).
+/// Whether the request being rendered is a page of the patient portal (server-rendered alone).
+fn serves_portal() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
+            let path = parts.uri.path();
+            path == "/portal" || path.starts_with("/portal/")
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
+/// The HTML document around the app (server only). Portal pages load no script.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let hydrate = !serves_portal();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                {hydrate.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -74,16 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login/mfa") view=MfaStepPage />
                     <Route path=path!("/account/mfa") view=MfaEnrolPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitationPage ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/portal") view=portal::PortalRoot>
-                        <Route path=path!("") view=portal::PortalHome ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=portal::PortalLoginPage />
-                        <Route path=path!("/login/code") view=portal::PortalCodePage />
-                        <Route path=path!("/records") view=portal::RecordsPage ssr=SsrMode::Async />
-                        <Route path=path!("/sharing") view=portal::SharingPage ssr=SsrMode::Async />
-                        <Route path=path!("/access") view=portal::AccessPage ssr=SsrMode::Async />
-                        <Route path=path!("/summary") view=portal::SummaryPage ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view=portal::SettingsPage ssr=SsrMode::Async />
-                    </ParentRoute>
+                    <PortalRoutes />
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />
@@ -91,4 +97,32 @@ pub fn App() -> impl IntoView {
             </Router>
         </div>
     }
+}
+
+/// The patient portal's pages (the server renders them alone; see `pages::portal`).
+#[cfg(feature = "ssr")]
+#[component(transparent)]
+fn PortalRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    use leptos_router::components::ParentRoute;
+    use pages::portal;
+    view! {
+        <ParentRoute path=path!("/portal") view=portal::PortalRoot>
+            <Route path=path!("") view=portal::PortalHome ssr=SsrMode::Async />
+            <Route path=path!("/login") view=portal::PortalLoginPage />
+            <Route path=path!("/login/code") view=portal::PortalCodePage />
+            <Route path=path!("/records") view=portal::RecordsPage ssr=SsrMode::Async />
+            <Route path=path!("/sharing") view=portal::SharingPage ssr=SsrMode::Async />
+            <Route path=path!("/access") view=portal::AccessPage ssr=SsrMode::Async />
+            <Route path=path!("/summary") view=portal::SummaryPage ssr=SsrMode::Async />
+            <Route path=path!("/settings") view=portal::SettingsPage ssr=SsrMode::Async />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// In the browser, a portal address is loaded whole from the server.
+#[cfg(not(feature = "ssr"))]
+#[component(transparent)]
+fn PortalRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! { <Route path=path!("/portal/*any") view=pages::ServerOnly /> }.into_inner()
 }

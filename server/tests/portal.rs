@@ -382,8 +382,8 @@ async fn preferences_are_checked_named_and_kept() {
     let me = call(&w.app, Method::GET, "/api/v1/me", &w.amina, None).await;
     let p = &me.body["preferences"];
     assert_eq!(p["reminder_channel"], "email");
-    assert_eq!(p["quiet_from"], "21:00:00");
-    assert_eq!(p["quiet_until"], "07:00:00");
+    assert_eq!(p["quiet_from"], "21:00");
+    assert_eq!(p["quiet_until"], "07:00");
     assert_eq!(p["language"], "fr");
     assert_eq!(
         audit_count(

@@ -92,7 +92,7 @@ pub fn StaffLoginPage() -> impl IntoView {
                 <Submit label="Sign in" />
             </form>
             <p class="mt-4 text-sm text-slate-600">
-                "Patient? " <a class="focus-ring underline" href="/portal/login">"Sign in to the patient portal"</a>
+                "Patient? " <a class="focus-ring underline" href="/portal/login" rel="external">"Sign in to the patient portal"</a>
             </p>
         </AuthCard>
     }

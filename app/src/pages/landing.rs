@@ -21,7 +21,7 @@ pub fn Landing() -> impl IntoView {
                     <p class="mt-2 text-slate-600">"Clinicians, lab, pharmacy, front desk and administrators sign in here."</p>
                     <span class="mt-4 inline-flex min-h-11 items-center rounded bg-teal-700 px-4 font-medium text-white">"Staff sign-in"</span>
                 </a>
-                <a href="/portal/login" class="door focus-ring group block rounded-xl border border-slate-200 bg-white p-6 shadow-sm hover:border-teal-600">
+                <a href="/portal/login" rel="external" class="door focus-ring group block rounded-xl border border-slate-200 bg-white p-6 shadow-sm hover:border-teal-600">
                     <h2 class="text-xl font-semibold group-hover:text-teal-800">"Patients"</h2>
                     <p class="mt-2 text-slate-600">"See your appointments and records and choose which hospital sees what. Sign in with a code sent to your phone or email."</p>
                     <span class="mt-4 inline-flex min-h-11 items-center rounded bg-slate-800 px-4 font-medium text-white">"Patient portal"</span>

@@ -4,7 +4,24 @@ pub mod hospitals;
 pub mod landing;
 pub mod not_found;
 pub mod patients;
+// The patient portal is rendered by the server alone: its pages need no script, and on a
+// prepaid plan the browser bundle would cost more than every portal page together. Its code
+// is left out of that bundle.
+#[cfg(feature = "ssr")]
 pub mod portal;
+
+use leptos::prelude::*;
+
+/// A page the server renders alone (the patient portal), reached by a navigation inside a
+/// hydrated page: the browser loads it whole from the server.
+#[component]
+pub fn ServerOnly() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        let _ = window().location().reload();
+    });
+    view! { <p class="px-4 py-6 text-slate-500">"Loading…"</p> }
+}
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 pub fn encode_query_value(value: &str) -> String {

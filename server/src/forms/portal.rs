@@ -17,10 +17,8 @@ use hospitallink::AppError;
 use std::collections::BTreeMap;
 
 use super::{fail, read_form};
+use app::pages::portal::LANGUAGE_COOKIE;
 use app::state::{request_meta, AppState};
-
-/// The cookie the interface's translations read the language from.
-pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -31,15 +29,14 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The `Set-Cookie` value that remembers `language` on this browser for a year (`None`:
-/// forget it, so the browser's language is used). Readable by the page's script, which reads
-/// the language the same way.
+/// forget it, so the browser's language is used). Only the server reads it.
 pub fn language_cookie(language: Option<Language>) -> HeaderValue {
     let value = match language {
         Some(l) => format!(
-            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
             l.as_str()
         ),
-        None => format!("{LANGUAGE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax"),
+        None => format!("{LANGUAGE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
     };
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -193,6 +190,38 @@ pub(super) async fn stored_language(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_chosen_on_this_browser_comes_before_the_browsers_own() {
+        let parts = |headers: &[(&str, &str)]| {
+            let mut r = axum::http::Request::builder();
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.body(()).unwrap().into_parts().0
+        };
+        let languages = app::pages::portal::requested_languages;
+        assert_eq!(
+            languages(&parts(&[
+                ("cookie", "session=abc; i18n_pref_locale=sw"),
+                ("accept-language", "fr-FR,fr;q=0.9")
+            ])),
+            "sw, fr-FR,fr;q=0.9"
+        );
+        assert_eq!(
+            languages(&parts(&[("cookie", "i18n_pref_locale=pt")])),
+            "pt"
+        );
+        // An unknown or forged value is ignored.
+        assert_eq!(
+            languages(&parts(&[
+                ("cookie", "i18n_pref_locale=de"),
+                ("accept-language", "en")
+            ])),
+            "en"
+        );
+        assert_eq!(languages(&parts(&[])), "");
+    }
 
     #[test]
     fn going_back_stays_in_the_portal() {

@@ -14,7 +14,7 @@ pub mod sharing;
 
 pub use home::{PortalHome, Treatment, ViralLoadNews};
 pub use preferences::{
-    Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
+    ClockTime, Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
 };
 pub use records::{MyRecords, RecordGroup};
 pub use sharing::{MySharing, NetworkHospital};

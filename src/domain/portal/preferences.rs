@@ -1,14 +1,65 @@
 //! The patient's preferences: how reminders reach them (if at all), the hours they must not
 //! arrive in, and the language of the portal.
 
-use chrono::NaiveTime;
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::domain::clinical::patient::Patient;
 
 use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
+
+/// A local clock time to the minute, written `HH:MM` (24-hour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime {
+    hour: u8,
+    minute: u8,
+}
+
+impl ClockTime {
+    pub fn new(hour: u8, minute: u8) -> Option<Self> {
+        (hour < 24 && minute < 60).then_some(ClockTime { hour, minute })
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl FromStr for ClockTime {
+    type Err = ();
+
+    /// `HH:MM` (or `H:MM`), 00:00 to 23:59.
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        let (h, m) = raw.trim().split_once(':').ok_or(())?;
+        let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+            (len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u8>().ok())
+                .flatten()
+                .ok_or(())
+        };
+        ClockTime::new(digits(h, 1..=2)?, digits(m, 2..=2)?).ok_or(())
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse()
+            .map_err(|_| serde::de::Error::custom("expected a time as HH:MM"))
+    }
+}
 
 /// The languages the portal speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -108,9 +159,9 @@ pub struct Preferences {
     pub reminder_channel: ReminderChannel,
     /// No reminder between these local clock times (`HH:MM`); they may cross midnight.
     #[cfg_attr(feature = "server", schema(value_type = Option<String>, example = "21:00"))]
-    pub quiet_from: Option<NaiveTime>,
+    pub quiet_from: Option<ClockTime>,
     #[cfg_attr(feature = "server", schema(value_type = Option<String>, example = "07:00"))]
-    pub quiet_until: Option<NaiveTime>,
+    pub quiet_until: Option<ClockTime>,
     /// `None`: the browser's language.
     pub language: Option<Language>,
 }
@@ -145,7 +196,7 @@ impl Preferences {
     }
 
     /// Whether `at` (local clock time) falls in the quiet hours.
-    pub fn is_quiet_at(&self, at: NaiveTime) -> bool {
+    pub fn is_quiet_at(&self, at: ClockTime) -> bool {
         match (self.quiet_from, self.quiet_until) {
             (Some(from), Some(until)) if from <= until => from <= at && at < until,
             (Some(from), Some(until)) => at >= from || at < until,
@@ -193,8 +244,8 @@ pub struct PreferencesInput {
     pub language: Option<String>,
 }
 
-fn clock_time(errors: &mut Errors, field: &str, raw: &str) -> Option<NaiveTime> {
-    match NaiveTime::parse_from_str(raw.trim(), "%H:%M") {
+fn clock_time(errors: &mut Errors, field: &str, raw: &str) -> Option<ClockTime> {
+    match raw.parse() {
         Ok(t) => Some(t),
         Err(_) => {
             errors.add(field, "must be a time of day as HH:MM, e.g. 21:00");
@@ -285,11 +336,30 @@ mod tests {
     }
 
     #[test]
+    fn clock_times_read_and_write_as_hh_mm() {
+        let t: ClockTime = "7:05".parse().unwrap();
+        assert_eq!(t.to_string(), "07:05");
+        for bad in [
+            "24:00", "12:60", "12", "1:5", "ab:cd", "12:000", "-1:00", "",
+        ] {
+            assert!(bad.parse::<ClockTime>().is_err(), "{bad}");
+        }
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"07:05\"");
+        assert_eq!(
+            serde_json::from_str::<ClockTime>("\"21:30\"")
+                .unwrap()
+                .to_string(),
+            "21:30"
+        );
+        assert!(serde_json::from_str::<ClockTime>("\"9pm\"").is_err());
+    }
+
+    #[test]
     fn quiet_hours_may_cross_midnight() {
         let p = input(None, Some("21:00"), Some("07:00"))
             .apply(&Preferences::default(), true, false)
             .unwrap();
-        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let t = |s: &str| s.parse::<ClockTime>().unwrap();
         assert!(p.is_quiet_at(t("23:30")));
         assert!(p.is_quiet_at(t("06:59")));
         assert!(!p.is_quiet_at(t("07:00")));

@@ -1,7 +1,6 @@
 //! `GET /me` and `PUT /me`: the profile the portal shows, and the patient's preferences
 //! (reminder channel, quiet hours, language), changed by one upsert and audited.
 
-use chrono::NaiveTime;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
@@ -11,7 +10,7 @@ use super::patient_of;
 use crate::db::begin_write;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::portal::{
-    Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
+    ClockTime, Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
 };
 use crate::entities::patient_preference as row;
 use crate::error::{AppError, AppResult};
@@ -20,8 +19,8 @@ use crate::services::clinical::{patients, records};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
 
-fn clock(raw: Option<&str>) -> Option<NaiveTime> {
-    raw.and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+fn clock(raw: Option<&str>) -> Option<ClockTime> {
+    raw.and_then(|t| t.parse().ok())
 }
 
 /// The stored preferences, or the defaults for what the record can reach.
@@ -128,7 +127,7 @@ pub async fn update(
         current.patient.email.is_some(),
     )?;
     let now = core.clock.now();
-    let hhmm = |t: Option<NaiveTime>| t.map(|t| t.format("%H:%M").to_string());
+    let hhmm = |t: Option<ClockTime>| t.map(|t| t.to_string());
     let model = row::ActiveModel {
         patient_id: Set(patient_id),
         reminder_channel: Set(next.reminder_channel.as_str().to_string()),

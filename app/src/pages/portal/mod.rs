@@ -36,11 +36,48 @@ use leptos_router::hooks::use_location;
 
 use crate::i18n::*;
 
-/// Every portal route: the translations' context around them.
+/// The cookie that remembers the portal's language on a browser (set by the server's language
+/// and settings forms, and at sign-in from the patient's preferences).
+pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
+
+/// The languages to render a portal page in, best first, as an `Accept-Language` value: the one
+/// chosen on this browser (its cookie), then the browser's own.
+#[cfg(feature = "ssr")]
+pub fn requested_languages(parts: &http::request::Parts) -> String {
+    let chosen = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE_COOKIE)
+        .and_then(|(_, value)| Language::parse(value).filter(|l| l.as_str() == value));
+    let browser = parts
+        .headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match chosen {
+        Some(l) if browser.is_empty() => l.as_str().to_string(),
+        Some(l) => format!("{}, {browser}", l.as_str()),
+        None => browser.to_string(),
+    }
+}
+
+/// Every portal route: the translations' context around them. The server picks the language
+/// (`requested_languages`) and writes it on `<html lang>`, which the browser reads back.
 #[component]
 pub fn PortalRoot() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let languages =
+        leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(|| {
+            use_context::<http::request::Parts>().map(|parts| requested_languages(&parts))
+        });
+    #[cfg(not(feature = "ssr"))]
+    let languages = leptos_i18n::context::UseLocalesOptions::default();
     view! {
-        <I18nContextProvider>
+        <I18nContextProvider ssr_lang_header_getter=languages>
             <Outlet />
         </I18nContextProvider>
     }

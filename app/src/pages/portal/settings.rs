@@ -31,8 +31,9 @@ fn settings_view(i18n: I18n, me: MyProfile, outcome: FormOutcome) -> impl IntoVi
     let prefs = &me.preferences;
     let channel =
         typed("reminder_channel").unwrap_or_else(|| prefs.reminder_channel.as_str().to_string());
-    let hhmm =
-        |t: Option<chrono::NaiveTime>| t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default();
+    let hhmm = |t: Option<hospitallink::domain::portal::ClockTime>| {
+        t.map(|t| t.to_string()).unwrap_or_default()
+    };
     let quiet_from = typed("quiet_from").unwrap_or_else(|| hhmm(prefs.quiet_from));
     let quiet_until = typed("quiet_until").unwrap_or_else(|| hhmm(prefs.quiet_until));
     let language = typed("language").unwrap_or_else(|| {
