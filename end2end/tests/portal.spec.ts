@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as http from "node:http";
 import * as zlib from "node:zlib";
+import AxeBuilder from "@axe-core/playwright";
 import { watchErrors, latestCodeFor, signIn, openChart, breakGlass } from "./helpers";
 
 // The portal is built for a basic phone: every test here runs at 320 px wide.
@@ -101,10 +102,14 @@ const ENGLISH: Words = {
   download: "Download my whole record",
 };
 
-/** The page fits a 320 px screen: nothing scrolls sideways. */
-async function fitsThePhone(page: Page) {
+/** The page fits a 320 px screen (nothing scrolls sideways) and, where the audit can run (it
+ * is a script), an accessibility audit (axe, WCAG 2.1 A and AA rules) finds no violation. */
+async function fitsThePhone(page: Page, audit = true) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(320);
+  if (!audit) return;
+  const report = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(report.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
 /** The portal is plain HTML: with JavaScript on or off, its pages load no script and no wasm. */
@@ -116,7 +121,7 @@ function noScripts(page: Page): string[] {
   return loaded;
 }
 
-async function portalJourney(page: Page, baseURL: string, w: Words) {
+async function portalJourney(page: Page, baseURL: string, w: Words, js: boolean) {
   const scripts = noScripts(page);
   await page.goto("/portal/login");
   if (w === SWAHILI) {
@@ -134,7 +139,7 @@ async function portalJourney(page: Page, baseURL: string, w: Words) {
   await expect(page).toHaveURL(/\/portal$/);
   await expect(page).toHaveTitle(new RegExp(w.title));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.home);
-  await fitsThePhone(page);
+  await fitsThePhone(page, js);
   expect(await page.locator("main").innerText()).not.toMatch(/HIV|VVU|VIH|antiretrovir/i);
   await page.getByText(w.showResult).click();
   await expect(page.locator("#last-result")).toHaveText(w.resultStart);
@@ -142,7 +147,7 @@ async function portalJourney(page: Page, baseURL: string, w: Words) {
   // My records: the charts, and the records of each hospital.
   await page.getByRole("link", { name: /records|Rekodi/ }).first().click();
   await expect(page.locator("#vl-chart svg circle").first()).toBeVisible();
-  await fitsThePhone(page);
+  await fitsThePhone(page, js);
 
   // Who looked: Mbarara's clinician read her record; Soweto's emergency access stands out.
   await page.goto("/portal/access");
@@ -150,7 +155,7 @@ async function portalJourney(page: Page, baseURL: string, w: Words) {
   await expect(page.locator("#access-log li", { hasText: w.clinicianAtMbarara }).first()).toBeVisible();
   const emergency = page.locator('#access-log li[data-break-glass="true"]', { hasText: w.reason });
   await expect(emergency.first()).toBeVisible();
-  await fitsThePhone(page);
+  await fitsThePhone(page, js);
 
   // Sharing: Mbarara gets her labs for a month, in a few taps; then she ends it.
   await page.goto("/portal/sharing");
@@ -161,7 +166,7 @@ async function portalJourney(page: Page, baseURL: string, w: Words) {
   await expect(page.getByRole("status")).toContainText(w.shared);
   const current = page.locator("#current-grants li", { hasText: "Mbarara Regional Hospital" });
   await expect(current).toContainText(w.labs);
-  await fitsThePhone(page);
+  await fitsThePhone(page, js);
   await current.getByRole("button", { name: w.stop }).click();
   await expect(page.getByRole("status")).toContainText(w.stopped);
   await expect(page.locator("#current-grants li", { hasText: "Mbarara Regional Hospital" })).toHaveCount(0);
@@ -179,7 +184,7 @@ async function portalJourney(page: Page, baseURL: string, w: Words) {
   expect(codes).toContain("25836-8");
   const report = execFileSync(process.env.FHIR_PYTHON ?? "python3", ["scripts/fhir/validate.py", file], { encoding: "utf8" });
   expect(report).toMatch(/valid Bundle: .*Observation/);
-  await fitsThePhone(page);
+  await fitsThePhone(page, js);
   expect(scripts).toEqual([]);
 }
 
@@ -187,7 +192,7 @@ test.describe("with JavaScript on, in Kiswahili", () => {
   test("Amina reads her last result, sees who looked, shares and ends it, downloads her record", async ({ page, baseURL, browser }) => {
     await staffLook(browser);
     const errors = watchErrors(page);
-    await portalJourney(page, baseURL!, SWAHILI);
+    await portalJourney(page, baseURL!, SWAHILI, true);
     expect(errors).toEqual([]);
   });
 
@@ -205,7 +210,7 @@ test.describe("without JavaScript, in English", () => {
 
   test("the same journey is plain pages and form posts", async ({ page, baseURL, browser }) => {
     await staffLook(browser);
-    await portalJourney(page, baseURL!, ENGLISH);
+    await portalJourney(page, baseURL!, ENGLISH, false);
   });
 
 });
