@@ -107,6 +107,15 @@ async fn world() -> World {
         "payload": {"icd10": "B20", "text": "HIV disease"}}),
     )
     .await;
+    // A counsellor's note Kisumu keeps from her own view.
+    add(
+        &app,
+        &kisumu,
+        &patient,
+        json!({"record_type": "adherence_note", "recorded_at": at(31), "clinician_only": true,
+            "payload": {"text": "Partner not yet told; discuss disclosure"}}),
+    )
+    .await;
     let linked = call(
         &app,
         Method::POST,
@@ -184,7 +193,8 @@ async fn a_patient_reads_her_whole_record_from_every_hospital() {
         "labs from both hospitals: {groups:?}"
     );
     let total: usize = groups.iter().map(|g| g.2).sum();
-    assert_eq!(total, 9, "{groups:?}");
+    assert_eq!(total, 9, "the clinician-only note stays out: {groups:?}");
+    assert!(!records.body.to_string().contains("disclosure"));
     let first_vl = &records.body["groups"]
         .as_array()
         .unwrap()
@@ -291,6 +301,10 @@ async fn the_export_is_a_fhir_bundle_of_everything_labelled_very_restricted() {
     );
     assert_eq!(of("Condition").len(), 1);
     assert_eq!(of("AllergyIntolerance").len(), 1);
+    assert!(
+        !bundle.to_string().contains("disclosure"),
+        "no clinician-only note"
+    );
     for r in &resources {
         if r["resourceType"] != "Organization" {
             assert_eq!(r["meta"]["security"][0]["code"], "V", "{r}");
@@ -431,5 +445,43 @@ async fn the_access_log_says_which_hospital_read_which_kind_of_record() {
         .unwrap()
         .iter()
         .all(|e| e["role"].is_string()));
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn only_notes_can_be_kept_from_the_patient_and_staff_still_see_them() {
+    let w = world().await;
+    let refused = call(
+        &w.app,
+        Method::POST,
+        &format!("/api/v1/patients/{}/records", w.patient),
+        &w.kisumu,
+        Some(json!({"record_type": "viral_load", "clinician_only": true, "payload": {"copies_per_ml": 200}})),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body["fields"]["clinician_only"].is_array(),
+        "{}",
+        refused.body
+    );
+    let notes = call(
+        &w.app,
+        Method::GET,
+        &format!("/api/v1/patients/{}/records?type=adherence_note", w.patient),
+        &w.kisumu,
+        None,
+    )
+    .await;
+    assert_eq!(notes.status, 200);
+    assert_eq!(
+        notes.body["data"][0]["clinician_only"], true,
+        "{}",
+        notes.body
+    );
+    assert!(notes.body["data"][0]["payload"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("disclosure"));
     w.app.cleanup().await;
 }

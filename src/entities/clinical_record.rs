@@ -28,6 +28,8 @@ pub struct Model {
     pub version: i64,
     pub supersedes: Option<Uuid>,
     pub superseded_by: Option<Uuid>,
+    /// Kept from the patient's own view (notes only).
+    pub clinician_only: bool,
     pub deleted_at: Option<ChronoDateTimeUtc>,
     pub deleted_by: Option<Uuid>,
     pub delete_reason: Option<String>,

@@ -146,6 +146,7 @@ mod tests {
             supersedes: None,
             superseded_by: None,
             editable: false,
+            clinician_only: false,
         }
     }
 

@@ -116,6 +116,7 @@ struct RecordRow {
     version: i64,
     supersedes: Option<Uuid>,
     superseded_by: Option<Uuid>,
+    clinician_only: bool,
 }
 
 impl From<record::Model> for RecordRow {
@@ -133,6 +134,7 @@ impl From<record::Model> for RecordRow {
             version: m.version,
             supersedes: m.supersedes,
             superseded_by: m.superseded_by,
+            clinician_only: m.clinician_only,
         }
     }
 }
@@ -159,6 +161,7 @@ fn to_view(core: &Core, m: RecordRow) -> AppResult<ClinicalRecord> {
         supersedes: m.supersedes,
         superseded_by: m.superseded_by,
         editable: t.is_editable() && m.superseded_by.is_none(),
+        clinician_only: m.clinician_only,
     })
 }
 
@@ -194,6 +197,8 @@ pub struct NewRecord<'a> {
     pub recorded_at: DateTime<Utc>,
     pub payload: &'a Payload,
     pub supersedes: Option<Uuid>,
+    /// Kept from the patient's own view.
+    pub clinician_only: bool,
 }
 
 /// Inserts a record (the caller has decided and refreshes the state).
@@ -223,6 +228,7 @@ pub fn new_model(core: &Core, new: NewRecord<'_>) -> record::ActiveModel {
         updated_at: Set(now),
         version: Set(1),
         supersedes: Set(new.supersedes),
+        clinician_only: Set(new.clinician_only),
         ..Default::default()
     };
     set_columns(&mut model, new.payload);
@@ -284,6 +290,7 @@ pub async fn create(
             recorded_at: valid.recorded_at,
             payload: &valid.payload,
             supersedes: valid.supersedes,
+            clinician_only: valid.clinician_only,
         },
     )
     .await?;
@@ -912,7 +919,8 @@ pub(crate) async fn summary_in(
 pub const OWN_RECORD_LIMIT: u64 = 5_000;
 
 /// Every live, current record of the patient at every hospital, newest first, for the patient
-/// themselves: the portal decides `ReadOwnRecord` before calling.
+/// themselves (the notes a hospital kept from them aside): the portal decides `ReadOwnRecord`
+/// before calling.
 pub(crate) async fn own_records(
     core: &Core,
     db: &impl ConnectionTrait,
@@ -922,6 +930,7 @@ pub(crate) async fn own_records(
         .filter(record::Column::PatientId.eq(patient_id))
         .filter(record::Column::DeletedAt.is_null())
         .filter(record::Column::SupersededBy.is_null())
+        .filter(record::Column::ClinicianOnly.eq(false))
         .order_by_desc(record::Column::RecordedAt)
         .order_by_desc(record::Column::Id)
         .limit(OWN_RECORD_LIMIT + 1)

@@ -368,6 +368,7 @@ async fn write_history(
                     recorded_at: *at,
                     payload,
                     supersedes: None,
+                    clinician_only: false,
                 },
             )
         })

@@ -29,6 +29,9 @@ pub struct RecordInput {
     /// The record this one corrects (same patient and type); the old one is kept.
     #[cfg_attr(feature = "server", schema(value_type = String, format = Uuid))]
     pub supersedes: Option<String>,
+    /// Keep this note from the patient's own view (portal and export): adherence notes and
+    /// diagnoses only.
+    pub clinician_only: Option<bool>,
 }
 
 /// A validated new record.
@@ -37,6 +40,7 @@ pub struct ValidRecord {
     pub payload: Payload,
     pub recorded_at: DateTime<Utc>,
     pub supersedes: Option<Uuid>,
+    pub clinician_only: bool,
 }
 
 /// How far ahead of the server clock a `recorded_at` may be (device clocks drift).
@@ -123,6 +127,13 @@ impl RecordInput {
                 );
             }
         }
+        let clinician_only = self.clinician_only.unwrap_or(false);
+        if clinician_only && record_type.is_some_and(|t| !t.may_be_clinician_only()) {
+            e.add(
+                "clinician_only",
+                "only notes (adherence notes, diagnoses) can be kept from the patient",
+            );
+        }
         let Some(payload) = payload else {
             if e.is_empty() {
                 e.add("payload", "is required");
@@ -133,6 +144,7 @@ impl RecordInput {
             payload,
             recorded_at,
             supersedes,
+            clinician_only,
         })
     }
 }
@@ -266,6 +278,10 @@ pub fn record_from_form(fields: &std::collections::BTreeMap<String, String>) -> 
         recorded_at: fields.get("recorded_at").cloned(),
         payload: Some(Value::Object(payload)),
         supersedes: fields.get("supersedes").cloned(),
+        // A ticked checkbox sends `on` (or the value it names).
+        clinician_only: fields
+            .get("clinician_only")
+            .map(|v| matches!(v.trim(), "on" | "true" | "1")),
     }
 }
 

@@ -141,6 +141,13 @@ impl RecordType {
         }
     }
 
+    /// Whether a hospital may keep a record of this type from the patient's own view: notes
+    /// only (an adherence counsellor's note, a diagnosis's wording); results and treatment are
+    /// always the patient's to see.
+    pub fn may_be_clinician_only(self) -> bool {
+        matches!(self, RecordType::AdherenceNote | RecordType::Diagnosis)
+    }
+
     /// Lab values are immutable: a correction is a new record that supersedes the old one.
     /// Only notes may be edited in place.
     pub fn is_editable(self) -> bool {

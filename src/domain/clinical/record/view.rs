@@ -33,6 +33,9 @@ pub struct ClinicalRecord {
     pub supersedes: Option<Uuid>,
     pub superseded_by: Option<Uuid>,
     pub editable: bool,
+    /// Kept from the patient's own view (the portal and their export).
+    #[serde(default)]
+    pub clinician_only: bool,
 }
 
 /// One point of a chart series.
@@ -63,6 +66,9 @@ pub struct ChartRow {
     /// The hospital that wrote it, when it is not the viewer's.
     #[serde(default)]
     pub source: Option<String>,
+    /// Kept from the patient's own view.
+    #[serde(default)]
+    pub clinician_only: bool,
 }
 
 impl From<ClinicalRecord> for ChartRow {
@@ -75,6 +81,7 @@ impl From<ClinicalRecord> for ChartRow {
             corrected: r.superseded_by.is_some(),
             edited: r.version > 1,
             source: None,
+            clinician_only: r.clinician_only,
         }
     }
 }

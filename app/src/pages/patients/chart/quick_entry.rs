@@ -23,7 +23,7 @@ fn form_values(
         .dyn_into::<leptos::web_sys::HtmlFormElement>()
         .ok()?;
     let data = leptos::web_sys::FormData::new_with_form(&form).ok()?;
-    let names = ["record_type", "recorded_at"]
+    let names = ["record_type", "recorded_at", "clinician_only"]
         .into_iter()
         .chain(t.fields().iter().copied());
     Some(
@@ -271,6 +271,10 @@ pub(super) fn QuickEntry(
                 <QField form=t name="text" label="Note" kind="textarea" outcome=o.clone() />
                 <QField form=t name="adherence_percent" label="Adherence %" kind="number" step="any" outcome=o.clone() />
                 <QField form=t name="method" label="Method" options=METHODS outcome=o.clone() />
+                <label class="col-span-2 flex min-h-11 items-center gap-3 text-sm">
+                    <input type="checkbox" name="clinician_only" id="adherence-clinician-only" class="h-5 w-5" />
+                    "Keep this note from the patient's portal"
+                </label>
             }.into_any(),
             _ => view! {
                 <QField form=t name="weight_kg" label="Weight (kg)" kind="number" step="any" outcome=o.clone() />

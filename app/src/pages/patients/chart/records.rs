@@ -91,6 +91,7 @@ pub(super) fn RecordsTable(
                                     {r.summary}
                                     {r.corrected.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"corrected"</span> })}
                                     {r.edited.then(|| view! { <span class="ml-2 rounded bg-slate-100 px-2 text-xs text-slate-600">"edited"</span> })}
+                                    {r.clinician_only.then(|| view! { <span class="ml-2 rounded bg-amber-50 px-2 text-xs text-amber-900" data-clinician-only="">"not in the patient's portal"</span> })}
                                     {r.source.map(|s| view! { <span class="ml-2 rounded bg-indigo-50 px-2 text-xs text-indigo-900" data-source="">{format!("from {s}")}</span> })}
                                 </td>
                             </tr>
