@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::clinical::category::DataCategory;
-use crate::domain::clinical::record::{ChartPoint, ClinicalRecord, RecordType};
+use crate::domain::clinical::record::{ChartPoint, ClinicalRecord, Payload, RecordType};
 
 /// A lab value the portal writes out in the patient's own number format.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,6 +57,9 @@ pub struct MyRecord {
     pub summary: String,
     /// The viral load's or CD4 count's number, to be written in the reader's number format.
     pub reading: Option<Reading>,
+    /// The record's fields, for the portal to write in the reader's words.
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    pub payload: Option<Payload>,
 }
 
 /// The records of one category written by one hospital.
@@ -91,6 +94,7 @@ pub fn group(records: Vec<ClinicalRecord>, names: &HashMap<Uuid, String>) -> Vec
             record_type: r.record_type,
             recorded_at: r.recorded_at,
             reading: Reading::of(&r),
+            payload: Payload::from_stored(r.record_type, r.payload.clone()),
             summary: r.summary,
         };
         match groups

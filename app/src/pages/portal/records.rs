@@ -2,7 +2,7 @@
 //! wrote them; the viral-load and CD4 charts first.
 
 use hospitallink::domain::clinical::category::DataCategory;
-use hospitallink::domain::clinical::record::{ChartPoint, RecordType};
+use hospitallink::domain::clinical::record::{ChartPoint, Payload, RecordType};
 use hospitallink::domain::portal::records::{MyRecord, Reading};
 use hospitallink::domain::portal::MyRecords;
 use leptos::prelude::*;
@@ -59,11 +59,117 @@ fn reading_text(i18n: I18n, r: &Reading) -> String {
         .to_string()
 }
 
+/// What a record says, in the reader's words: fixed words and numbers translated, what the
+/// clinic wrote (a regimen, a note, an allergy) as written.
+pub fn record_text(i18n: I18n, r: &MyRecord) -> String {
+    if let Some(reading) = &r.reading {
+        return reading_text(i18n, reading);
+    }
+    let n = |v: f64| number(i18n, v);
+    match &r.payload {
+        Some(Payload::ViralLoad(v)) => match v.qualitative.as_deref() {
+            Some("detected") => t_string!(i18n, records.vl_detected),
+            Some("not_detected") => t_string!(i18n, records.vl_not_detected),
+            Some("ldl") => t_string!(i18n, records.vl_below_limit),
+            Some("rejected") => t_string!(i18n, records.vl_rejected),
+            _ => t_string!(i18n, records.vl_pending),
+        }
+        .to_string(),
+        Some(Payload::ArtRegimen(a)) => {
+            let action = match a.action.as_str() {
+                "start" => t_string!(i18n, records.art_start),
+                "switch" => t_string!(i18n, records.art_switch),
+                "substitute" => t_string!(i18n, records.art_substitute),
+                _ => t_string!(i18n, records.art_stop),
+            };
+            let line = match a.line.as_deref() {
+                Some("first") => t_string!(i18n, records.line_first),
+                Some("second") => t_string!(i18n, records.line_second),
+                Some("third") => t_string!(i18n, records.line_third),
+                _ => "",
+            };
+            [format!("{action}: {}", a.regimen), line.to_string()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
+        Some(Payload::VitalSigns(v)) => {
+            let mut parts = Vec::new();
+            if let Some(w) = v.weight_kg {
+                parts.push(format!("{} {} kg", t_string!(i18n, records.weight), n(w)));
+            }
+            if let (Some(s), Some(d)) = (v.bp_systolic, v.bp_diastolic) {
+                parts.push(format!(
+                    "{} {s}/{d}",
+                    t_string!(i18n, records.blood_pressure)
+                ));
+            }
+            if let Some(t) = v.temperature_c {
+                parts.push(format!(
+                    "{} {} °C",
+                    t_string!(i18n, records.temperature),
+                    n(t)
+                ));
+            }
+            if let Some(p) = v.pulse {
+                parts.push(format!("{} {p}", t_string!(i18n, records.pulse)));
+            }
+            if let Some(h) = v.height_cm {
+                parts.push(format!("{} {} cm", t_string!(i18n, records.height), n(h)));
+            }
+            parts.join(" · ")
+        }
+        Some(Payload::Dispensing(d)) => t_string!(
+            i18n,
+            records.dispensed,
+            quantity = d.quantity,
+            days = d.days_supplied
+        )
+        .to_string(),
+        Some(Payload::Allergy(a)) => {
+            let severity = match a.severity.as_deref() {
+                Some("mild") => t_string!(i18n, records.severity_mild),
+                Some("moderate") => t_string!(i18n, records.severity_moderate),
+                Some("severe") => t_string!(i18n, records.severity_severe),
+                Some("life_threatening") => t_string!(i18n, records.severity_life_threatening),
+                _ => "",
+            };
+            [
+                a.substance.clone(),
+                a.reaction.clone().unwrap_or_default(),
+                severity.to_string(),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+        }
+        Some(Payload::AdherenceNote(a)) => match a.adherence_percent {
+            Some(p) => format!(
+                "{} · {}",
+                t_string!(i18n, records.doses_taken, percent = n(p)),
+                a.text
+            ),
+            None => a.text.clone(),
+        },
+        Some(Payload::Prescription(p)) => format!("{} · {} · {}", p.drug_name, p.dose, p.frequency),
+        Some(Payload::Diagnosis(d)) => d.text.clone().unwrap_or_else(|| d.icd10.clone()),
+        Some(Payload::LabResult(l)) => format!(
+            "LOINC {}: {}{}",
+            l.loinc,
+            l.value,
+            l.unit
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default()
+        ),
+        _ => r.summary.clone(),
+    }
+}
+
 fn record_row(i18n: I18n, r: MyRecord) -> impl IntoView {
-    let value = match &r.reading {
-        Some(reading) => reading_text(i18n, reading),
-        None => r.summary.clone(),
-    };
+    let value = record_text(i18n, &r);
     view! {
         <li class="py-2">
             <span class="block text-sm text-slate-600">{long_date(i18n, r.recorded_at.date_naive())}</span>

@@ -62,7 +62,7 @@ fn settings_view(i18n: I18n, me: MyProfile, outcome: FormOutcome) -> impl IntoVi
                 {channel_problem.map(|m| view! { <p role="alert" class="mt-1 text-sm text-red-700">{m}</p> })}
                 {channels.into_iter().map(|(c, label)| view! {
                     <label class="flex min-h-11 items-center gap-3">
-                        <input type="radio" name="reminder_channel" value=c.as_str() checked=channel == c.as_str() class="h-6 w-6" />
+                        <input type="radio" name="reminder_channel" value=c.as_str() checked=channel == c.as_str() class="h-6 w-6 shrink-0" />
                         {label}
                     </label>
                 }).collect_view()}
@@ -87,12 +87,12 @@ fn settings_view(i18n: I18n, me: MyProfile, outcome: FormOutcome) -> impl IntoVi
             <fieldset>
                 <legend class="text-lg font-semibold">{t!(i18n, portal.language)}</legend>
                 <label class="flex min-h-11 items-center gap-3">
-                    <input type="radio" name="language" value="" checked=language.is_empty() class="h-6 w-6" />
+                    <input type="radio" name="language" value="" checked=language.is_empty() class="h-6 w-6 shrink-0" />
                     {t!(i18n, settings.browser_language)}
                 </label>
                 {Language::ALL.into_iter().map(|l| view! {
                     <label class="flex min-h-11 items-center gap-3" lang=l.as_str()>
-                        <input type="radio" name="language" value=l.as_str() checked=language == l.as_str() class="h-6 w-6" />
+                        <input type="radio" name="language" value=l.as_str() checked=language == l.as_str() class="h-6 w-6 shrink-0" />
                         {l.endonym()}
                     </label>
                 }).collect_view()}

@@ -178,14 +178,14 @@ fn sharing_view(i18n: I18n, page: MySharing, outcome: FormOutcome) -> impl IntoV
                             let checked = chosen_categories.iter().any(|x| x == c.as_str());
                             view! {
                                 <label class="flex min-h-11 items-center gap-3">
-                                    <input type="checkbox" name="categories" value=c.as_str() checked=checked class="h-6 w-6" />
+                                    <input type="checkbox" name="categories" value=c.as_str() checked=checked class="h-6 w-6 shrink-0" />
                                     {category_name(i18n, c)}
                                 </label>
                             }
                         }).collect_view()}
                         <label class="mt-2 flex min-h-11 items-center gap-3 border-t border-slate-200 pt-2">
                             <input type="checkbox" name="categories" value="sensitive"
-                                checked=chosen_categories.iter().any(|x| x == "sensitive") class="h-6 w-6" />
+                                checked=chosen_categories.iter().any(|x| x == "sensitive") class="h-6 w-6 shrink-0" />
                             <span>{category_name(i18n, DataCategory::Sensitive)}<span class="block text-sm text-slate-600">{t!(i18n, sharing.sensitive_explain)}</span></span>
                         </label>
                     </div>
@@ -197,7 +197,7 @@ fn sharing_view(i18n: I18n, page: MySharing, outcome: FormOutcome) -> impl IntoV
                         let checked = p.as_str() == chosen_purpose;
                         view! {
                             <label class="flex min-h-11 items-center gap-3">
-                                <input type="radio" name="purpose" value=p.as_str() checked=checked class="h-6 w-6" />
+                                <input type="radio" name="purpose" value=p.as_str() checked=checked class="h-6 w-6 shrink-0" />
                                 {purpose_name(i18n, p)}
                             </label>
                         }
@@ -210,7 +210,7 @@ fn sharing_view(i18n: I18n, page: MySharing, outcome: FormOutcome) -> impl IntoV
                         let checked = value == until_default;
                         view! {
                             <label class="flex min-h-11 items-center gap-3">
-                                <input type="radio" name="expires_at" value=value checked=checked class="h-6 w-6" />
+                                <input type="radio" name="expires_at" value=value checked=checked class="h-6 w-6 shrink-0" />
                                 {label}
                             </label>
                         }

@@ -7,8 +7,9 @@ use hospitallink::domain::portal::{MyProfile, MyRecords};
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 
+use super::records::record_text;
+use super::words::long_date;
 use super::words::I18n;
-use super::words::{long_date, number};
 use super::{loading, PortalProblem, PortalShell};
 use crate::i18n::*;
 use crate::server_fns::portal::{my_profile_page, my_records_page};
@@ -22,22 +23,7 @@ fn latest(records: &[(String, MyRecord)], t: RecordType) -> Vec<&(String, MyReco
 }
 
 fn line(i18n: I18n, (hospital, r): &(String, MyRecord)) -> String {
-    let value = match &r.reading {
-        Some(reading) => {
-            let unit = if reading.unit == "copies/mL" {
-                t_string!(i18n, records.copies)
-            } else {
-                t_string!(i18n, records.cells)
-            };
-            let limit = match reading.comparator.as_deref() {
-                Some("<") => t_string!(i18n, records.below),
-                Some(">") => t_string!(i18n, records.above),
-                _ => "",
-            };
-            format!("{limit}{} {unit}", number(i18n, reading.value))
-        }
-        None => r.summary.clone(),
-    };
+    let value = record_text(i18n, r);
     format!(
         "{value} · {} · {hospital}",
         long_date(i18n, r.recorded_at.date_naive())
