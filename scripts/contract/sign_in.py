@@ -1,14 +1,17 @@
 """Signs in to a running server and prints an access token, for the contract test.
 
     sign_in.py BASE_URL EMAIL PASSWORD
+    sign_in.py BASE_URL --patient EMAIL ADMIN_TOKEN
 
 A staff account without a second factor gets its tokens from the password. An administrator
 without one enrols on the way (set-up, a code computed from the secret, confirmation) and signs
-in again with one of the recovery codes that enrolment shows. Standard library only."""
+in again with one of the recovery codes that enrolment shows. A patient asks for a code, which
+an administrator's token reads from the development outbox. Standard library only."""
 import base64
 import hashlib
 import hmac
 import json
+import re
 import struct
 import sys
 import time
@@ -61,5 +64,34 @@ def sign_in(base, email, password):
     return answer["access_token"]
 
 
+def sign_in_patient(base, email, admin_token):
+    request = urllib.request.Request(
+        base + "/api/v1/auth/patient/request-otp",
+        data=json.dumps({"email": email}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request).close()
+    for _ in range(50):
+        page = urllib.request.Request(
+            base + "/admin/outbox", headers={"Authorization": "Bearer " + admin_token}
+        )
+        with urllib.request.urlopen(page) as response:
+            html = response.read().decode()
+        rows = [row for row in html.split("<tr") if email in row]
+        found = rows and re.search(r"sign-in code is (\d{6})", rows[0])
+        if found:
+            return post(
+                base,
+                "/api/v1/auth/patient/verify-otp",
+                {"email": email, "code": found.group(1)},
+            )["access_token"]
+        time.sleep(0.2)
+    raise SystemExit(f"no sign-in code for {email} in the outbox")
+
+
 if __name__ == "__main__":
-    print(sign_in(*sys.argv[1:4]))
+    if sys.argv[2] == "--patient":
+        print(sign_in_patient(sys.argv[1], sys.argv[3], sys.argv[4]))
+    else:
+        print(sign_in(*sys.argv[1:4]))

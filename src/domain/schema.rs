@@ -222,11 +222,12 @@ pub fn clinical_time() -> Schema {
     )
 }
 
-/// A moment: RFC 3339 or `YYYY-MM-DD`; `null` or absent for none.
+/// A moment: RFC 3339 or `YYYY-MM-DD`; `null`, blank or absent for none.
 pub fn moment() -> Schema {
     Schema::AnyOf(
         AnyOfBuilder::new()
             .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(string().pattern(Some(format!("^{SPACE}*$"))))
             .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
             .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
             .build(),
