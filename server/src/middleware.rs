@@ -89,6 +89,7 @@ fn is_dynamic(headers: &HeaderMap) -> bool {
             [
                 "text/html",
                 "application/json",
+                "application/fhir+json",
                 "text/plain",
                 "text/csv",
                 "application/problem",

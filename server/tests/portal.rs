@@ -247,6 +247,11 @@ async fn the_export_is_a_fhir_bundle_of_everything_labelled_very_restricted() {
         content_type.starts_with("application/fhir+json"),
         "{content_type}"
     );
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "patient data is never cached"
+    );
     assert!(r.headers()["content-disposition"]
         .to_str()
         .unwrap()

@@ -125,6 +125,5 @@ pub async fn export_bundle(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"my-health-record.fhir.json\""),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
