@@ -490,3 +490,41 @@ async fn only_notes_can_be_kept_from_the_patient_and_staff_still_see_them() {
         .contains("disclosure"));
     w.app.cleanup().await;
 }
+
+#[tokio::test]
+async fn preference_changes_sent_together_are_all_kept() {
+    let w = world().await;
+    // Pairs of changes to different preferences race; each reads what is stored before writing
+    // the whole row, so without taking turns one would put back the other's old value.
+    for round in 0..10 {
+        let language = if round % 2 == 0 { "sw" } else { "pt" };
+        let channel = if round % 2 == 0 { "email" } else { "sms" };
+        let (a, b) = tokio::join!(
+            call(
+                &w.app,
+                Method::PUT,
+                "/api/v1/me",
+                &w.amina,
+                Some(json!({"language": language}))
+            ),
+            call(
+                &w.app,
+                Method::PUT,
+                "/api/v1/me",
+                &w.amina,
+                Some(json!({"reminder_channel": channel}))
+            ),
+        );
+        assert_eq!((a.status, b.status), (200, 200), "{} {}", a.body, b.body);
+        let me = call(&w.app, Method::GET, "/api/v1/me", &w.amina, None).await;
+        assert_eq!(
+            me.body["preferences"]["language"], language,
+            "round {round}"
+        );
+        assert_eq!(
+            me.body["preferences"]["reminder_channel"], channel,
+            "round {round}"
+        );
+    }
+    w.app.cleanup().await;
+}

@@ -7,12 +7,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::patient_of;
-use crate::db::begin_write;
+use crate::db::{begin_write, locked};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::portal::{
     ClockTime, Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
 };
-use crate::entities::patient_preference as row;
+use crate::entities::{patient, patient_preference as row};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
 use crate::services::clinical::{patients, records};
@@ -108,8 +108,8 @@ pub async fn language(core: &Core, caller: &Caller) -> AppResult<Option<Language
         .and_then(|m| m.language.as_deref().and_then(Language::parse)))
 }
 
-/// `PUT /me`: changes the preferences; what is not sent stays. One upsert, audited with the
-/// names of what changed (never the values of quiet hours or channels' addresses).
+/// `PUT /me`: changes the preferences; what is not sent stays. One upsert under the patient's
+/// row lock, audited with the names of what changed (never the values of quiet hours or channels' addresses).
 pub async fn update(
     core: &Core,
     caller: &Caller,
@@ -120,6 +120,12 @@ pub async fn update(
     let patient_id = patient_of(caller)?;
     let event = event.entity_id(patient_id).patient(patient_id);
     let txn = begin_write(&core.db).await?;
+    // Changes of one patient's preferences take turns: each reads what is stored and writes
+    // the whole row, so without the patient's row locked a change sent at the same time would
+    // put back the other's old value.
+    locked(patient::Entity::find_by_id(patient_id), &txn)
+        .one(&txn)
+        .await?;
     let current = profile_in(core, &txn, caller, patient_id).await?;
     let next = input.apply(
         &current.preferences,
