@@ -634,24 +634,30 @@ pub(crate) async fn own_profile(
     core: &Core,
     db: &impl ConnectionTrait,
     id: Uuid,
-) -> AppResult<(Patient, Vec<(Uuid, String)>, Option<Uuid>)> {
+) -> AppResult<(Patient, Vec<(Uuid, String)>)> {
     let patient = patient::Entity::find_by_id(id)
         .filter(patient::Column::DeletedAt.is_null())
         .one(db)
         .await?
         .ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?;
-    let links = link::Entity::find()
+    Ok((to_view(core, &patient, None)?, own_links(db, id).await?))
+}
+
+/// The hospitals the patient is linked to, oldest link first, with the record number each
+/// gave them (nothing is decrypted).
+pub(crate) async fn own_links(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Vec<(Uuid, String)>> {
+    Ok(link::Entity::find()
         .filter(link::Column::PatientId.eq(id))
         .filter(link::Column::RemovedAt.is_null())
         .order_by_asc(link::Column::CreatedAt)
         .all(db)
-        .await?;
-    let numbers = links.into_iter().map(|l| (l.hospital_id, l.mrn)).collect();
-    Ok((
-        to_view(core, &patient, None)?,
-        numbers,
-        patient.registering_hospital_id,
-    ))
+        .await?
+        .into_iter()
+        .map(|l| (l.hospital_id, l.mrn))
+        .collect())
 }
 
 /// Whether the caller's hospital holds the patient's contact details and so may change them.

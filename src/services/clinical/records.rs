@@ -31,7 +31,7 @@ use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
 use crate::entities::{
-    clinical_record as record, clinical_record_revision as revision, hospital,
+    clinical_record as record, clinical_record_revision as revision, hospital, patient,
     patient_clinical_state as state,
 };
 use crate::error::{AppError, AppResult};
@@ -951,22 +951,32 @@ pub(crate) async fn own_records(
     rows.into_iter().map(|m| to_view(core, m)).collect()
 }
 
-/// The patient's summary over every hospital, with the lab series, for the patient themselves
-/// (`ReadOwnRecord` is decided first); viral loads are read with the thresholds of
-/// `thresholds_from` (the hospital that registered them).
+/// The patient's summary over every hospital (and with `series`, the lab series) for the
+/// patient themselves (`ReadOwnRecord` is decided first); viral loads are read with the
+/// thresholds of the hospital that registered them.
 pub(crate) async fn own_summary(
     db: &impl ConnectionTrait,
     caller: &Caller,
     patient_id: Uuid,
-    thresholds_from: Option<Uuid>,
+    series: bool,
 ) -> AppResult<(PatientSummary, Vec<ChartPoint>, Vec<ChartPoint>)> {
+    let registering = patient::Entity::find_by_id(patient_id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("patient")))?
+        .registering_hospital_id;
     let states = state::Entity::find()
         .filter(state::Column::PatientId.eq(patient_id))
         .all(db)
         .await?;
-    let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
-    let (vl, cd4) = lab_series(db, caller, patient_id, &hospitals).await?;
-    let hospital = match thresholds_from {
+    let (vl, cd4) = if series {
+        let hospitals: Vec<Uuid> = states.iter().map(|s| s.hospital_id).collect();
+        lab_series(db, caller, patient_id, &hospitals).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let hospital = match registering {
         Some(h) => hospital::Entity::find_by_id(h).one(db).await?,
         None => None,
     };

@@ -25,7 +25,7 @@ pub async fn bundle(core: &Core, caller: &Caller) -> AppResult<Value> {
     let result = async {
         let txn = read.txn();
         let now = core.clock.now();
-        let (patient, record_numbers, _) = patients::own_profile(core, txn, patient_id).await?;
+        let (patient, record_numbers) = patients::own_profile(core, txn, patient_id).await?;
         let all = records::own_records(core, txn, patient_id).await?;
         let grants = grants::own_grants(txn, patient_id, now).await?;
         let documents = attachments::own_attachments(core, txn, patient_id).await?;

@@ -23,8 +23,8 @@ pub async fn home(core: &Core, caller: &Caller) -> AppResult<PortalHome> {
     let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
     let result = async {
         let txn = read.txn();
-        let (patient, _, registering) = patients::own_profile(core, txn, patient_id).await?;
-        let (summary, _, _) = records::own_summary(txn, caller, patient_id, registering).await?;
+        let (patient, _) = patients::own_profile(core, txn, patient_id).await?;
+        let (summary, _, _) = records::own_summary(txn, caller, patient_id, false).await?;
         let home = PortalHome::from_summary(patient.first_name, &summary);
         Ok((home, json!({})))
     }
@@ -41,10 +41,8 @@ pub async fn records(core: &Core, caller: &Caller) -> AppResult<MyRecords> {
     let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
     let result = async {
         let txn = read.txn();
-        let (_, _, registering) = patients::own_profile(core, txn, patient_id).await?;
         let all = records::own_records(core, txn, patient_id).await?;
-        let (_, viral_loads, cd4) =
-            records::own_summary(txn, caller, patient_id, registering).await?;
+        let (_, viral_loads, cd4) = records::own_summary(txn, caller, patient_id, true).await?;
         let names = records::sources(txn, caller, all.iter().map(|r| r.hospital_id)).await?;
         let total = all.len();
         let mine = MyRecords {
@@ -68,7 +66,7 @@ pub async fn sharing(core: &Core, caller: &Caller) -> AppResult<MySharing> {
     let result = async {
         let txn = read.txn();
         let now = core.clock.now();
-        let (_, numbers, _) = patients::own_profile(core, txn, patient_id).await?;
+        let numbers = patients::own_links(txn, patient_id).await?;
         let grants = grants::own_grants(txn, patient_id, now).await?;
         let hospitals: Vec<NetworkHospital> = hospital::Entity::find()
             .order_by_asc(hospital::Column::Name)

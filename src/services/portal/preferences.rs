@@ -51,7 +51,7 @@ async fn profile_in(
     caller: &Caller,
     patient_id: Uuid,
 ) -> AppResult<MyProfile> {
-    let (patient, numbers, _) = patients::own_profile(core, db, patient_id).await?;
+    let (patient, numbers) = patients::own_profile(core, db, patient_id).await?;
     let names = records::sources(db, caller, numbers.iter().map(|(h, _)| *h)).await?;
     let preferences = stored(
         db,
