@@ -10,10 +10,6 @@ import { watchErrors, latestCodeFor, signIn, openChart, breakGlass } from "./hel
 
 // The portal is built for a basic phone: every test here runs at 320 px wide.
 test.use({ viewport: { width: 320, height: 640 }, hasTouch: true });
-// One run of each journey is enough (the tablet project repeats the staff pages, not these).
-test.beforeEach(({}, info) => {
-  test.skip(info.project.name !== "phone", "phone-width journeys run once");
-});
 
 const AMINA_PHONE = "+254700100001";
 

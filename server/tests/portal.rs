@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{audit_count, call, hospital, member, patient_token, TestApp};
+use common::{add_record, audit_count, call, hospital, member, patient_token, TestApp};
 use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -17,19 +17,6 @@ struct World {
     mbarara: String,
     amina: String,
     baraka: String,
-}
-
-async fn add(app: &TestApp, token: &str, patient: &str, record: Value) -> String {
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/patients/{patient}/records"),
-        token,
-        Some(record),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body["id"].as_str().unwrap().to_string()
 }
 
 /// Amina at Kisumu (results, treatment, an allergy, a prescription filled) and at Mbarara (a
@@ -55,9 +42,9 @@ async fn world() -> World {
     assert_eq!(created.status, 201, "{}", created.body);
     let patient = created.body["id"].as_str().unwrap().to_string();
     let at = |day: u32| format!("2026-0{}-{:02}T09:00:00Z", 1 + day / 28, 1 + day % 28);
-    add(&app, &kisumu, &patient, json!({"record_type": "art_regimen", "recorded_at": at(1),
+    add_record(&app, &kisumu, &patient, json!({"record_type": "art_regimen", "recorded_at": at(1),
         "payload": {"regimen": "TDF+3TC+DTG", "drugs": ["J05AF07", "J05AF05", "J05AJ03"], "line": "first", "action": "start"}})).await;
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -65,7 +52,7 @@ async fn world() -> World {
         "payload": {"copies_per_ml": 1200}}),
     )
     .await;
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -73,7 +60,7 @@ async fn world() -> World {
         "payload": {"cells_per_ul": 480, "percent": 26}}),
     )
     .await;
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -81,9 +68,9 @@ async fn world() -> World {
         "payload": {"substance": "Cotrimoxazole", "reaction": "Rash", "severity": "moderate"}}),
     )
     .await;
-    let rx = add(&app, &kisumu, &patient, json!({"record_type": "prescription", "recorded_at": at(3),
+    let rx = add_record(&app, &kisumu, &patient, json!({"record_type": "prescription", "recorded_at": at(3),
         "payload": {"drug_name": "TDF/3TC/DTG", "atc": "J05AR27", "dose": "1 tablet", "frequency": "once daily", "duration_days": 90, "quantity": 90}})).await;
-    add(
+    add_record(
         &app,
         &pharmacy,
         &patient,
@@ -91,7 +78,7 @@ async fn world() -> World {
         "payload": {"prescription_id": rx, "quantity": 90, "days_supplied": 90}}),
     )
     .await;
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -99,7 +86,7 @@ async fn world() -> World {
         "payload": {"weight_kg": 61.5, "bp_systolic": 118, "bp_diastolic": 76}}),
     )
     .await;
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -108,7 +95,7 @@ async fn world() -> World {
     )
     .await;
     // A counsellor's note Kisumu keeps from her own view.
-    add(
+    add_record(
         &app,
         &kisumu,
         &patient,
@@ -125,7 +112,7 @@ async fn world() -> World {
     )
     .await;
     assert_eq!(linked.status, 201, "{}", linked.body);
-    add(
+    add_record(
         &app,
         &mbarara,
         &patient,

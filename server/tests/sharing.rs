@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{call, code_in, hospital, member, patient_token, spawn_app, TestApp};
+use common::{add_record, call, code_in, hospital, member, patient_token, spawn_app, TestApp};
 use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -15,19 +15,6 @@ fn amina() -> Value {
         "first_name": "Amina", "last_name": "Odhiambo", "date_of_birth": "1990-04-12",
         "sex": "female", "phone": "+254 700 555 001", "national_id": "KE-3344-5566",
     })
-}
-
-async fn add(app: &TestApp, token: &str, patient: &str, record: Value) -> String {
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/patients/{patient}/records"),
-        token,
-        Some(record),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body["id"].as_str().unwrap().to_string()
 }
 
 async fn consent_form(app: &TestApp, token: &str, patient: &str) -> String {
@@ -97,9 +84,9 @@ async fn another_hospital_sees_what_the_patient_granted_while_the_grant_lasts() 
     )
     .await;
     let patient = created.body["id"].as_str().unwrap().to_string();
-    let ksm_vl = add(&app, &kisumu, &patient, json!({"record_type": "viral_load", "recorded_at": "2026-06-01", "payload": {"copies_per_ml": 12000}})).await;
-    let ksm_note = add(&app, &kisumu, &patient, json!({"record_type": "adherence_note", "payload": {"text": "Misses doses when travelling"}})).await;
-    let ksm_art = add(&app, &kisumu, &patient, json!({"record_type": "art_regimen", "recorded_at": "2025-01-10", "payload": {"regimen": "TDF+3TC+DTG", "line": "first", "action": "start"}})).await;
+    let ksm_vl = add_record(&app, &kisumu, &patient, json!({"record_type": "viral_load", "recorded_at": "2026-06-01", "payload": {"copies_per_ml": 12000}})).await;
+    let ksm_note = add_record(&app, &kisumu, &patient, json!({"record_type": "adherence_note", "payload": {"text": "Misses doses when travelling"}})).await;
+    let ksm_art = add_record(&app, &kisumu, &patient, json!({"record_type": "art_regimen", "recorded_at": "2025-01-10", "payload": {"regimen": "TDF+3TC+DTG", "line": "first", "action": "start"}})).await;
 
     let linked = call(
         &app,
@@ -110,7 +97,7 @@ async fn another_hospital_sees_what_the_patient_granted_while_the_grant_lasts() 
     )
     .await;
     assert_eq!(linked.status, 201, "{}", linked.body);
-    let mbr_vl = add(&app, &mbarara, &patient, json!({"record_type": "viral_load", "recorded_at": "2026-03-01", "payload": {"copies_per_ml": 800}})).await;
+    let mbr_vl = add_record(&app, &mbarara, &patient, json!({"record_type": "viral_load", "recorded_at": "2026-03-01", "payload": {"copies_per_ml": 800}})).await;
 
     // Without a grant: its own records only; Kisumu's answer as missing ones.
     assert_eq!(
@@ -443,14 +430,14 @@ async fn break_glass_opens_the_whole_record_to_one_clinician_for_a_time_and_is_r
     )
     .await;
     let patient = created.body["id"].as_str().unwrap().to_string();
-    let note = add(
+    let note = add_record(
         &app,
         &kisumu,
         &patient,
         json!({"record_type": "adherence_note", "payload": {"text": "Missed doses"}}),
     )
     .await;
-    let allergy = add(&app, &kisumu, &patient, json!({"record_type": "allergy", "payload": {"substance": "Cotrimoxazole", "reaction": "rash", "severity": "severe"}})).await;
+    let allergy = add_record(&app, &kisumu, &patient, json!({"record_type": "allergy", "payload": {"substance": "Cotrimoxazole", "reaction": "rash", "severity": "severe"}})).await;
     let linked = call(
         &app,
         Method::POST,
@@ -733,14 +720,14 @@ async fn the_patient_confirms_sharing_with_a_code_sent_by_sms_or_email() {
     )
     .await;
     let patient = created.body["id"].as_str().unwrap().to_string();
-    let ksm_vl = add(
+    let ksm_vl = add_record(
         &app,
         &kisumu,
         &patient,
         json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}}),
     )
     .await;
-    let ksm_note = add(
+    let ksm_note = add_record(
         &app,
         &kisumu,
         &patient,
@@ -990,7 +977,7 @@ async fn a_patient_grants_and_revokes_their_own_sharing() {
     body["email"] = json!("amina.portal@example.org");
     let created = call(&app, Method::POST, "/api/v1/patients", &kisumu, Some(body)).await;
     let patient = created.body["id"].as_str().unwrap().to_string();
-    let ksm_vl = add(
+    let ksm_vl = add_record(
         &app,
         &kisumu,
         &patient,

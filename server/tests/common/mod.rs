@@ -627,3 +627,22 @@ pub async fn patient_token(app: &TestApp, email: &str) -> String {
     assert_eq!(status, 200, "{tokens}");
     tokens["access_token"].as_str().unwrap().to_string()
 }
+
+/// Adds a record through the API as `token`; its id.
+pub async fn add_record(
+    app: &TestApp,
+    token: &str,
+    patient: &str,
+    record: serde_json::Value,
+) -> String {
+    let r = call(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/v1/patients/{patient}/records"),
+        token,
+        Some(record),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
