@@ -119,7 +119,7 @@ pub async fn export_bundle(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/fhir+json; fhirVersion=4.0"),
+        HeaderValue::from_static(hospitallink::domain::fhir::MEDIA_TYPE),
     );
     headers.insert(
         header::CONTENT_DISPOSITION,

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::resources::{self, instant, RecordContext};
-use super::{full_url, very_restricted, FHIR_VERSION};
+use super::{full_url, very_restricted};
 use crate::domain::clinical::attachment::Attachment;
 use crate::domain::clinical::patient::Patient;
 use crate::domain::clinical::record::{ClinicalRecord, Payload, Prescription, RecordType};
@@ -109,11 +109,6 @@ pub fn export_bundle(c: &ExportContents<'_>) -> Value {
 
 fn entry(id: Uuid, resource: Value) -> Value {
     json!({ "fullUrl": full_url(id), "resource": resource })
-}
-
-/// The FHIR version of the export, for the `fhirVersion` media-type parameter.
-pub fn media_type() -> String {
-    format!("application/fhir+json; fhirVersion={}", &FHIR_VERSION[..3])
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 /// The FHIR version the mapping follows.
 pub const FHIR_VERSION: &str = "4.0.1";
+/// The media type of what it writes (the `fhirVersion` parameter names the release, 4.0).
+pub const MEDIA_TYPE: &str = "application/fhir+json; fhirVersion=4.0";
 pub const LOINC: &str = "http://loinc.org";
 pub const UCUM: &str = "http://unitsofmeasure.org";
 pub const SNOMED: &str = "http://snomed.info/sct";

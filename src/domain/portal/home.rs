@@ -28,15 +28,6 @@ pub enum ViralLoadNews {
 }
 
 impl ViralLoadNews {
-    pub const ALL: [ViralLoadNews; 6] = [
-        ViralLoadNews::Undetectable,
-        ViralLoadNews::Suppressed,
-        ViralLoadNews::SlightlyRaised,
-        ViralLoadNews::High,
-        ViralLoadNews::Pending,
-        ViralLoadNews::Retest,
-    ];
-
     /// Reads a result with the thresholds it was interpreted with.
     pub fn of(result: &VlResult) -> Self {
         match (result.interpretation, result.qualitative.as_deref()) {

@@ -100,24 +100,6 @@ impl Language {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         Self::ALL.into_iter().find(|l| l.as_str() == primary)
     }
-
-    /// The first supported language of an `Accept-Language` header, by its weights.
-    pub fn from_accept_language(header: &str) -> Option<Self> {
-        let mut offers: Vec<(f32, usize, Language)> = header
-            .split(',')
-            .enumerate()
-            .filter_map(|(i, part)| {
-                let mut bits = part.split(';');
-                let lang = Language::parse(bits.next()?)?;
-                let q = bits
-                    .find_map(|b| b.trim().strip_prefix("q="))
-                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
-                (q > 0.0).then_some((q, i, lang))
-            })
-            .collect();
-        offers.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        offers.first().map(|o| o.2)
-    }
 }
 
 /// How reminders reach the patient.
@@ -412,26 +394,5 @@ mod tests {
             .apply(&Preferences::default(), false, false)
             .unwrap();
         assert_eq!(none.reminder_channel, ReminderChannel::None);
-    }
-
-    #[test]
-    fn the_browser_language_is_read_by_weight() {
-        assert_eq!(
-            Language::from_accept_language("sw-KE,sw;q=0.9,en;q=0.8"),
-            Some(Language::Sw)
-        );
-        assert_eq!(
-            Language::from_accept_language("de-DE, fr;q=0.5, en;q=0.7"),
-            Some(Language::En)
-        );
-        assert_eq!(
-            Language::from_accept_language("pt-MZ;q=0.2, de"),
-            Some(Language::Pt)
-        );
-        assert_eq!(Language::from_accept_language("de, it"), None);
-        assert_eq!(
-            Language::from_accept_language("fr;q=0, en;q=0.1"),
-            Some(Language::En)
-        );
     }
 }
