@@ -44,12 +44,15 @@ run_as() {
     --seed "$seed" --max-time "${CONTRACT_SECONDS:-30}" \
     -H "Authorization: Bearer $token")
 }
-status=0
-run_as clinician.ksm@hospitallink.example 101 \
-  "$(token_for clinician.ksm@hospitallink.example hospitallink-demo-2026)" || status=1
-# The admin's token also reads the patient's sign-in code from the development outbox.
+# Every sign-in first, on the fresh server: a run's generated requests use up the per-address
+# sign-in limits, which would then refuse the next sign-in. (Tokens last 15 minutes; the runs
+# take about two.) The admin's token also reads the patient's code from the development outbox.
+clinician="$(token_for clinician.ksm@hospitallink.example hospitallink-demo-2026)"
 admin="$(token_for "$ADMIN" "$PASSWORD")"
-run_as amina.odhiambo@example.org 303 "$(token_for --patient amina.odhiambo@example.org "$admin")" || status=1
+patient="$(token_for --patient amina.odhiambo@example.org "$admin")"
+status=0
+run_as clinician.ksm@hospitallink.example 101 "$clinician" || status=1
+run_as amina.odhiambo@example.org 303 "$patient" || status=1
 run_as "$ADMIN" 202 "$admin" || status=1
 if [ "$status" != 0 ]; then echo "--- server log ---"; tail -50 "$DATA/server.log"; fi
 exit "$status"

@@ -77,6 +77,7 @@ pub async fn create(
     responses(
         (status = 200, description = "One page", body = HospitalList),
         (status = 400, description = "Bad paging values", body = ErrorBody),
+        (status = 401, description = "An `Authorization` header that is not a valid token (the list needs none)", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -96,6 +97,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The hospital", body = Hospital),
         (status = 400, description = "The id is not a UUID", body = ErrorBody),
+        (status = 401, description = "An `Authorization` header that is not a valid token (reading needs none)", body = ErrorBody),
         (status = 404, description = "No such hospital", body = ErrorBody),
     )
 )]
