@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::domain::clinical::attachment::AttachmentKind;
 use crate::domain::clinical::record::RecordType;
 use crate::domain::identity::role::{Permission, Role};
+use crate::domain::proxies::ProxyAccess;
 use crate::domain::ErrorKind;
 
 /// Who is asking.
@@ -33,9 +34,22 @@ pub enum Actor {
     Patient {
         id: Uuid,
     },
+    /// A family member or guardian signed in to the portal (`id`: the proxy), acting for a
+    /// patient once they have chosen whom.
+    Proxy {
+        id: Uuid,
+        acting_for: Option<ProxyFor>,
+    },
     /// The application itself: command-line operations, the demo seed, background work.
     System,
     Anonymous,
+}
+
+/// The patient a proxy acts for, and how far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyFor {
+    pub patient: Uuid,
+    pub access: ProxyAccess,
 }
 
 /// Where a request came from, for the audit log.
@@ -70,6 +84,7 @@ impl Actor {
         match self {
             Actor::Staff { .. } | Actor::EnrollingStaff { .. } => "staff",
             Actor::Patient { .. } => "patient",
+            Actor::Proxy { .. } => "proxy",
             Actor::System => "system",
             Actor::Anonymous => "anonymous",
         }
@@ -78,10 +93,24 @@ impl Actor {
     /// The account id, for staff and patients.
     pub fn id(&self) -> Option<Uuid> {
         match self {
-            Actor::Staff { id, .. } | Actor::EnrollingStaff { id, .. } | Actor::Patient { id } => {
-                Some(*id)
-            }
+            Actor::Staff { id, .. }
+            | Actor::EnrollingStaff { id, .. }
+            | Actor::Patient { id }
+            | Actor::Proxy { id, .. } => Some(*id),
             Actor::System | Actor::Anonymous => None,
+        }
+    }
+
+    /// The patient whose own record the portal acts on: the signed-in patient, or the one a
+    /// proxy acts for.
+    pub fn portal_patient(&self) -> Option<Uuid> {
+        match self {
+            Actor::Patient { id } => Some(*id),
+            Actor::Proxy {
+                acting_for: Some(f),
+                ..
+            } => Some(f.patient),
+            _ => None,
         }
     }
 
@@ -199,6 +228,10 @@ pub enum Action {
     ReadOwnRecord,
     /// A patient changes their own preferences: reminder channels, quiet hours, language.
     ChangeOwnPreferences,
+    /// A patient adds or ends the proxies who act for them (a proxy who manages may too).
+    ManageOwnProxies,
+    /// A patient or a proxy sees whom they act for and chooses whose record to open.
+    ChooseRecord,
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -259,9 +292,11 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
-        Action::ManageOwnSharing | Action::ReadOwnRecord | Action::ChangeOwnPreferences => {
-            return None
-        }
+        Action::ManageOwnSharing
+        | Action::ReadOwnRecord
+        | Action::ChangeOwnPreferences
+        | Action::ManageOwnProxies
+        | Action::ChooseRecord => return None,
     })
 }
 
@@ -357,8 +392,29 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 | Action::ReadSelf
                 | Action::ManageOwnSharing
                 | Action::ReadOwnRecord
-                | Action::ChangeOwnPreferences => Decision::Allow,
+                | Action::ChangeOwnPreferences
+                | Action::ManageOwnProxies
+                | Action::ChooseRecord => Decision::Allow,
                 // Staff-only actions are invisible to patients.
+                _ => Decision::Deny,
+            };
+        }
+        Actor::Proxy { acting_for, .. } => {
+            let manages = acting_for.is_some_and(|f| f.access == ProxyAccess::Manage);
+            return match action {
+                Action::ListHospitals
+                | Action::ReadHospital
+                | Action::ReadSelf
+                | Action::ChooseRecord => Decision::Allow,
+                // Reading the record needs a patient to act for; changing it, `manage`.
+                Action::ReadOwnRecord if acting_for.is_some() => Decision::Allow,
+                Action::ManageOwnSharing
+                | Action::ChangeOwnPreferences
+                | Action::ManageOwnProxies
+                    if manages =>
+                {
+                    Decision::Allow
+                }
                 _ => Decision::Deny,
             };
         }
@@ -575,6 +631,8 @@ mod tests {
             Action::ManageOwnSharing,
             Action::ReadOwnRecord,
             Action::ChangeOwnPreferences,
+            Action::ManageOwnProxies,
+            Action::ChooseRecord,
         ] {
             assert_eq!(decide(&patient, action), Decision::Allow, "{action:?}");
             assert_eq!(
@@ -591,6 +649,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn proxies_do_what_their_access_allows_and_nothing_of_staff() {
+        let acting = |access| Actor::Proxy {
+            id: Uuid::now_v7(),
+            acting_for: Some(ProxyFor {
+                patient: Uuid::now_v7(),
+                access,
+            }),
+        };
+        let choosing = Actor::Proxy {
+            id: Uuid::now_v7(),
+            acting_for: None,
+        };
+        let (viewer, manager) = (acting(ProxyAccess::View), acting(ProxyAccess::Manage));
+        let table = [
+            // action, choosing, view, manage
+            (Action::ChooseRecord, true, true, true),
+            (Action::ReadSelf, true, true, true),
+            (Action::ReadOwnRecord, false, true, true),
+            (Action::ManageOwnSharing, false, false, true),
+            (Action::ChangeOwnPreferences, false, false, true),
+            (Action::ManageOwnProxies, false, false, true),
+            (Action::RegisterPatient, false, false, false),
+            (Action::ReadAudit, false, false, false),
+            (
+                Action::Patient {
+                    permission: Permission::PatientsRead,
+                    linked: true,
+                },
+                false,
+                false,
+                false,
+            ),
+        ];
+        for (action, c, v, m) in table {
+            for (actor, allowed) in [(&choosing, c), (&viewer, v), (&manager, m)] {
+                let expected = if allowed {
+                    Decision::Allow
+                } else {
+                    Decision::Deny
+                };
+                assert_eq!(decide(actor, action), expected, "{action:?} {actor:?}");
+            }
+        }
+        assert_eq!(choosing.portal_patient(), None);
+        assert!(manager.portal_patient().is_some());
+        assert_eq!(manager.kind(), "proxy");
     }
 
     #[test]

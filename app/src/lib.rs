@@ -115,6 +115,7 @@ fn PortalRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             <Route path=path!("/access") view=portal::AccessPage ssr=SsrMode::Async />
             <Route path=path!("/summary") view=portal::SummaryPage ssr=SsrMode::Async />
             <Route path=path!("/settings") view=portal::SettingsPage ssr=SsrMode::Async />
+            <Route path=path!("/proxies") view=portal::ProxiesPage ssr=SsrMode::Async />
         </ParentRoute>
     }
     .into_inner()

@@ -116,6 +116,42 @@ pub async fn sign_in(core: &Core, session: &Session, subject: Subject) -> Result
         .map_err(AppError::internal)
 }
 
+/// The session key holding the first name of the patient a proxy acts for (sealed).
+const ACTING_NAME_KEY: &str = "acting_name";
+
+/// Keeps the first name of the patient a proxy just chose with the session (sealed, as all
+/// personal data in a session row), for the portal's frame to show; `None` forgets it.
+pub async fn keep_acting_name(
+    core: &Core,
+    session: &Session,
+    name: Option<&str>,
+) -> Result<(), AppError> {
+    match name {
+        Some(name) => {
+            let sealed = core
+                .keyring
+                .seal("sessions", ACTING_NAME_KEY, uuid::Uuid::nil(), name);
+            session
+                .insert(ACTING_NAME_KEY, sealed)
+                .await
+                .map_err(AppError::internal)
+        }
+        None => session
+            .remove::<String>(ACTING_NAME_KEY)
+            .await
+            .map(|_| ())
+            .map_err(AppError::internal),
+    }
+}
+
+/// The first name kept by `keep_acting_name`, if any.
+pub async fn acting_name(core: &Core, parts: &http::request::Parts) -> Option<String> {
+    let sealed: String = session(parts)?.get(ACTING_NAME_KEY).await.ok()??;
+    core.keyring
+        .open("sessions", ACTING_NAME_KEY, uuid::Uuid::nil(), &sealed)
+        .ok()
+}
+
 fn time_minutes(minutes: i64) -> tower_sessions::cookie::time::Duration {
     tower_sessions::cookie::time::Duration::minutes(minutes)
 }

@@ -18,6 +18,7 @@ mod m20261130_000011_break_glass;
 mod m20261130_000012_consent_requests;
 mod m20261201_000013_patient_preferences;
 mod m20261201_000014_clinician_only_notes;
+mod m20261201_000015_proxies;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_consent_requests::Migration),
             Box::new(m20261201_000013_patient_preferences::Migration),
             Box::new(m20261201_000014_clinician_only_notes::Migration),
+            Box::new(m20261201_000015_proxies::Migration),
         ]
     }
 }

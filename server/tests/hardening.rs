@@ -383,10 +383,10 @@ async fn a_code_request_writes_the_same_for_an_address_nobody_has() {
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    use hospitallink::entities::{outbox_message, patient_otp};
+    use hospitallink::entities::{outbox_message, sign_in_code};
     let rows = || async {
         (
-            patient_otp::Entity::find()
+            sign_in_code::Entity::find()
                 .count(&app.core.db)
                 .await
                 .unwrap(),

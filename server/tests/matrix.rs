@@ -212,6 +212,23 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/me/home", PatientOnly),
     ("GET /api/v1/me/records", PatientOnly),
     ("GET /api/v1/me/export", PatientOnly),
+    ("GET /api/v1/me/proxies", PatientOnly),
+    ("POST /api/v1/me/proxies", PatientOnly),
+    ("DELETE /api/v1/me/proxies/{id}", PatientOnly),
+    ("POST /api/v1/me/proxies/{id}/accept", PatientOnly),
+    ("POST /api/v1/me/acting-for", PatientOnly),
+    (
+        "GET /api/v1/patients/{id}/guardians",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
+        "POST /api/v1/patients/{id}/guardians",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
+        "DELETE /api/v1/patients/{id}/guardians/{gid}",
+        scoped(&Permission::ConsentRecord),
+    ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -242,6 +259,8 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/portal/sharing", PatientOnly),
     ("POST /_fn/portal/access", PatientOnly),
     ("POST /_fn/portal/me", PatientOnly),
+    ("POST /_fn/portal/proxies", PatientOnly),
+    ("POST /_fn/portal/who", PatientOnly),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -313,6 +332,8 @@ struct Clinical {
     opening: uuid::Uuid,
     /// A consent request waiting for the patient's code.
     consent_request: uuid::Uuid,
+    /// A guardian staff added for the patient (a minor).
+    guardian: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -329,8 +350,9 @@ fn consent_form() -> reqwest::multipart::Form {
         )
 }
 
+/// A minor, so that staff may add a guardian.
 fn patient_json(n: usize) -> Value {
-    json!({"first_name": format!("Matrix{n}"), "last_name": "Patient", "date_of_birth": "1980-01-01", "sex": "other"})
+    json!({"first_name": format!("Matrix{n}"), "last_name": "Patient", "date_of_birth": "2015-01-01", "sex": "other"})
 }
 
 fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Value> {
@@ -346,6 +368,13 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
         "PUT /api/v1/hospitals/{id}/settings" => json!({"break_glass_minutes": 120}),
         "PUT /api/v1/me" => json!({"language": "sw"}),
+        "POST /api/v1/me/proxies" => {
+            json!({"name": "Matrix helper", "relationship": "sibling", "phone": "+255700000001"})
+        }
+        "POST /api/v1/me/acting-for" => json!({"patient_id": null}),
+        "POST /api/v1/patients/{id}/guardians" => json!({"name": "Matrix guardian",
+            "relationship": "parent", "phone": format!("+2557{n:08}"),
+            "consent_form_id": world.own.consent}),
         "POST /api/v1/sharing/grant" => json!({"hospital_id": world.own_hospital,
             "categories": ["labs"], "purpose": "treatment"}),
         "POST /api/v1/patients" => patient_json(n),
@@ -567,6 +596,15 @@ async fn clinical(
         )
         .await;
     assert_eq!(status, 201, "{request}");
+    let (status, guardian) = app
+        .post_json(
+            &format!("/api/v1/patients/{id}/guardians"),
+            Some(token),
+            json!({"name": "Guardian", "relationship": "parent",
+                   "phone": format!("+25571{n:07}"), "consent_form_id": consent}),
+        )
+        .await;
+    assert_eq!(status, 201, "{guardian}");
     Clinical {
         patient: id.parse().unwrap(),
         prescription: add[0],
@@ -576,6 +614,7 @@ async fn clinical(
         grant: grant["id"].as_str().unwrap().parse().unwrap(),
         opening: opening["id"].as_str().unwrap().parse().unwrap(),
         consent_request: request["id"].as_str().unwrap().parse().unwrap(),
+        guardian: guardian["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 
@@ -678,9 +717,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             Side::Own => world.own.consent_request,
             Side::Other => world.other.consent_request,
         };
+        let guardian = match side {
+            Side::Missing => uuid::Uuid::now_v7(),
+            Side::Own => world.own.guardian,
+            Side::Other => world.other.guardian,
+        };
         let concrete = path
             .replace("{id}", &target.to_string())
-            .replace("{rid}", &request_id.to_string());
+            .replace("{rid}", &request_id.to_string())
+            .replace("{gid}", &guardian.to_string());
         let url = app.url(&concrete);
         let mut request = match method {
             "GET" => app.client.get(url),

@@ -7,7 +7,7 @@ mod common;
 use common::{call, hospital, member, spawn_app_with, TestApp};
 use futures_util::future::join_all;
 use hospitallink::domain::identity::role::Role;
-use hospitallink::entities::{patient, patient_otp};
+use hospitallink::entities::{patient, sign_in_code};
 use hospitallink::policy::Caller;
 use hospitallink::services::clinical::patients;
 use hospitallink::services::identity::{mfa, tokens};
@@ -151,8 +151,8 @@ async fn at_most_five_guesses_of_a_code_are_ever_compared() {
     let statuses = race(&app, "/api/v1/auth/patient/verify-otp", wrong).await;
     assert_eq!(count(&statuses, 401), RACERS, "{statuses:?}");
 
-    let otp = patient_otp::Entity::find()
-        .filter(patient_otp::Column::PatientId.eq(id))
+    let otp = sign_in_code::Entity::find()
+        .filter(sign_in_code::Column::PatientId.eq(id))
         .one(&app.core.db)
         .await
         .unwrap()
@@ -360,8 +360,8 @@ async fn at_most_five_codes_an_hour_go_to_one_address_however_many_ask_at_once()
     )
     .await;
     assert_eq!(count(&statuses, 202), RACERS, "the answer never changes");
-    let codes = patient_otp::Entity::find()
-        .filter(patient_otp::Column::PatientId.eq(id))
+    let codes = sign_in_code::Entity::find()
+        .filter(sign_in_code::Column::PatientId.eq(id))
         .all(&app.core.db)
         .await
         .unwrap();

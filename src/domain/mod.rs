@@ -7,6 +7,7 @@
 //! - `sharing`: consent grants across hospitals.
 //! - `fhir`: the FHIR R4 mapping (server only).
 //! - `portal`: what the patient portal shows, in the patient's words.
+//! - `proxies`: family members and guardians who act for a patient.
 //! - shared by all: the error model (`error`), field validation (`validate`), pagination
 //!   (`page`).
 
@@ -18,6 +19,7 @@ pub mod identity;
 pub mod page;
 pub mod platform;
 pub mod portal;
+pub mod proxies;
 #[cfg(feature = "server")]
 pub mod schema;
 pub mod sharing;

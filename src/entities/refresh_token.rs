@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub family_id: Uuid,
-    /// `staff` or `patient`.
+    /// `staff`, `patient` or `proxy`.
     pub subject_kind: String,
     pub subject_id: Uuid,
     /// SHA-256 hex of the token.
@@ -22,6 +22,8 @@ pub struct Model {
     /// When the sign-in this token continues began (`None` for tokens issued before it was
     /// kept: their `created_at`).
     pub signed_in_at: Option<ChronoDateTimeUtc>,
+    /// The patient a proxy (or a patient who is also one) acts for with this sign-in.
+    pub acting_for: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,12 +7,14 @@
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
 //! - `sharing`: the patient's consent grants across hospitals.
 //! - `portal`: the patient's own view: home, records, export, preferences.
+//! - `proxies`: family members and guardians who act for a patient.
 //! - `seed`: the demo network and synthetic patients.
 
 pub mod clinical;
 pub mod identity;
 pub mod platform;
 pub mod portal;
+pub mod proxies;
 pub mod seed;
 pub mod sharing;
 

@@ -58,7 +58,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
                             <span class="text-sm" id="signed-in-as">{format!("{display_name} · {}", role.as_str().replace('_', " "))}</span>
                             <SignOut class="border border-teal-300" />
                         }.into_any(),
-                        Ok(Some(Me::Patient { .. })) => view! { <SignOut class="border border-teal-300" /> }.into_any(),
+                        Ok(Some(Me::Patient { .. } | Me::Proxy { .. })) => view! { <SignOut class="border border-teal-300" /> }.into_any(),
                         _ => view! {
                             <a href="/login" class="focus-ring inline-flex min-h-11 items-center rounded border border-teal-300 px-3 text-sm">
                                 "Staff sign-in"

@@ -53,3 +53,26 @@ pub async fn my_profile_page() -> Result<MyProfile, ErrorKind> {
         .await
         .map_err(crate::state::fail)
 }
+
+/// The proxies of the record open and the people the signed-in person acts for.
+#[server(prefix = "/_fn", endpoint = "portal/proxies")]
+pub async fn my_proxies_page() -> Result<hospitallink::domain::proxies::MyProxies, ErrorKind> {
+    let (core, caller) = crate::state::caller().await?;
+    hospitallink::services::proxies::relationships::list(&core, &caller)
+        .await
+        .map_err(crate::state::fail)
+}
+
+/// What the portal's frame shows of the sign-in: whose record is open, which sections apply.
+#[server(prefix = "/_fn", endpoint = "portal/who")]
+pub async fn portal_who() -> Result<hospitallink::domain::proxies::PortalWho, ErrorKind> {
+    let (core, caller) = crate::state::caller().await?;
+    let parts = use_context::<http::request::Parts>();
+    let name = match parts {
+        Some(parts) => crate::state::acting_name(&core, &parts).await,
+        None => None,
+    };
+    hospitallink::services::proxies::relationships::who(&core, &caller, name)
+        .await
+        .map_err(crate::state::fail)
+}

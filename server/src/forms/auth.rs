@@ -12,7 +12,7 @@ use hospitallink::domain::identity::auth::{
 };
 use hospitallink::domain::ErrorKind;
 use hospitallink::services::identity::auth::{self, StaffLogin};
-use hospitallink::services::identity::tokens::Stage;
+use hospitallink::services::identity::tokens::{Stage, SubjectKind};
 use hospitallink::services::identity::{invitations, mfa, otp};
 use hospitallink::AppError;
 use serde::{Deserialize, Serialize};
@@ -244,20 +244,27 @@ async fn portal_verify(State(state): State<AppState>, req: Request) -> Response 
             .await
             .map_err(AppError::internal)?;
         sign_in(&state.core, &session, subject).await?;
-        Ok(super::portal::stored_language(&state, &parts, subject.id).await)
+        // A proxy chooses whose record to open first.
+        if subject.kind == SubjectKind::Proxy {
+            return Ok((None, "/portal/proxies"));
+        }
+        Ok((
+            super::portal::stored_language(&state, &parts, subject.id).await,
+            "/portal",
+        ))
     }
     .await;
     match result {
         // The patient's own language follows them to this browser.
-        Ok(Some(language)) => {
-            let mut response = Redirect::to("/portal").into_response();
+        Ok((Some(language), to)) => {
+            let mut response = Redirect::to(to).into_response();
             response.headers_mut().append(
                 axum::http::header::SET_COOKIE,
                 super::portal::language_cookie(Some(language)),
             );
             response
         }
-        Ok(None) => Redirect::to("/portal").into_response(),
+        Ok((None, to)) => Redirect::to(to).into_response(),
         Err(e) => fail(&state, parts, "/portal/login/code", BTreeMap::new(), e).await,
     }
 }

@@ -8,10 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
 use hospitallink::domain::portal::{Language, PreferencesInput};
+use hospitallink::domain::proxies::ProxyInput;
 use hospitallink::domain::sharing::grant::PatientGrantInput;
 use hospitallink::domain::ErrorKind;
 use hospitallink::policy::{Actor, Caller};
+use hospitallink::services::identity::access::SessionAuth;
 use hospitallink::services::portal::preferences;
+use hospitallink::services::proxies::relationships;
 use hospitallink::services::sharing::grants;
 use hospitallink::AppError;
 use std::collections::BTreeMap;
@@ -26,6 +29,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/portal/settings", post(settings))
         .route("/portal/sharing", post(share))
         .route("/portal/sharing/{id}/revoke", post(revoke))
+        .route("/portal/proxies", post(add_proxy))
+        .route("/portal/proxies/{id}/accept", post(accept_proxy))
+        .route("/portal/proxies/{id}/end", post(end_proxy))
+        .route("/portal/act", post(act))
 }
 
 /// The `Set-Cookie` value that remembers `language` on this browser for a year (`None`:
@@ -171,6 +178,106 @@ async fn revoke(State(state): State<AppState>, Path(id): Path<String>, req: Requ
     match result {
         Ok(_) => Redirect::to("/portal/sharing?done=stopped").into_response(),
         Err(e) => fail(&state, parts, "/portal/sharing", BTreeMap::new(), e).await,
+    }
+}
+
+/// `POST /portal/proxies`: lets someone act for the record open.
+async fn add_proxy(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let form: BTreeMap<String, String> = read_form(body).await.unwrap_or_default();
+    let one = |name: &str| form.get(name).cloned();
+    let input = ProxyInput {
+        name: one("name"),
+        relationship: one("relationship"),
+        email: one("email"),
+        phone: one("phone"),
+        access: one("access"),
+    };
+    let result = async {
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        relationships::add(&state.core, &caller, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/portal/proxies?done=added").into_response(),
+        Err(e) => fail(&state, parts, "/portal/proxies", form, e).await,
+    }
+}
+
+fn proxy_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::from(ErrorKind::not_found("proxy")))
+}
+
+/// `POST /portal/proxies/{id}/accept`: accepts to act for someone.
+async fn accept_proxy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let result = async {
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        relationships::accept(&state.core, &caller, proxy_id(&id)?).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/portal/proxies?done=accepted").into_response(),
+        Err(e) => fail(&state, parts, "/portal/proxies", BTreeMap::new(), e).await,
+    }
+}
+
+/// `POST /portal/proxies/{id}/end`: ends a proxy, from either side.
+async fn end_proxy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let result = async {
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        relationships::end(&state.core, &caller, proxy_id(&id)?).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/portal/proxies?done=ended").into_response(),
+        Err(e) => fail(&state, parts, "/portal/proxies", BTreeMap::new(), e).await,
+    }
+}
+
+/// `POST /portal/act`: opens the record of someone the signed-in person acts for (or, blank,
+/// their own): this browser's session acts on it from now on.
+async fn act(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let form: BTreeMap<String, String> = read_form(body).await.unwrap_or_default();
+    let result = async {
+        let chosen = match form.get("patient_id").map(|v| v.trim()) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                uuid::Uuid::parse_str(raw)
+                    .map_err(|_| AppError::from(ErrorKind::not_found("patient")))?,
+            ),
+        };
+        let session = app::state::session(&parts)
+            .ok_or_else(|| AppError::from(ErrorKind::unauthenticated()))?;
+        let auth: Option<SessionAuth> = session
+            .get(app::state::AUTH_KEY)
+            .await
+            .map_err(AppError::internal)?;
+        let auth = auth.ok_or_else(|| AppError::from(ErrorKind::unauthenticated()))?;
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        let (subject, name) =
+            relationships::choose(&state.core, &caller, auth.subject, chosen).await?;
+        session
+            .insert(app::state::AUTH_KEY, SessionAuth { subject, ..auth })
+            .await
+            .map_err(AppError::internal)?;
+        app::state::keep_acting_name(&state.core, &session, name.as_deref()).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/portal").into_response(),
+        Err(e) => fail(&state, parts, "/portal/proxies", BTreeMap::new(), e).await,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod hospitals;
 pub mod patients;
 pub mod portal;
+pub mod proxies;
 pub mod sharing;
 pub mod staff;
 
@@ -85,6 +86,14 @@ use app::state::AppState;
         portal::home,
         portal::records,
         portal::export_bundle,
+        proxies::list,
+        proxies::add,
+        proxies::end,
+        proxies::accept,
+        proxies::acting_for,
+        proxies::guardians_of,
+        proxies::add_guardian,
+        proxies::end_guardian,
         audit::list,
         audit::verify,
     ),
@@ -181,6 +190,16 @@ use app::state::AppState;
         hospitallink::domain::portal::RecordGroup,
         hospitallink::domain::portal::records::MyRecord,
         hospitallink::domain::portal::records::Reading,
+        hospitallink::domain::proxies::MyProxies,
+        hospitallink::domain::proxies::Proxy,
+        hospitallink::domain::proxies::ActingFor,
+        hospitallink::domain::proxies::ProxyInput,
+        hospitallink::domain::proxies::GuardianInput,
+        hospitallink::domain::proxies::ActingForInput,
+        hospitallink::domain::proxies::ProxyAccess,
+        hospitallink::domain::proxies::ProxyStatus,
+        hospitallink::domain::proxies::ProxyParty,
+        hospitallink::domain::proxies::Relationship,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -322,6 +341,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(sharing::router())
         .merge(portal::router())
+        .merge(proxies::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

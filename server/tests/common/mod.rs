@@ -596,36 +596,54 @@ pub fn code_in(text: &str) -> String {
 
 /// Signs the patient with `email` in through the API; the access token.
 pub async fn patient_token(app: &TestApp, email: &str) -> String {
-    let (status, _) = app
-        .post_json(
-            "/api/v1/auth/patient/request-otp",
-            None,
-            serde_json::json!({ "email": email }),
-        )
-        .await;
-    assert_eq!(status, 202);
-    let messages = hospitallink::services::platform::outbox::list(
+    portal_sign_in(app, "email", email).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The newest message of `purpose` to `to` in the outbox, if any.
+pub async fn last_message(
+    app: &TestApp,
+    to: &str,
+    purpose: &str,
+) -> Option<hospitallink::domain::platform::outbox::OutboxItem> {
+    hospitallink::services::platform::outbox::list(
         &app.core,
         &hospitallink::policy::Caller::system(),
         Default::default(),
     )
     .await
     .unwrap()
-    .data;
-    let body = &messages
-        .iter()
-        .find(|m| m.to == email && m.purpose == "otp")
+    .data
+    .into_iter()
+    .find(|m| m.to == to && m.purpose == purpose)
+}
+
+/// Signs a patient or proxy in through the API with the code sent to their `field` (`email` or
+/// `phone`, written as the outbox addresses it); the token response.
+pub async fn portal_sign_in(app: &TestApp, field: &str, address: &str) -> serde_json::Value {
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            serde_json::json!({ field: address }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let body = last_message(app, address, "otp")
+        .await
         .expect("a code message")
         .body;
     let (status, tokens) = app
         .post_json(
             "/api/v1/auth/patient/verify-otp",
             None,
-            serde_json::json!({ "email": email, "code": code_in(body) }),
+            serde_json::json!({ field: address, "code": code_in(&body) }),
         )
         .await;
     assert_eq!(status, 200, "{tokens}");
-    tokens["access_token"].as_str().unwrap().to_string()
+    tokens
 }
 
 /// Adds a record through the API as `token`; its id.

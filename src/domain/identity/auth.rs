@@ -211,6 +211,11 @@ pub enum Me {
         id: Uuid,
         first_name: String,
     },
+    /// A family member or guardian; `acting_for`: the patient whose record they act on.
+    Proxy {
+        id: Uuid,
+        acting_for: Option<Uuid>,
+    },
 }
 
 /// The flat shape of a serialized [`Me`].
@@ -226,6 +231,7 @@ struct MeWire {
     mfa_enrollment_required: Option<bool>,
     permissions: Option<Vec<String>>,
     first_name: Option<String>,
+    acting_for: Option<Uuid>,
 }
 
 impl TryFrom<MeWire> for Me {
@@ -250,6 +256,10 @@ impl TryFrom<MeWire> for Me {
             "patient" => Ok(Me::Patient {
                 id: w.id,
                 first_name: required(w.first_name, "first_name")?,
+            }),
+            "proxy" => Ok(Me::Proxy {
+                id: w.id,
+                acting_for: w.acting_for,
             }),
             other => Err(format!("unknown kind `{other}`")),
         }

@@ -25,6 +25,9 @@ pub struct AccessLogEntry {
     pub action: String,
     /// Made under break-glass (the opening itself, or a read while it was open).
     pub break_glass: bool,
+    /// Made by someone who acts for the patient (a family member or guardian), not staff.
+    #[serde(default)]
+    pub by_proxy: bool,
     /// The clinician's reason, on the break-glass opening itself.
     pub reason: Option<String>,
     /// The kinds of records a read covered (labs, treatment, ...), when the entry says.

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{self, Stage, Subject, SubjectKind};
 use crate::domain::identity::role::Role;
 use crate::domain::ErrorKind;
-use crate::entities::{hospital, patient, staff_account};
+use crate::entities::{hospital, patient, proxy, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::Actor;
+use crate::services::proxies;
 use crate::services::Core;
 
 /// Absolute limit of a browser session (SPEC 2.1).
@@ -41,7 +42,7 @@ impl SessionAuth {
     pub fn idle_limit(&self) -> Duration {
         match self.subject.kind {
             SubjectKind::Staff => Duration::minutes(STAFF_IDLE_MINUTES),
-            SubjectKind::Patient => Duration::minutes(PATIENT_IDLE_MINUTES),
+            SubjectKind::Patient | SubjectKind::Proxy => Duration::minutes(PATIENT_IDLE_MINUTES),
         }
     }
 
@@ -68,9 +69,9 @@ pub enum Credential<'a> {
 pub async fn resolve(core: &Core, credential: Credential<'_>) -> AppResult<Actor> {
     let subject = match credential {
         Credential::Bearer(token) => tokens::read_access_token(core, token)
-            // A patient's sign-in has an absolute end, as their browser session has.
+            // A portal sign-in has an absolute end, as its browser session has.
             .filter(|s| {
-                s.kind != SubjectKind::Patient
+                !s.kind.is_portal()
                     || core.clock.now() - s.auth_at
                         <= Duration::hours(tokens::PATIENT_SIGN_IN_HOURS)
             })
@@ -140,7 +141,31 @@ pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResul
             {
                 return Ok(None);
             }
-            Ok(Some(Actor::Patient { id: p.id }))
+            match subject.acting_for {
+                None => Ok(Some(Actor::Patient { id: p.id })),
+                // A patient who is also a proxy acts through the proxy at their own address.
+                Some(other) => {
+                    let Some(proxy) = proxies::proxy_of_patient(db, &p).await? else {
+                        return Ok(None);
+                    };
+                    proxies::acting(db, proxy.id, other).await
+                }
+            }
+        }
+        SubjectKind::Proxy => {
+            let Some(p) = proxy::Entity::find_by_id(subject.id).one(db).await? else {
+                return Ok(None);
+            };
+            if p.locked_at.is_some() || p.credentials_version != subject.ver {
+                return Ok(None);
+            }
+            match subject.acting_for {
+                None => Ok(Some(Actor::Proxy {
+                    id: p.id,
+                    acting_for: None,
+                })),
+                Some(patient) => proxies::acting(db, p.id, patient).await,
+            }
         }
     }
 }

@@ -87,6 +87,7 @@ fn subject(core: &Core, account: &staff_account::Model, stage: Stage) -> Subject
         ver: account.credentials_version,
         stage,
         auth_at: core.clock.now(),
+        acting_for: None,
     }
 }
 
@@ -262,6 +263,10 @@ pub async fn me(core: &Core, caller: &Caller) -> AppResult<Me> {
                 first_name,
             })
         }
+        Actor::Proxy { id, acting_for } => Ok(Me::Proxy {
+            id: *id,
+            acting_for: acting_for.map(|f| f.patient),
+        }),
         Actor::System | Actor::Anonymous => Err(ErrorKind::unauthenticated().into()),
     }
 }

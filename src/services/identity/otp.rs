@@ -1,4 +1,6 @@
-//! Patient sign-in with a one-time code by email or SMS (SPEC 2.1).
+//! Portal sign-in with a one-time code by email or SMS (SPEC 2.1): patients, and the family
+//! members and guardians who act for them (proxies). A code goes to an address and signs in
+//! the patient who has it, or else the proxy who does; each counts its own failures.
 //!
 //! Codes: 6 digits from the OS CSPRNG, stored only as a keyed hash, valid 10 minutes, single
 //! use, at most 5 wrong tries per code, at most 5 sends per address per hour. Failures also
@@ -23,7 +25,7 @@ use crate::domain::identity::auth::{
 };
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
-use crate::entities::{code_request, patient, patient_otp};
+use crate::entities::{code_request, patient, proxy, proxy_relationship, sign_in_code};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Actor, Caller, RequestMeta};
 use crate::services::clinical::patients::{destination_index, find_by_destination};
@@ -35,6 +37,80 @@ pub const CODE_MINUTES: i64 = 10;
 pub const TRIES_PER_CODE: i32 = 5;
 pub const SENDS_PER_HOUR: u64 = 5;
 pub const LOCK_AFTER_FAILURES: i32 = 100;
+
+/// Who an address signs in: the patient who has it, or else a proxy who acts (or was asked to
+/// act) for someone.
+enum Account {
+    Patient(patient::Model),
+    Proxy(proxy::Model),
+}
+
+impl Account {
+    fn id(&self) -> Uuid {
+        match self {
+            Account::Patient(p) => p.id,
+            Account::Proxy(p) => p.id,
+        }
+    }
+
+    fn locked(&self) -> bool {
+        match self {
+            Account::Patient(p) => p.locked_at.is_some(),
+            Account::Proxy(p) => p.locked_at.is_some(),
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        match self {
+            Account::Patient(p) => Actor::Patient { id: p.id },
+            Account::Proxy(p) => Actor::Proxy {
+                id: p.id,
+                acting_for: None,
+            },
+        }
+    }
+
+    /// The code column naming this account.
+    fn code_owner(&self) -> sea_orm::sea_query::SimpleExpr {
+        match self {
+            Account::Patient(p) => sign_in_code::Column::PatientId.eq(p.id),
+            Account::Proxy(p) => sign_in_code::Column::ProxyId.eq(p.id),
+        }
+    }
+}
+
+/// The account `destination` signs in, its row locked when `lock` (sends and failures of one
+/// account then take turns). The same reads whatever the address.
+async fn account_at(
+    core: &Core,
+    txn: &sea_orm::DatabaseTransaction,
+    destination: &OtpDestination,
+    lock: bool,
+) -> AppResult<Option<Account>> {
+    let found = find_by_destination(core, txn, destination).await?;
+    let select = patient::Entity::find_by_id(found.map(|p| p.id).unwrap_or_default());
+    let patient = if lock { locked(select, txn) } else { select }
+        .one(txn)
+        .await?;
+    if let Some(p) = patient {
+        return Ok(Some(Account::Patient(p)));
+    }
+    let select = proxy::Entity::find()
+        .filter(proxy::Column::DestinationIndex.eq(destination_index(core, destination)));
+    let Some(proxy) = if lock { locked(select, txn) } else { select }
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Only someone who acts for a patient, or was asked to, signs in.
+    let open = proxy_relationship::Entity::find()
+        .filter(proxy_relationship::Column::ProxyId.eq(proxy.id))
+        .filter(proxy_relationship::Column::EndedAt.is_null())
+        .count(txn)
+        .await?;
+    Ok((open > 0).then_some(Account::Proxy(proxy)))
+}
 
 fn code_hash(core: &Core, otp_id: Uuid, code: &str) -> String {
     core.keyring.blind_index("otp", &format!("{otp_id}:{code}"))
@@ -59,21 +135,14 @@ pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> App
         .hit(&format!("ip:{ip}"), now)?;
     let index = destination_index(core, &destination);
     let txn = begin_write(&core.db).await?;
-    // The patient's row is locked before the sends are counted, so requests arriving together
+    // The account's row is locked before the sends are counted, so requests arriving together
     // count one after another and at most `SENDS_PER_HOUR` codes go out.
-    let found = find_by_destination(core, &txn, &destination).await?;
-    // (The same read when nobody has the address: it finds nothing.)
-    let patient = locked(
-        patient::Entity::find_by_id(found.map(|p| p.id).unwrap_or_default()),
-        &txn,
-    )
-    .one(&txn)
-    .await?;
+    let account = account_at(core, &txn, &destination, true).await?;
     // Codes sent to this address in the last hour (requests past the limit send none and so
     // do not keep it closed).
-    let recent = patient_otp::Entity::find()
-        .filter(patient_otp::Column::DestinationIndex.eq(&index))
-        .filter(patient_otp::Column::CreatedAt.gt(now - Duration::hours(1)))
+    let recent = sign_in_code::Entity::find()
+        .filter(sign_in_code::Column::DestinationIndex.eq(&index))
+        .filter(sign_in_code::Column::CreatedAt.gt(now - Duration::hours(1)))
         .count(&txn)
         .await?;
     // The same writes whatever the address, so the answer takes as long for an address nobody
@@ -92,11 +161,16 @@ pub async fn request(core: &Core, meta: &RequestMeta, input: &OtpRequest) -> App
         .await?;
     outbox::forget_withheld(&txn, forget_before).await?;
     let id = Uuid::now_v7();
-    match patient.filter(|p| recent < SENDS_PER_HOUR && p.locked_at.is_none()) {
-        Some(patient) => {
-            patient_otp::ActiveModel {
+    match account.filter(|a| recent < SENDS_PER_HOUR && !a.locked()) {
+        Some(account) => {
+            let (patient_id, proxy_id) = match &account {
+                Account::Patient(p) => (Some(p.id), None),
+                Account::Proxy(p) => (None, Some(p.id)),
+            };
+            sign_in_code::ActiveModel {
                 id: Set(id),
-                patient_id: Set(patient.id),
+                patient_id: Set(patient_id),
+                proxy_id: Set(proxy_id),
                 destination_index: Set(index),
                 code_hash: Set(code_hash(core, id, &code)),
                 expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
@@ -180,100 +254,91 @@ async fn check(
         .hit(&format!("ip:{ip}"), now)?;
     let index = destination_index(core, &destination);
     let txn = begin_write(&core.db).await?;
-    let patient = find_by_destination(core, &txn, &destination).await?;
-    let otp = match &patient {
-        Some(p) => {
-            patient_otp::Entity::find()
-                .filter(patient_otp::Column::PatientId.eq(p.id))
-                .filter(patient_otp::Column::DestinationIndex.eq(&index))
-                .filter(patient_otp::Column::UsedAt.is_null())
-                .filter(patient_otp::Column::ExpiresAt.gt(now))
-                .filter(patient_otp::Column::Attempts.lt(TRIES_PER_CODE))
-                .order_by_desc(patient_otp::Column::CreatedAt)
+    let account = account_at(core, &txn, &destination, false).await?;
+    let otp = match &account {
+        Some(a) => {
+            sign_in_code::Entity::find()
+                .filter(a.code_owner())
+                .filter(sign_in_code::Column::DestinationIndex.eq(&index))
+                .filter(sign_in_code::Column::UsedAt.is_null())
+                .filter(sign_in_code::Column::ExpiresAt.gt(now))
+                .filter(sign_in_code::Column::Attempts.lt(TRIES_PER_CODE))
+                .order_by_desc(sign_in_code::Column::CreatedAt)
                 .one(&txn)
                 .await?
         }
         None => None,
     };
-    let (Some(patient), Some(otp)) = (patient.filter(|p| p.locked_at.is_none()), otp) else {
+    let (Some(account), Some(otp)) = (account.filter(|a| !a.locked()), otp) else {
         txn.commit().await?;
         return Err(invalid_code());
     };
     // A try is granted before the code is compared, by one conditional write: of guesses
     // arriving together at most `TRIES_PER_CODE` are ever compared.
-    let granted = patient_otp::Entity::update_many()
+    let granted = sign_in_code::Entity::update_many()
         .col_expr(
-            patient_otp::Column::Attempts,
-            Expr::col(patient_otp::Column::Attempts).add(1),
+            sign_in_code::Column::Attempts,
+            Expr::col(sign_in_code::Column::Attempts).add(1),
         )
-        .filter(patient_otp::Column::Id.eq(otp.id))
-        .filter(patient_otp::Column::Attempts.lt(TRIES_PER_CODE))
-        .filter(patient_otp::Column::UsedAt.is_null())
-        .filter(patient_otp::Column::ExpiresAt.gt(now))
+        .filter(sign_in_code::Column::Id.eq(otp.id))
+        .filter(sign_in_code::Column::Attempts.lt(TRIES_PER_CODE))
+        .filter(sign_in_code::Column::UsedAt.is_null())
+        .filter(sign_in_code::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if !changed_one(&granted) {
         return Err(invalid_code());
     }
-    let caller = Caller::new(Actor::Patient { id: patient.id }, meta.clone());
+    let caller = Caller::new(account.actor(), meta.clone());
+    let entity = caller.actor.kind();
+    let on_behalf = match &account {
+        Account::Patient(p) => Some(p.id),
+        Account::Proxy(_) => None,
+    };
     let matches = constant_time_eq(
         code_hash(core, otp.id, &code).as_bytes(),
         otp.code_hash.as_bytes(),
     );
     if !matches {
-        // Counted in the database (never read, added to and written back), then the lock.
-        patient::Entity::update_many()
-            .col_expr(
-                patient::Column::OtpFailures,
-                Expr::col(patient::Column::OtpFailures).add(1),
-            )
-            .filter(patient::Column::Id.eq(patient.id))
-            .exec(&txn)
-            .await?;
-        let locked_now = patient::Entity::update_many()
-            .col_expr(patient::Column::LockedAt, Expr::value(Some(now)))
-            .filter(patient::Column::Id.eq(patient.id))
-            .filter(patient::Column::LockedAt.is_null())
-            .filter(patient::Column::OtpFailures.gte(LOCK_AFTER_FAILURES))
-            .exec(&txn)
-            .await?;
-        let event = Event::new("patient", AuditAction::LoginFailed)
-            .entity_id(patient.id)
-            .patient(patient.id)
-            .details(serde_json::json!({"method": "otp", "locked": changed_one(&locked_now)}));
+        let locked_now = count_failure(&txn, &account, now).await?;
+        let mut event = Event::new(entity, AuditAction::LoginFailed)
+            .entity_id(account.id())
+            .details(serde_json::json!({"method": "otp", "locked": locked_now}));
+        if let Some(p) = on_behalf {
+            event = event.patient(p);
+        }
         audit::append(&txn, now, &caller, &event, Outcome::Denied).await?;
         txn.commit().await?;
         return Err(invalid_code());
     }
     // Single use: exactly one of the requests presenting the right code consumes it.
-    let consumed = patient_otp::Entity::update_many()
-        .col_expr(patient_otp::Column::UsedAt, Expr::value(Some(now)))
-        .filter(patient_otp::Column::Id.eq(otp.id))
-        .filter(patient_otp::Column::UsedAt.is_null())
+    let consumed = sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::UsedAt, Expr::value(Some(now)))
+        .filter(sign_in_code::Column::Id.eq(otp.id))
+        .filter(sign_in_code::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    // The failure count starts again; a sign-in locked meanwhile stays locked.
-    let open = patient::Entity::update_many()
-        .col_expr(patient::Column::OtpFailures, Expr::value(0))
-        .filter(patient::Column::Id.eq(patient.id))
-        .filter(patient::Column::LockedAt.is_null())
-        .filter(patient::Column::DeletedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if !changed_one(&consumed) || !changed_one(&open) {
+    if !changed_one(&consumed) || !reset_failures(&txn, &account).await? {
         return Err(invalid_code());
     }
-    let event = Event::new("patient", AuditAction::Login)
-        .entity_id(patient.id)
-        .patient(patient.id)
+    let mut event = Event::new(entity, AuditAction::Login)
+        .entity_id(account.id())
         .details(serde_json::json!({"method": "otp", "channel": destination.kind()}));
+    if let Some(p) = on_behalf {
+        event = event.patient(p);
+    }
     audit::append(&txn, now, &caller, &event, Outcome::Allowed).await?;
+    let (kind, ver) = match &account {
+        Account::Patient(p) => (SubjectKind::Patient, p.credentials_version),
+        Account::Proxy(p) => (SubjectKind::Proxy, p.credentials_version),
+    };
     let subject = Subject {
-        kind: SubjectKind::Patient,
-        id: patient.id,
-        ver: patient.credentials_version,
+        kind,
+        id: account.id(),
+        ver,
         stage: Stage::Full,
         auth_at: now,
+        acting_for: None,
     };
     let tokens = if with_tokens {
         Some(tokens::issue_in(&txn, core, &subject).await?)
@@ -282,4 +347,75 @@ async fn check(
     };
     txn.commit().await?;
     Ok((subject, tokens))
+}
+
+/// Counts a wrong code against the account, in the database (never read, added to and written
+/// back), then locks it at `LOCK_AFTER_FAILURES`. Whether this failure locked it.
+async fn count_failure(
+    txn: &sea_orm::DatabaseTransaction,
+    account: &Account,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    let locked_now = match account {
+        Account::Patient(p) => {
+            patient::Entity::update_many()
+                .col_expr(
+                    patient::Column::OtpFailures,
+                    Expr::col(patient::Column::OtpFailures).add(1),
+                )
+                .filter(patient::Column::Id.eq(p.id))
+                .exec(txn)
+                .await?;
+            patient::Entity::update_many()
+                .col_expr(patient::Column::LockedAt, Expr::value(Some(now)))
+                .filter(patient::Column::Id.eq(p.id))
+                .filter(patient::Column::LockedAt.is_null())
+                .filter(patient::Column::OtpFailures.gte(LOCK_AFTER_FAILURES))
+                .exec(txn)
+                .await?
+        }
+        Account::Proxy(p) => {
+            proxy::Entity::update_many()
+                .col_expr(
+                    proxy::Column::OtpFailures,
+                    Expr::col(proxy::Column::OtpFailures).add(1),
+                )
+                .filter(proxy::Column::Id.eq(p.id))
+                .exec(txn)
+                .await?;
+            proxy::Entity::update_many()
+                .col_expr(proxy::Column::LockedAt, Expr::value(Some(now)))
+                .filter(proxy::Column::Id.eq(p.id))
+                .filter(proxy::Column::LockedAt.is_null())
+                .filter(proxy::Column::OtpFailures.gte(LOCK_AFTER_FAILURES))
+                .exec(txn)
+                .await?
+        }
+    };
+    Ok(changed_one(&locked_now))
+}
+
+/// After a right code the failure count starts again; an account locked (or a patient deleted)
+/// meanwhile stays closed (`false`).
+async fn reset_failures(txn: &sea_orm::DatabaseTransaction, account: &Account) -> AppResult<bool> {
+    let open = match account {
+        Account::Patient(p) => {
+            patient::Entity::update_many()
+                .col_expr(patient::Column::OtpFailures, Expr::value(0))
+                .filter(patient::Column::Id.eq(p.id))
+                .filter(patient::Column::LockedAt.is_null())
+                .filter(patient::Column::DeletedAt.is_null())
+                .exec(txn)
+                .await?
+        }
+        Account::Proxy(p) => {
+            proxy::Entity::update_many()
+                .col_expr(proxy::Column::OtpFailures, Expr::value(0))
+                .filter(proxy::Column::Id.eq(p.id))
+                .filter(proxy::Column::LockedAt.is_null())
+                .exec(txn)
+                .await?
+        }
+    };
+    Ok(changed_one(&open))
 }

@@ -20,7 +20,7 @@ use crate::db::{begin_write, changed_one, locked, shared};
 use crate::domain::identity::auth::TokenResponse;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
-use crate::entities::{hospital, patient, refresh_token, staff_account};
+use crate::entities::{hospital, patient, proxy, refresh_token, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Actor, Caller, RequestMeta};
 use crate::services::platform::audit::{self, Event};
@@ -42,6 +42,8 @@ const MFA_AUDIENCE: &str = "hospitallink:mfa";
 pub enum SubjectKind {
     Staff,
     Patient,
+    /// A family member or guardian who acts for patients.
+    Proxy,
 }
 
 impl SubjectKind {
@@ -49,7 +51,21 @@ impl SubjectKind {
         match self {
             SubjectKind::Staff => "staff",
             SubjectKind::Patient => "patient",
+            SubjectKind::Proxy => "proxy",
         }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "patient" => SubjectKind::Patient,
+            "proxy" => SubjectKind::Proxy,
+            _ => SubjectKind::Staff,
+        }
+    }
+
+    /// Patients and proxies: portal sign-ins, with their shorter limits.
+    pub fn is_portal(self) -> bool {
+        self != SubjectKind::Staff
     }
 }
 
@@ -90,6 +106,10 @@ pub struct Subject {
     pub stage: Stage,
     /// When the sign-in happened (the absolute session limit counts from here).
     pub auth_at: DateTime<Utc>,
+    /// The patient whose record a proxy (or a patient who is also one) acts on; checked
+    /// against an active proxy relationship on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_for: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,6 +120,9 @@ struct AccessClaims {
     stg: Stage,
     /// Sign-in time (seconds).
     ath: i64,
+    /// The patient acted for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    act: Option<Uuid>,
     iat: i64,
     exp: i64,
     aud: String,
@@ -147,6 +170,7 @@ pub fn access_token(core: &Core, subject: &Subject) -> AppResult<String> {
         ver: subject.ver,
         stg: subject.stage,
         ath: subject.auth_at.timestamp(),
+        act: subject.acting_for,
         iat: now.timestamp(),
         exp: (now + expires_in(core)).timestamp(),
         aud: ACCESS_AUDIENCE.into(),
@@ -171,6 +195,7 @@ pub fn read_access_token(core: &Core, token: &str) -> Option<Subject> {
         ver: c.ver,
         stage: c.stg,
         auth_at: DateTime::from_timestamp(c.ath, 0)?,
+        acting_for: c.act,
     })
 }
 
@@ -254,6 +279,7 @@ async fn insert_refresh(
         revoked_at: Set(None),
         created_at: Set(now),
         signed_in_at: Set(Some(subject.auth_at)),
+        acting_for: Set(subject.acting_for),
     }
     .insert(txn)
     .await?;
@@ -269,15 +295,12 @@ fn invalid_refresh() -> AppError {
 
 fn subject_of(model: &refresh_token::Model, ver: i64) -> Subject {
     Subject {
-        kind: if model.subject_kind == "patient" {
-            SubjectKind::Patient
-        } else {
-            SubjectKind::Staff
-        },
+        kind: SubjectKind::parse(&model.subject_kind),
         id: model.subject_id,
         ver,
         stage: Stage::parse(&model.stage),
         auth_at: model.signed_in_at.unwrap_or(model.created_at),
+        acting_for: model.acting_for,
     }
 }
 
@@ -299,9 +322,9 @@ pub async fn refresh(core: &Core, meta: &RequestMeta, raw: &str) -> AppResult<To
     else {
         return Err(invalid_refresh());
     };
-    // A patient's sign-in ends at its absolute limit, however often it was refreshed.
+    // A portal sign-in ends at its absolute limit, however often it was refreshed.
     let signed_in_at = model.signed_in_at.unwrap_or(model.created_at);
-    if model.subject_kind == "patient"
+    if SubjectKind::parse(&model.subject_kind).is_portal()
         && now - signed_in_at > Duration::hours(PATIENT_SIGN_IN_HOURS)
     {
         return Err(invalid_refresh());
@@ -357,6 +380,12 @@ async fn current_version(
             p.filter(|p| p.deleted_at.is_none() && p.locked_at.is_none())
                 .map(|p| p.credentials_version),
         )
+    } else if token.subject_kind == "proxy" {
+        let p = shared(proxy::Entity::find_by_id(token.subject_id), db)
+            .one(db)
+            .await?;
+        Ok(p.filter(|p| p.locked_at.is_none())
+            .map(|p| p.credentials_version))
     } else {
         let a = shared(staff_account::Entity::find_by_id(token.subject_id), db)
             .one(db)

@@ -13,12 +13,13 @@ use uuid::Uuid;
 
 use crate::domain::ErrorKind;
 use crate::error::AppResult;
-use crate::policy::{Actor, Caller};
+use crate::policy::Caller;
 
-/// The patient whose record the caller opens (the policy has allowed the action).
+/// The patient whose record the caller opens: their own, or the one a proxy acts for (the
+/// policy has allowed the action).
 pub(crate) fn patient_of(caller: &Caller) -> AppResult<Uuid> {
-    match caller.actor {
-        Actor::Patient { id } => Ok(id),
-        _ => Err(ErrorKind::forbidden().into()),
-    }
+    caller
+        .actor
+        .portal_patient()
+        .ok_or_else(|| ErrorKind::forbidden().into())
 }

@@ -1,5 +1,5 @@
 //! "Who looked at my record": the signed-in patient's view of the audit log. Every allowed
-//! access by staff to their record, newest first, with the hospital and role (never the staff
+//! access by staff (and by the people who act for the patient) to their record, newest first, with the hospital and role (never the staff
 //! member's name or email), what was touched and when; break-glass openings carry their reason,
 //! and reads made while one was open are marked. Reading it is audited too.
 
@@ -16,7 +16,7 @@ use crate::domain::sharing::access::{categories_read, AccessLogEntry};
 use crate::domain::ErrorKind;
 use crate::entities::{audit_log, break_glass_session, hospital};
 use crate::error::{AppError, AppResult};
-use crate::policy::{Action, Actor, Caller};
+use crate::policy::{Action, Caller};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
 
@@ -27,8 +27,8 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<AccessLogEntry>> {
     let event = Event::new("access_log", AuditAction::Read);
-    audit::authorize(core, caller, Action::ManageOwnSharing, &event).await?;
-    let Actor::Patient { id: patient_id } = caller.actor else {
+    audit::authorize(core, caller, Action::ReadOwnRecord, &event).await?;
+    let Some(patient_id) = caller.actor.portal_patient() else {
         return Err(ErrorKind::forbidden().into());
     };
     let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
@@ -36,7 +36,7 @@ pub async fn list(
         let txn = read.txn();
         let select = audit_log::Entity::find()
             .filter(audit_log::Column::PatientId.eq(patient_id))
-            .filter(audit_log::Column::ActorType.eq("staff"))
+            .filter(audit_log::Column::ActorType.is_in(["staff", "proxy"]))
             .filter(audit_log::Column::Outcome.eq("allowed"));
         let total = select.clone().count(txn).await?;
         let rows = select
@@ -84,6 +84,7 @@ pub async fn list(
                 what: r.entity.clone(),
                 action: r.action.clone(),
                 break_glass: opening.is_some() || during(r.actor_id, r.occurred_at),
+                by_proxy: r.actor_type == "proxy",
                 reason,
                 categories: serde_json::from_str(&r.details)
                     .map(|d| categories_read(&d))

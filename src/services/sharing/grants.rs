@@ -384,12 +384,13 @@ pub async fn revoke(core: &Core, caller: &Caller, grant_id: Uuid) -> AppResult<G
     Ok(view)
 }
 
-/// The signed-in patient's own id (`ManageOwnSharing` is decided first).
+/// The signed-in patient's own id, or the patient a proxy acts for (`ManageOwnSharing` is
+/// decided first).
 fn own_id(caller: &Caller) -> AppResult<Uuid> {
-    match caller.actor {
-        Actor::Patient { id } => Ok(id),
-        _ => Err(ErrorKind::forbidden().into()),
-    }
+    caller
+        .actor
+        .portal_patient()
+        .ok_or_else(|| ErrorKind::forbidden().into())
 }
 
 /// The signed-in patient lets a hospital of the network see categories of their record.

@@ -30,6 +30,7 @@ fn role_name(i18n: I18n, role: Option<&str>) -> &'static str {
 fn what_done(i18n: I18n, e: &AccessLogEntry) -> &'static str {
     match (e.action.as_str(), e.what.as_str()) {
         ("break_glass", _) => t_string!(i18n, access.opened_emergency),
+        ("login", "proxy") => t_string!(i18n, access.opened_record),
         ("export", _) => t_string!(i18n, access.exported),
         ("consent_grant", _) => t_string!(i18n, access.recorded_consent),
         ("consent_revoke", _) => t_string!(i18n, access.ended_sharing),
@@ -47,12 +48,18 @@ fn what_done(i18n: I18n, e: &AccessLogEntry) -> &'static str {
 }
 
 fn entry_view(i18n: I18n, e: AccessLogEntry) -> impl IntoView {
-    let who = format!(
-        "{} · {}",
-        role_name(i18n, e.role.as_deref()),
-        e.hospital_name.clone().unwrap_or_default()
-    );
-    let why = if e.break_glass {
+    let who = if e.by_proxy {
+        t_string!(i18n, roles.proxy).to_string()
+    } else {
+        format!(
+            "{} · {}",
+            role_name(i18n, e.role.as_deref()),
+            e.hospital_name.clone().unwrap_or_default()
+        )
+    };
+    let why = if e.by_proxy {
+        t_string!(i18n, access.why_proxy)
+    } else if e.break_glass {
         t_string!(i18n, access.why_emergency)
     } else if e.action == "export" {
         t_string!(i18n, access.why_export)

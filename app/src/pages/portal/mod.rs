@@ -10,9 +10,11 @@
 //! - `access`: who looked at the record.
 //! - `summary`: the printable summary and the FHIR download.
 //! - `settings`: reminders, quiet hours, language.
+//! - `proxies`: family and helpers: whom I help, who helps me.
 
 mod access;
 mod home;
+mod proxies;
 mod records;
 mod settings;
 mod sharing;
@@ -22,6 +24,7 @@ pub mod words;
 
 pub use access::AccessPage;
 pub use home::PortalHome;
+pub use proxies::ProxiesPage;
 pub use records::RecordsPage;
 pub use settings::SettingsPage;
 pub use sharing::SharingPage;
@@ -35,6 +38,9 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
 use crate::i18n::*;
+use crate::server_fns::portal::portal_who;
+use hospitallink::domain::proxies::PortalWho;
+use words::I18n;
 
 /// The cookie that remembers the portal's language on a browser (set by the server's language
 /// and settings forms, and at sign-in from the patient's preferences).
@@ -115,7 +121,30 @@ pub fn LanguagePicker() -> impl IntoView {
     }
 }
 
-/// A portal page: the discreet title bar, the sections, the page, the language picker.
+/// The sections the sign-in may use: reading the record open, managing it, and always the
+/// family page (where a proxy chooses whose record to open).
+fn sections(i18n: I18n, who: &PortalWho) -> Vec<(&'static str, &'static str)> {
+    let mut nav = Vec::new();
+    if who.reads {
+        nav.push(("/portal", t_string!(i18n, nav.home)));
+        nav.push(("/portal/records", t_string!(i18n, nav.records)));
+    }
+    if who.manages {
+        nav.push(("/portal/sharing", t_string!(i18n, nav.sharing)));
+    }
+    if who.reads {
+        nav.push(("/portal/access", t_string!(i18n, nav.access)));
+        nav.push(("/portal/summary", t_string!(i18n, nav.summary)));
+    }
+    if who.manages {
+        nav.push(("/portal/settings", t_string!(i18n, nav.settings)));
+    }
+    nav.push(("/portal/proxies", t_string!(i18n, nav.proxies)));
+    nav
+}
+
+/// A portal page: the discreet title bar, whose record is open, the sections, the page, the
+/// language picker.
 #[component]
 pub fn PortalShell(
     /// The page's heading (also the document title).
@@ -124,14 +153,7 @@ pub fn PortalShell(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let here = use_location().pathname.get_untracked();
-    let nav = [
-        ("/portal", t_string!(i18n, nav.home)),
-        ("/portal/records", t_string!(i18n, nav.records)),
-        ("/portal/sharing", t_string!(i18n, nav.sharing)),
-        ("/portal/access", t_string!(i18n, nav.access)),
-        ("/portal/summary", t_string!(i18n, nav.summary)),
-        ("/portal/settings", t_string!(i18n, nav.settings)),
-    ];
+    let who = crate::resource::resource(|| (), |_| portal_who());
     let brand = t_string!(i18n, portal.title);
     view! {
         <leptos_meta::Title text=format!("{title} · {brand}") />
@@ -145,6 +167,18 @@ pub fn PortalShell(
                     <button type="submit" class="focus-ring min-h-11 rounded border border-teal-300 px-3 text-sm">{t!(i18n, nav.sign_out)}</button>
                 </form>
             </div>
+            <Suspense fallback=|| ()>
+                {move || who.get().map(|who| {
+                    let who = who.unwrap_or_default();
+                    let banner = who.acting_for.clone().map(|name| view! {
+                        <p id="acting-for" class="mx-auto max-w-2xl bg-amber-100 px-4 py-2 text-slate-900">
+                            {t!(i18n, proxies.acting_banner, name = name)}" "
+                            <a href="/portal/proxies" class="focus-ring inline-flex min-h-11 items-center font-semibold underline">{t!(i18n, proxies.switch)}</a>
+                        </p>
+                    });
+                    let nav = sections(i18n, &who);
+                    view! {
+            {banner}
             <nav aria-label=t_string!(i18n, portal.sections) class="mx-auto max-w-2xl px-2 pb-2">
                 <ul class="grid grid-cols-2 gap-1 min-[480px]:grid-cols-3">
                     {nav
@@ -162,6 +196,9 @@ pub fn PortalShell(
                         .collect_view()}
                 </ul>
             </nav>
+                    }
+                })}
+            </Suspense>
         </header>
         <main id="main" class="mx-auto max-w-2xl px-4 py-5">
             <h1 class="text-2xl font-bold">{title}</h1>
