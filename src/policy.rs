@@ -504,10 +504,13 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Decision::NotFound
             }
         }
-        // A patient's own sharing, portal and preferences are theirs alone.
-        Action::ManageOwnSharing | Action::ReadOwnRecord | Action::ChangeOwnPreferences => {
-            Decision::Deny
-        }
+        // A patient's own sharing, portal, preferences and proxies are theirs (and their
+        // proxies') alone.
+        Action::ManageOwnSharing
+        | Action::ReadOwnRecord
+        | Action::ChangeOwnPreferences
+        | Action::ManageOwnProxies
+        | Action::ChooseRecord => Decision::Deny,
         Action::UpdateHospitalSettings(target) => {
             if hospital_id == Some(target) {
                 Decision::Allow

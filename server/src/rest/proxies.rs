@@ -219,7 +219,8 @@ pub async fn add_guardian(
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Without `consent.record`", body = ErrorBody),
-        (status = 404, description = "No such patient, or no such proxy still acting", body = ErrorBody),
+        (status = 404, description = "No such patient, or no such proxy of theirs", body = ErrorBody),
+        (status = 409, description = "`already_ended`", body = ErrorBody),
     )
 )]
 pub async fn end_guardian(

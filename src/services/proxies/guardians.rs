@@ -170,7 +170,22 @@ pub async fn end(core: &Core, caller: &Caller, patient_id: Uuid, id: Uuid) -> Ap
         .exec(&*txn)
         .await?;
     if !changed_one(&done) {
-        return Err(ErrorKind::not_found("proxy").into());
+        let ended = row::Entity::find_by_id(id)
+            .filter(row::Column::PatientId.eq(patient_id))
+            .one(&*txn)
+            .await?
+            .is_some();
+        return Err(if ended {
+            ErrorKind::Conflict {
+                code: "already_ended".into(),
+                message: "This was already ended.".into(),
+                fields: Default::default(),
+                existing_id: None,
+            }
+        } else {
+            ErrorKind::not_found("proxy")
+        }
+        .into());
     }
     let event = event.details(json!({"ended_by": "staff"}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
