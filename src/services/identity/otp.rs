@@ -41,7 +41,7 @@ pub const LOCK_AFTER_FAILURES: i32 = 100;
 /// Who an address signs in: the patient who has it, or else a proxy who acts (or was asked to
 /// act) for someone.
 enum Account {
-    Patient(patient::Model),
+    Patient(Box<patient::Model>),
     Proxy(proxy::Model),
 }
 
@@ -93,7 +93,7 @@ async fn account_at(
         .one(txn)
         .await?;
     if let Some(p) = patient {
-        return Ok(Some(Account::Patient(p)));
+        return Ok(Some(Account::Patient(Box::new(p))));
     }
     let select = proxy::Entity::find()
         .filter(proxy::Column::DestinationIndex.eq(destination_index(core, destination)));
