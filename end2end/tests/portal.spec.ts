@@ -249,3 +249,83 @@ test("a portal page weighs under 30 KB compressed, with no script or wasm to fet
     expect(bytes, pathname).toBeLessThan(30 * 1024);
   }
 });
+
+const ZAWADI_PHONE = "+255700111222";
+
+/** Signs in to the portal with the code sent to `phone`. */
+async function portalSignIn(page: Page, baseURL: string, phone: string) {
+  await page.goto("/portal/login");
+  await page.getByLabel("Phone number").fill(phone);
+  await page.getByRole("button", { name: "Send me a code" }).click();
+  await expect(page).toHaveURL(/\/portal\/login\/code$/);
+  await page.getByLabel("Code").fill(await latestCodeFor(baseURL, phone.replace(/\s/g, "")));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+test("Amina's sister, as proxy for Amina's daughter, signs in with her own code and opens the child's record", async ({ page, baseURL, browser }) => {
+  // Kisumu's clinician records the signed consent form and adds Amina as Neema's guardian.
+  const staff = await browser.newContext({ viewport: { width: 820, height: 1180 } });
+  const desk = await staff.newPage();
+  await signIn(desk, "clinician.ksm@hospitallink.example");
+  await openChart(desk, "KSM-0000004");
+  await expect(desk.locator("#guardian-needs-form")).toBeVisible();
+  await desk.locator("#attachment-kind").selectOption("consent_form");
+  await desk.locator("#attachment-file").setInputFiles({
+    name: "neema-guardian-consent.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n% guardian consent\n%%EOF\n"),
+  });
+  await desk.locator("#attachment-submit").click();
+  await expect(desk.locator("#attached")).toBeVisible();
+  await desk.getByText("Add a guardian (signed consent form)").click();
+  await desk.locator("#guardian-name").fill("Amina Odhiambo");
+  await desk.locator("#guardian-relationship").selectOption("parent");
+  await desk.locator("#guardian-phone").fill("+254 700 100 001");
+  await desk.locator("#guardian-submit").click();
+  await expect(desk.locator("#guardian-rows li", { hasText: "Amina Odhiambo" })).toContainText("active");
+  await staff.close();
+
+  // Amina opens her daughter's record from Family and asks her sister to help.
+  await portalSignIn(page, baseURL!, "+254 700 100 001");
+  await expect(page).toHaveURL(/\/portal$/);
+  await page.getByRole("link", { name: "Family" }).click();
+  await page.getByRole("button", { name: "Open Neema's record" }).click();
+  await expect(page.locator("#acting-for")).toContainText("You are looking at Neema's record.");
+  await page.getByRole("link", { name: "Family" }).click();
+  await page.getByLabel("Their name").fill("Zawadi");
+  await page.getByLabel("Who they are to you").selectOption("other");
+  await page.getByLabel("Their phone number").fill("+255 700 111 222");
+  await page.getByRole("button", { name: "Ask them" }).click();
+  await expect(page.getByRole("status")).toContainText("We sent them a message");
+  await expect(page.locator("#my-helpers li", { hasText: "Zawadi" })).toContainText("Waiting for them to accept");
+  await fitsThePhone(page);
+
+  // Zawadi signs in with her own code, accepts, and opens Neema's record: only Neema's.
+  const aunt = await browser.newContext({ viewport: { width: 320, height: 640 }, hasTouch: true });
+  const phone = await aunt.newPage();
+  const scripts = noScripts(phone);
+  await portalSignIn(phone, baseURL!, ZAWADI_PHONE);
+  await expect(phone).toHaveURL(/\/portal\/proxies$/);
+  await expect(phone.getByRole("navigation").getByRole("link")).toHaveText(["Family"]);
+  const asked = phone.locator('#people-i-help li[data-status="pending"]', { hasText: "Neema" });
+  await expect(asked).toContainText("Asked you to help");
+  await fitsThePhone(phone);
+  await asked.getByRole("button", { name: "Accept" }).click();
+  await expect(phone.getByRole("status")).toContainText("You can now open their record");
+  await phone.getByRole("button", { name: "Open Neema's record" }).click();
+  await expect(phone).toHaveURL(/\/portal$/);
+  await expect(phone.locator("#acting-for")).toContainText("You are looking at Neema's record.");
+  // She may see, not share: the sharing and settings sections are not hers.
+  const sections = phone.getByRole("navigation").getByRole("link");
+  await expect(sections.filter({ hasText: "Records" })).toHaveCount(1);
+  await expect(sections.filter({ hasText: /sharing|Settings/ })).toHaveCount(0);
+  await phone.getByRole("link", { name: /records/i }).first().click();
+  await expect(phone.locator("#vl-chart svg circle").first()).toBeVisible();
+  await fitsThePhone(phone);
+  expect(scripts).toEqual([]);
+  await aunt.close();
+
+  // Amina sees, on Neema's record, that her sister looked.
+  await page.goto("/portal/access");
+  await expect(page.locator("#access-log li", { hasText: "Someone who acts for you" }).first()).toBeVisible();
+});

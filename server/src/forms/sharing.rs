@@ -6,14 +6,16 @@ use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
+use hospitallink::domain::proxies::GuardianInput;
 use hospitallink::domain::sharing::break_glass::{BreakGlassRequest, ReviewRequest};
 use hospitallink::domain::sharing::grant::{ConfirmInput, ConsentRequestInput, GrantInput};
+use hospitallink::services::proxies::guardians;
 use hospitallink::services::sharing::{break_glass, consent_requests, grants};
 use std::collections::BTreeMap;
 
 use super::patients::parse_id;
 use super::{fail, read_form};
-use app::pages::patients::{BREAK_GLASS_FORM, CODE_FORM, SHARING_FORM, SIGNED_FORM};
+use app::pages::patients::{BREAK_GLASS_FORM, CODE_FORM, GUARDIAN_FORM, SHARING_FORM, SIGNED_FORM};
 use app::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -27,6 +29,65 @@ pub(super) fn router() -> Router<AppState> {
         .route("/patients/{id}/grants/{gid}/revoke", post(revoke))
         .route("/patients/{id}/break-glass", post(open_break_glass))
         .route("/admin/break-glass/{bid}", post(review))
+        .route("/patients/{id}/guardians", post(add_guardian))
+        .route("/patients/{id}/guardians/{gid}/end", post(end_guardian))
+}
+
+/// `POST /patients/{id}/guardians`: a guardian for a minor, with the signed form.
+async fn add_guardian(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let form = posted(body).await;
+    let result = async {
+        let patient = parse_id(&id)?;
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        let input = GuardianInput {
+            name: form.one("name"),
+            relationship: form.one("relationship"),
+            email: form.one("email"),
+            phone: form.one("phone"),
+            // An unreadable id is as good as none chosen.
+            consent_form_id: form
+                .one("consent_form_id")
+                .and_then(|f| uuid::Uuid::parse_str(f.trim()).ok()),
+        };
+        guardians::add(&state.core, &caller, patient, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            Redirect::to(&format!("{}?guardian=added#guardians", chart_of(&id))).into_response()
+        }
+        Err(e) => fail(&state, parts, &chart_of(&id), form.values(GUARDIAN_FORM), e).await,
+    }
+}
+
+/// `POST /patients/{id}/guardians/{gid}/end`: ends a guardian's or proxy's access.
+async fn end_guardian(
+    State(state): State<AppState>,
+    Path((id, gid)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let result = async {
+        let patient = parse_id(&id)?;
+        let relationship = parse_id(&gid)?;
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        guardians::end(&state.core, &caller, patient, relationship).await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            Redirect::to(&format!("{}?guardian=ended#guardians", chart_of(&id))).into_response()
+        }
+        Err(e) => {
+            let values = BTreeMap::from([("form".to_string(), GUARDIAN_FORM.to_string())]);
+            fail(&state, parts, &chart_of(&id), values, e).await
+        }
+    }
 }
 
 /// The posted fields: every value of a repeated one (the categories) kept.

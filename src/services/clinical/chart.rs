@@ -20,6 +20,7 @@ use crate::policy::{
     writable_record_types, Caller,
 };
 use crate::services::platform::audit::{AuditedRead, Event};
+use crate::services::proxies;
 use crate::services::sharing::grants;
 use crate::services::Core;
 
@@ -68,6 +69,7 @@ async fn assemble(
         hospital_id: caller.actor.hospital_id(),
         may_record_consent: role.is_some_and(|r| r.has(Permission::ConsentRecord)),
         may_break_glass: role.is_some_and(|r| r.has(Permission::BreakGlass)),
+        guardians: None,
     };
     let mut parts = vec!["profile"];
     let mut shown = json!({});
@@ -113,6 +115,12 @@ async fn assemble(
     chart.grants = grants;
     parts.push("grants");
     shown["grant_ids"] = details["grant_ids"].clone();
+    if chart.may_record_consent {
+        let guardians = proxies::of_patient(core, txn, patient_id).await?;
+        shown["proxy_ids"] = json!(guardians.iter().map(|g| g.id).collect::<Vec<_>>());
+        chart.guardians = Some(guardians);
+        parts.push("guardians");
+    }
     shown["parts"] = json!(parts);
     Ok((chart, shown))
 }

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -130,17 +130,7 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     audit::authorize(core, caller, action(&linked), &event).await?;
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = async {
-        let txn = read.txn();
-        let rows = row::Entity::find()
-            .filter(row::Column::PatientId.eq(patient_id))
-            .order_by_desc(row::Column::CreatedAt)
-            .limit(50)
-            .all(txn)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(to_view(core, txn, r).await?);
-        }
+        let out = super::of_patient(core, read.txn(), patient_id).await?;
         let details = json!({"count": out.len()});
         Ok((out, details))
     }

@@ -12,7 +12,9 @@ pub mod guardians;
 pub mod relationships;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::domain::identity::auth::OtpDestination;
@@ -269,6 +271,29 @@ async fn invite(
     .await?;
     Ok(())
 }
+
+/// The proxies of a patient, newest first (ended ones kept), for a caller the policy has let
+/// see them.
+pub(crate) async fn of_patient(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<Vec<Proxy>> {
+    let rows = row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .order_by_desc(row::Column::CreatedAt)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(to_view(core, db, r).await?);
+    }
+    Ok(out)
+}
+
+/// How many proxies a list shows (ended ones included).
+const LIST_LIMIT: u64 = 50;
 
 /// A relationship as the patient's side sees it.
 async fn to_view(core: &Core, db: &impl ConnectionTrait, m: &row::Model) -> AppResult<Proxy> {

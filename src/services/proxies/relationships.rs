@@ -22,7 +22,7 @@ use crate::services::identity::tokens::{Subject, SubjectKind};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
 
-/// How many ended proxies the list keeps showing.
+/// How many people one person may be asked to help, as listed.
 const LIST_LIMIT: u64 = 50;
 
 /// The proxy identity of the caller: a proxy, or a patient through the proxy at their own
@@ -65,15 +65,7 @@ pub async fn list(core: &Core, caller: &Caller) -> AppResult<MyProxies> {
         let txn = read.txn();
         let mut proxies = Vec::new();
         if let (Some(patient_id), true) = (acting_on, may_manage) {
-            let rows = row::Entity::find()
-                .filter(row::Column::PatientId.eq(patient_id))
-                .order_by_desc(row::Column::CreatedAt)
-                .limit(LIST_LIMIT)
-                .all(txn)
-                .await?;
-            for r in &rows {
-                proxies.push(to_view(core, txn, r).await?);
-            }
+            proxies = super::of_patient(core, txn, patient_id).await?;
         }
         let mut acting_for = Vec::new();
         if let Some(me) = own_proxy(txn, caller).await? {

@@ -119,7 +119,7 @@ pub const DEMO_STAFF: [(&str, &str, Role, Option<usize>); 11] = [
 pub const DEMO_SYNTHETIC_PATIENTS: usize = 200;
 
 /// Which demo hospital each portal patient attends (index into `DEMO_HOSPITALS`).
-const DEMO_PATIENT_HOSPITAL: [usize; 3] = [0, 0, 2];
+const DEMO_PATIENT_HOSPITAL: [usize; 4] = [0, 0, 2, 0];
 
 /// Amina's MRNs at Mbarara and Soweto, where she is linked as well (the shared patient of the
 /// demo: Kisumu's records show there only as far as she consents).
@@ -135,8 +135,9 @@ pub type DemoPatient = (
     Option<&'static str>,
 );
 
-/// Demo patients who can sign in to the portal.
-pub const DEMO_PATIENTS: [DemoPatient; 3] = [
+/// Demo patients of the portal: three sign in themselves; Neema, Amina's daughter, is a child
+/// whose guardian acts for her.
+pub const DEMO_PATIENTS: [DemoPatient; 4] = [
     (
         "Amina",
         "Odhiambo",
@@ -161,6 +162,7 @@ pub const DEMO_PATIENTS: [DemoPatient; 3] = [
         Some("lindiwe.dlamini@example.org"),
         None,
     ),
+    ("Neema", "Odhiambo", "2016-02-20", "female", None, None),
 ];
 
 /// Seeds the demo network when the database has no hospital yet. Returns whether it seeded.
@@ -297,7 +299,13 @@ pub fn how_to_try(url: &str) -> String {
             .flatten()
             .collect::<Vec<_>>()
             .join(" or ");
-        out.push_str(&format!("    {first} {last}: {to}\n"));
+        if to.is_empty() {
+            out.push_str(&format!(
+                "    {first} {last} is a child: on her chart at Kisumu, upload a signed consent form and add Amina as her guardian; Amina then opens her record under Family.\n"
+            ));
+        } else {
+            out.push_str(&format!("    {first} {last}: {to}\n"));
+        }
     }
     out.push_str(&format!(
         "  With no SMTP or SMS provider set, codes wait in the outbox: sign in as an admin and open {url}/admin/outbox.\n"
@@ -391,6 +399,7 @@ mod tests {
         }
         assert!(text.contains("http://127.0.0.1:3000/portal/login"));
         assert!(text.contains("amina.odhiambo@example.org or +254700100001"));
+        assert!(text.contains("Neema Odhiambo is a child"));
         assert!(text.contains("http://127.0.0.1:3000/admin/outbox"));
         assert!(!text.contains("without signing in"));
     }

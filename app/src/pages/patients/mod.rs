@@ -12,7 +12,9 @@ mod chart;
 mod register;
 mod search;
 
-pub use chart::{ChartPage, BREAK_GLASS_FORM, CODE_FORM, SHARING_FORM, SIGNED_FORM, UPLOAD_FORM};
+pub use chart::{
+    ChartPage, BREAK_GLASS_FORM, CODE_FORM, GUARDIAN_FORM, SHARING_FORM, SIGNED_FORM, UPLOAD_FORM,
+};
 pub use register::NewPatientPage;
 pub use search::PatientsPage;
 

@@ -121,6 +121,10 @@ pub struct ChartView {
     /// The viewer may open the record in an emergency (`break_glass`).
     #[serde(default)]
     pub may_break_glass: bool,
+    /// The family members and guardians who act for the patient in the portal, when the
+    /// viewer records consent (newest first, ended ones kept).
+    #[serde(default)]
+    pub guardians: Option<Vec<crate::domain::proxies::Proxy>>,
 }
 
 /// The quick-entry forms of the chart.

@@ -3,11 +3,13 @@
 //! and the quick-entry forms (`quick_entry`).
 
 mod documents;
+mod guardians;
 mod quick_entry;
 mod records;
 mod sharing;
 
 pub use documents::UPLOAD_FORM;
+pub use guardians::GUARDIAN_FORM;
 pub use sharing::{BREAK_GLASS_FORM, CODE_FORM, SHARING_FORM, SIGNED_FORM};
 
 use hospitallink::domain::clinical::patient::age_on;
@@ -24,6 +26,7 @@ use crate::components::StaffShell;
 use crate::pages::auth::{use_outcome, FormOutcome};
 use crate::server_fns::patients::patient_chart;
 use documents::Documents;
+use guardians::Guardians;
 use quick_entry::{QuickEntry, QuickEntryState};
 use records::{ArtTimeline, RecordsTable};
 use sharing::Sharing;
@@ -208,6 +211,9 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                     attachments=chart.attachments.clone()
                     outcome=outcome.clone()
                 />
+                {chart.guardians.clone().map(|guardians| view! {
+                    <Guardians id minor=age < 18 guardians attachments=chart.attachments.clone() outcome=outcome.clone() />
+                })}
             </div>
             <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload />
         </div>
