@@ -243,7 +243,7 @@ test("a portal page weighs under 30 KB compressed, with no script or wasm to fet
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/portal$/);
   const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  for (const pathname of ["/portal/login", "/portal", "/portal/records", "/portal/sharing", "/portal/access"]) {
+  for (const pathname of ["/portal/login", "/portal", "/portal/records", "/portal/sharing", "/portal/access", "/portal/proxies"]) {
     const bytes = await pageWeight(baseURL!, pathname, cookie);
     console.log(`page weight ${pathname}: ${bytes} bytes (compressed; no script, no wasm)`);
     expect(bytes, pathname).toBeLessThan(30 * 1024);

@@ -449,6 +449,23 @@ async fn proxy_codes_and_answers_hold_under_concurrency() {
         "{statuses:?}"
     );
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), RACERS - 10);
+    // Ending one makes room, but a day's additions are spent: each sent a message.
+    let list = call(app, Method::GET, "/api/v1/me/proxies", &amina, None).await;
+    let first = list.body["proxies"][0]["id"].as_str().unwrap().to_string();
+    let end = format!("/api/v1/me/proxies/{first}");
+    assert_eq!(
+        call(app, Method::DELETE, &end, &amina, None).await.status,
+        204
+    );
+    let more = call(
+        app,
+        Method::POST,
+        "/api/v1/me/proxies",
+        &amina,
+        Some(json!({"name": "One more", "relationship": "other", "phone": "+255700199999"})),
+    )
+    .await;
+    assert_eq!(more.status, 429, "{}", more.body);
 
     // A helper's code: of many guesses at once at most five are compared; the right code then
     // signs in once.

@@ -64,6 +64,7 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a patient, or a proxy who may only view", body = ErrorBody),
         (status = 409, description = "`proxy_exists`: they already act for you or were asked; `too_many_proxies`", body = ErrorBody),
+        (status = 429, description = "Ten people asked in the last day already", body = ErrorBody),
     )
 )]
 pub async fn add(

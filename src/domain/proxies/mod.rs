@@ -19,6 +19,8 @@ use crate::domain::ErrorKind;
 
 /// How many proxies (pending or active) one patient may have.
 pub const MAX_PROXIES: usize = 10;
+/// How many proxies a patient (or a proxy who manages) may ask in a day: each sends a message.
+pub const ADDS_PER_DAY: u64 = 10;
 /// Below this age a patient may be given a guardian by staff.
 pub const ADULT_AGE: i32 = 18;
 

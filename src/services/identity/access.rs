@@ -145,10 +145,8 @@ pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResul
                 None => Ok(Some(Actor::Patient { id: p.id })),
                 // A patient who is also a proxy acts through the proxy at their own address.
                 Some(other) => {
-                    let Some(proxy) = proxies::proxy_of_patient(db, &p).await? else {
-                        return Ok(None);
-                    };
-                    proxies::acting(db, proxy.id, other).await
+                    let own = proxies::proxies_of_patient(db, &p).await?;
+                    proxies::acting(db, &own, other).await
                 }
             }
         }
@@ -164,7 +162,7 @@ pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResul
                     id: p.id,
                     acting_for: None,
                 })),
-                Some(patient) => proxies::acting(db, p.id, patient).await,
+                Some(patient) => proxies::acting(db, &[p.id], patient).await,
             }
         }
     }

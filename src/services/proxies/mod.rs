@@ -33,34 +33,38 @@ use crate::services::Core;
 const PROXIES: &str = "proxies";
 const RELATIONSHIPS: &str = "proxy_relationships";
 
-/// The proxy who signs in at one of the patient's own addresses: how a patient who is also a
-/// proxy (a mother, guardian of her daughter) acts for others.
-pub(crate) async fn proxy_of_patient(
+/// The proxies who sign in at the patient's own addresses (one for the email, one for the
+/// phone): how a patient who is also a proxy (a mother, guardian of her daughter) acts for
+/// others.
+pub(crate) async fn proxies_of_patient(
     db: &impl ConnectionTrait,
     p: &patient::Model,
-) -> AppResult<Option<proxy::Model>> {
+) -> AppResult<Vec<Uuid>> {
     let indexes: Vec<&String> = [p.email_index.as_ref(), p.phone_index.as_ref()]
         .into_iter()
         .flatten()
         .collect();
     if indexes.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     Ok(proxy::Entity::find()
         .filter(proxy::Column::DestinationIndex.is_in(indexes))
         .filter(proxy::Column::LockedAt.is_null())
-        .one(db)
-        .await?)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect())
 }
 
-/// The actor of proxy `proxy_id` acting for `patient_id`, when an accepted relationship that
+/// The actor of one of `proxy_ids` acting for `patient_id`, when an accepted relationship that
 /// has not ended says they may (and the patient's record still exists).
 pub(crate) async fn acting(
     db: &impl ConnectionTrait,
-    proxy_id: Uuid,
+    proxy_ids: &[Uuid],
     patient_id: Uuid,
 ) -> AppResult<Option<Actor>> {
-    let Some(found) = live(db, proxy_id, patient_id).await? else {
+    let Some(found) = live(db, proxy_ids, patient_id).await? else {
         return Ok(None);
     };
     let Some(access) = ProxyAccess::parse(&found.access) else {
@@ -72,7 +76,7 @@ pub(crate) async fn acting(
         .await?
         .is_some();
     Ok(exists.then_some(Actor::Proxy {
-        id: proxy_id,
+        id: found.proxy_id,
         acting_for: Some(ProxyFor {
             patient: patient_id,
             access,
@@ -80,14 +84,17 @@ pub(crate) async fn acting(
     }))
 }
 
-/// The accepted, unended relationship of a proxy with a patient.
+/// The accepted, unended relationship of one of `proxy_ids` with a patient.
 async fn live(
     db: &impl ConnectionTrait,
-    proxy_id: Uuid,
+    proxy_ids: &[Uuid],
     patient_id: Uuid,
 ) -> AppResult<Option<row::Model>> {
+    if proxy_ids.is_empty() {
+        return Ok(None);
+    }
     Ok(row::Entity::find()
-        .filter(row::Column::ProxyId.eq(proxy_id))
+        .filter(row::Column::ProxyId.is_in(proxy_ids.iter().copied()))
         .filter(row::Column::PatientId.eq(patient_id))
         .filter(row::Column::AcceptedAt.is_not_null())
         .filter(row::Column::EndedAt.is_null())

@@ -3,16 +3,18 @@
 //! caller (a patient, or a proxy on behalf of the patient) with the patient named.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{check_room, insert, invite, live, proxy_of_patient, to_view};
+use super::{check_room, insert, invite, live, proxies_of_patient, to_view};
 use crate::db::{begin_write, changed_one, locked};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::proxies::{
     ActingFor, MyProxies, PortalWho, Proxy, ProxyAccess, ProxyInput, ProxyParty, ProxyStatus,
-    Relationship,
+    Relationship, ADDS_PER_DAY,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{patient, proxy, proxy_relationship as row};
@@ -25,18 +27,20 @@ use crate::services::Core;
 /// How many people one person may be asked to help, as listed.
 const LIST_LIMIT: u64 = 50;
 
-/// The proxy identity of the caller: a proxy, or a patient through the proxy at their own
-/// address.
-async fn own_proxy(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Option<Uuid>> {
+/// The proxy identities of the caller: a proxy, or a patient through the proxies at their own
+/// addresses.
+async fn own_proxies(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<Uuid>> {
     match caller.actor {
-        Actor::Proxy { id, .. } => Ok(Some(id)),
-        Actor::Patient { id } => {
-            let Some(p) = patient::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            Ok(proxy_of_patient(db, &p).await?.map(|p| p.id))
-        }
-        _ => Ok(None),
+        Actor::Proxy { id, .. } => Ok(vec![id]),
+        Actor::Patient { id } => patient_proxies(db, id).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
+async fn patient_proxies(db: &impl ConnectionTrait, patient_id: Uuid) -> AppResult<Vec<Uuid>> {
+    match patient::Entity::find_by_id(patient_id).one(db).await? {
+        Some(p) => proxies_of_patient(db, &p).await,
+        None => Ok(Vec::new()),
     }
 }
 
@@ -68,9 +72,10 @@ pub async fn list(core: &Core, caller: &Caller) -> AppResult<MyProxies> {
             proxies = super::of_patient(core, txn, patient_id).await?;
         }
         let mut acting_for = Vec::new();
-        if let Some(me) = own_proxy(txn, caller).await? {
+        let me = own_proxies(txn, caller).await?;
+        if !me.is_empty() {
             let rows = row::Entity::find()
-                .filter(row::Column::ProxyId.eq(me))
+                .filter(row::Column::ProxyId.is_in(me))
                 .filter(row::Column::EndedAt.is_null())
                 .order_by_asc(row::Column::CreatedAt)
                 .limit(LIST_LIMIT)
@@ -157,6 +162,18 @@ pub async fn add(core: &Core, caller: &Caller, input: &ProxyInput) -> AppResult<
         .one(&*txn)
         .await?;
     check_room(core, &*txn, patient_id, &new).await?;
+    // Each addition sends a message: a day's additions are bounded.
+    let today = row::Entity::find()
+        .filter(row::Column::PatientId.eq(patient_id))
+        .filter(row::Column::CreatedAt.gt(core.clock.now() - chrono::Duration::hours(24)))
+        .count(&*txn)
+        .await?;
+    if today >= ADDS_PER_DAY {
+        return Err(ErrorKind::RateLimited {
+            retry_after_secs: 3600,
+        }
+        .into());
+    }
     let person = super::proxy_at(core, &*txn, &new.destination).await?;
     let model = insert(
         core,
@@ -186,11 +203,11 @@ pub async fn accept(core: &Core, caller: &Caller, id: Uuid) -> AppResult<ActingF
     audit::authorize(core, caller, Action::ChooseRecord, &event).await?;
     let now = core.clock.now();
     let txn = begin_write(&core.db).await?;
-    let me = own_proxy(&*txn, caller).await?;
+    let me = own_proxies(&*txn, caller).await?;
     let found = row::Entity::find_by_id(id)
         .one(&*txn)
         .await?
-        .filter(|r| Some(r.proxy_id) == me && r.ended_at.is_none())
+        .filter(|r| me.contains(&r.proxy_id) && r.ended_at.is_none())
         .ok_or_else(|| AppError::from(ErrorKind::not_found("proxy")))?;
     // Accepted once: of two answers at once, one does it.
     let done = row::Entity::update_many()
@@ -246,7 +263,7 @@ pub async fn end(core: &Core, caller: &Caller, id: Uuid) -> AppResult<()> {
         .ok_or_else(|| AppError::from(ErrorKind::not_found("proxy")))?;
     let manages = caller.actor.portal_patient() == Some(found.patient_id)
         && decide(&caller.actor, Action::ManageOwnProxies) == Decision::Allow;
-    let is_the_proxy = own_proxy(&*txn, caller).await? == Some(found.proxy_id);
+    let is_the_proxy = own_proxies(&*txn, caller).await?.contains(&found.proxy_id);
     if !manages && !is_the_proxy {
         return Err(ErrorKind::not_found("proxy").into());
     }
@@ -321,23 +338,11 @@ pub async fn choose(
         ));
     };
     let me = match subject.kind {
-        SubjectKind::Proxy => Some(subject.id),
-        SubjectKind::Patient => {
-            let p = patient::Entity::find_by_id(subject.id)
-                .one(&core.db)
-                .await?;
-            match p {
-                Some(p) => proxy_of_patient(&core.db, &p).await?.map(|p| p.id),
-                None => None,
-            }
-        }
-        SubjectKind::Staff => None,
+        SubjectKind::Proxy => vec![subject.id],
+        SubjectKind::Patient => patient_proxies(&core.db, subject.id).await?,
+        SubjectKind::Staff => Vec::new(),
     };
-    let relationship = match me {
-        Some(me) => live(&core.db, me, patient_id).await?,
-        None => None,
-    };
-    let Some(relationship) = relationship else {
+    let Some(relationship) = live(&core.db, &me, patient_id).await? else {
         return Err(ErrorKind::not_found("patient").into());
     };
     let event = event
