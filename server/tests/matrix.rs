@@ -138,6 +138,10 @@ const RULES: &[(&str, Rule)] = &[
         scoped(&Permission::PatientsWrite),
     ),
     (
+        "POST /api/v1/patients/{id}/unlock",
+        scoped(&Permission::PatientsWrite),
+    ),
+    (
         "GET /api/v1/patients/{id}/summary",
         scoped(&Permission::RecordsRead),
     ),
@@ -227,6 +231,10 @@ const RULES: &[(&str, Rule)] = &[
     ),
     (
         "DELETE /api/v1/patients/{id}/guardians/{gid}",
+        scoped(&Permission::ConsentRecord),
+    ),
+    (
+        "POST /api/v1/patients/{id}/guardians/{gid}/unlock",
         scoped(&Permission::ConsentRecord),
     ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),

@@ -572,3 +572,97 @@ async fn proxy_codes_and_answers_hold_under_concurrency() {
     assert_eq!(accepted.len(), 1, "one acceptance audited");
     w.app.cleanup().await;
 }
+
+#[tokio::test]
+async fn staff_reopen_a_locked_portal_sign_in_of_a_patient_and_of_a_proxy() {
+    use hospitallink::entities::{patient, proxy};
+    use sea_orm::sea_query::Expr;
+    let w = world().await;
+    let app = &w.app;
+    let form = upload(app, &w.clinician, &w.neema, "consent_form").await;
+    let guardians = format!("/api/v1/patients/{}/guardians", w.neema);
+    let added = call(
+        app,
+        Method::POST,
+        &guardians,
+        &w.clinician,
+        Some(
+            json!({"name": "Zawadi", "relationship": "guardian", "phone": ZAWADI,
+                    "consent_form_id": form}),
+        ),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let relationship = added.body["id"].as_str().unwrap().to_string();
+    // Both at 99 consecutive failures; one more wrong code each locks them.
+    patient::Entity::update_many()
+        .col_expr(patient::Column::OtpFailures, Expr::value(99))
+        .exec(&app.core.db)
+        .await
+        .unwrap();
+    proxy::Entity::update_many()
+        .col_expr(proxy::Column::OtpFailures, Expr::value(99))
+        .exec(&app.core.db)
+        .await
+        .unwrap();
+    let lock = |field: &'static str, address: &'static str| async move {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/auth/patient/request-otp",
+                None,
+                json!({ field: address }),
+            )
+            .await;
+        assert_eq!(status, 202);
+        let code = common::code_in(&last_message(app, address, "otp").await.unwrap().body);
+        let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+        let (status, _) = app
+            .post_json(
+                "/api/v1/auth/patient/verify-otp",
+                None,
+                json!({ field: address, "code": wrong }),
+            )
+            .await;
+        assert_eq!(status, 401);
+        // Locked: no code goes out any more.
+        let before = last_message(app, address, "otp").await.map(|m| m.id);
+        app.post_json(
+            "/api/v1/auth/patient/request-otp",
+            None,
+            json!({ field: address }),
+        )
+        .await;
+        assert_eq!(
+            last_message(app, address, "otp").await.map(|m| m.id),
+            before,
+            "{address}"
+        );
+    };
+    lock("email", "amina.family@example.org").await;
+    lock("phone", ZAWADI).await;
+
+    // The clinic checks who they are and reopens each sign-in; codes work again.
+    let unlock = format!("/api/v1/patients/{}/unlock", w.amina);
+    assert_eq!(
+        call(app, Method::POST, &unlock, &w.clinician, None)
+            .await
+            .status,
+        204
+    );
+    let unlock = format!("{guardians}/{relationship}/unlock");
+    assert_eq!(
+        call(app, Method::POST, &unlock, &w.clinician, None)
+            .await
+            .status,
+        204
+    );
+    portal_sign_in(app, "email", "amina.family@example.org").await;
+    portal_sign_in(app, "phone", ZAWADI).await;
+    let unlocks = entries_by(app, "staff", &w.neema)
+        .await
+        .into_iter()
+        .filter(|e| e.entity == "proxy" && e.details.contains("sign_in_unlocked"))
+        .count();
+    assert_eq!(unlocks, 1);
+    w.app.cleanup().await;
+}

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/patients/{id}/links", post(link))
         .route("/patients/{id}/sign-out", post(sign_out))
+        .route("/patients/{id}/unlock", post(unlock))
         .route("/patients/{id}/summary", get(summary))
         .route("/patients/{id}/records", get(list_records).post(add_record))
         .route(
@@ -264,6 +265,30 @@ pub async fn sign_out(
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     patients::sign_out_everywhere(&state.core, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Reopen a patient's portal sign-in after 100 consecutive wrong codes locked it (check who
+/// they are first). Audited.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/unlock", tag = "patients",
+    params(("id" = uuid::Uuid, Path, description = "Patient id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The portal sign-in is open again"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role may not change patients", body = ErrorBody),
+        (status = 404, description = "No such patient at your hospital", body = ErrorBody),
+    )
+)]
+pub async fn unlock(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    patients::unlock_portal(&state.core, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

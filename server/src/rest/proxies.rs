@@ -31,6 +31,36 @@ pub fn router() -> Router<AppState> {
             get(guardians_of).post(add_guardian),
         )
         .route("/patients/{id}/guardians/{gid}", delete(end_guardian))
+        .route(
+            "/patients/{id}/guardians/{gid}/unlock",
+            post(unlock_guardian),
+        )
+}
+
+/// Reopen the sign-in of a guardian or proxy of a patient linked to your hospital after 100
+/// consecutive wrong codes locked it (check who they are first). Audited.
+#[utoipa::path(
+    post, path = "/api/v1/patients/{id}/guardians/{gid}/unlock", tag = "sharing",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Patient id"),
+        ("gid" = uuid::Uuid, Path, description = "Proxy (relationship) id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Their sign-in is open again"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Without `consent.record`", body = ErrorBody),
+        (status = 404, description = "No such patient, or no such proxy of theirs", body = ErrorBody),
+    )
+)]
+pub async fn unlock_guardian(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((id, gid)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    guardians::unlock(&state.core, &caller, parse_id(&id)?, parse_id(&gid)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// As a patient, or someone who acts for one: the people who act for the record you have open

@@ -848,6 +848,30 @@ pub async fn sign_out_everywhere(core: &Core, caller: &Caller, id: Uuid) -> AppR
     Ok(())
 }
 
+/// Reopens a patient's portal sign-in after 100 consecutive wrong codes locked it: the lock
+/// and the failure count go (their identity was checked at the clinic). Audited.
+pub async fn unlock_portal(core: &Core, caller: &Caller, id: Uuid) -> AppResult<()> {
+    let event = Event::new("patient", AuditAction::Update)
+        .entity_id(id)
+        .patient(id);
+    let txn = begin_write(&core.db).await?;
+    let (txn, current, _) =
+        authorized_patient(core, caller, txn, id, Permission::PatientsWrite, &event).await?;
+    patient::Entity::update_many()
+        .col_expr(
+            patient::Column::LockedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(patient::Column::OtpFailures, Expr::value(0))
+        .filter(patient::Column::Id.eq(current.id))
+        .exec(&txn)
+        .await?;
+    let event = event.details(json!({"portal_unlocked": true}));
+    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// A discreet notice to each previous sign-in address of a patient whose address changed: no
 /// clinic type, no condition, no new address.
 async fn notify_previous_addresses(

@@ -17,7 +17,7 @@ use crate::domain::identity::role::Permission;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::proxies::{guardian_message, is_minor, GuardianInput, Proxy, ProxyParty};
 use crate::domain::ErrorKind;
-use crate::entities::{patient, patient_attachment, proxy_relationship as row};
+use crate::entities::{patient, patient_attachment, proxy, proxy_relationship as row};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
 use crate::services::clinical::patients::Linked;
@@ -136,6 +136,36 @@ pub async fn list(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<V
     }
     .await;
     read.finish(result).await
+}
+
+/// `POST /patients/{id}/guardians/{gid}/unlock`: reopens the sign-in of a proxy of the patient
+/// after 100 consecutive wrong codes locked it (staff checked who they are). Audited.
+pub async fn unlock(core: &Core, caller: &Caller, patient_id: Uuid, id: Uuid) -> AppResult<()> {
+    let event = Event::new("proxy", AuditAction::Update)
+        .patient(patient_id)
+        .entity_id(id);
+    let now = core.clock.now();
+    let txn = begin_write(&core.db).await?;
+    let linked = Linked::load(&*txn, now, caller, patient_id).await?;
+    let txn = audit::authorize_in(core, caller, txn, action(&linked), &event).await?;
+    let found = row::Entity::find_by_id(id)
+        .filter(row::Column::PatientId.eq(patient_id))
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("proxy")))?;
+    proxy::Entity::update_many()
+        .col_expr(
+            proxy::Column::LockedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(proxy::Column::OtpFailures, Expr::value(0))
+        .filter(proxy::Column::Id.eq(found.proxy_id))
+        .exec(&*txn)
+        .await?;
+    let event = event.details(json!({"sign_in_unlocked": true}));
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// `DELETE /patients/{id}/guardians/{gid}`: staff end a guardian's or proxy's access (custody
