@@ -666,3 +666,41 @@ async fn staff_reopen_a_locked_portal_sign_in_of_a_patient_and_of_a_proxy() {
     assert_eq!(unlocks, 1);
     w.app.cleanup().await;
 }
+
+#[tokio::test]
+async fn key_rotation_reseals_the_proxies_names_and_addresses() {
+    let w = world().await;
+    let app = &w.app;
+    let amina = common::patient_token(app, "amina.family@example.org").await;
+    let added = call(
+        app,
+        Method::POST,
+        "/api/v1/me/proxies",
+        &amina,
+        Some(json!({"name": "Zawadi", "relationship": "sibling", "phone": ZAWADI})),
+    )
+    .await;
+    assert_eq!(added.status, 201);
+    let mut config = (*app.core.config).clone();
+    config.retired_encryption_keys = vec![config.encryption_key.clone()];
+    config.encryption_key = hospitallink::config::Secret::new([5u8; 32]);
+    let rotated = hospitallink::services::Core::new(app.core.db.clone(), config.clone());
+    hospitallink::services::platform::keys::rotate(&rotated, 100)
+        .await
+        .unwrap();
+    // Without the old key, the proxy is still named and reachable.
+    config.retired_encryption_keys.clear();
+    let new_only = hospitallink::services::Core::new(app.core.db.clone(), config);
+    let caller = hospitallink::policy::Caller::new(
+        hospitallink::policy::Actor::Patient {
+            id: w.amina.parse().unwrap(),
+        },
+        Default::default(),
+    );
+    let mine = hospitallink::services::proxies::relationships::list(&new_only, &caller)
+        .await
+        .unwrap();
+    assert_eq!(mine.proxies[0].name, "Zawadi");
+    assert_eq!(mine.proxies[0].address, "+••• ••• 222");
+    w.app.cleanup().await;
+}

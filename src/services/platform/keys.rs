@@ -16,8 +16,8 @@ use super::audit::{self, Event};
 use crate::db::{begin_write, locked};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::entities::{
-    clinical_record, clinical_record_revision, outbox_message, patient, patient_attachment,
-    patient_hospital_link, staff_account,
+    break_glass_session, clinical_record, clinical_record_revision, outbox_message, patient,
+    patient_attachment, patient_hospital_link, proxy, proxy_relationship, staff_account,
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::Caller;
@@ -266,6 +266,42 @@ fn reseal_link(
     Ok((n > 0).then_some((active, n)))
 }
 
+fn reseal_break_glass(
+    core: &Core,
+    m: &break_glass_session::Model,
+) -> AppResult<Option<(break_glass_session::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: break_glass_session::ActiveModel = m.clone().into();
+    reseal_required!(core, "break_glass_sessions", m.id, active, m, n, [reason]);
+    reseal_optional!(
+        core,
+        "break_glass_sessions",
+        m.id,
+        active,
+        m,
+        n,
+        [review_note]
+    );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_proxy(core: &Core, m: &proxy::Model) -> AppResult<Option<(proxy::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: proxy::ActiveModel = m.clone().into();
+    reseal_required!(core, "proxies", m.id, active, m, n, [destination]);
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_proxy_relationship(
+    core: &Core,
+    m: &proxy_relationship::Model,
+) -> AppResult<Option<(proxy_relationship::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: proxy_relationship::ActiveModel = m.clone().into();
+    reseal_required!(core, "proxy_relationships", m.id, active, m, n, [name]);
+    Ok((n > 0).then_some((active, n)))
+}
+
 /// Re-seals every stale value, `batch` rows per transaction.
 pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
     let batch = batch.clamp(1, 10_000);
@@ -333,6 +369,33 @@ pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
         patient_attachment::Column::Id,
         |m| m.id,
         reseal_attachment,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        break_glass_session::Column::Id,
+        |m| m.id,
+        reseal_break_glass,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        proxy::Column::Id,
+        |m| m.id,
+        reseal_proxy,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        proxy_relationship::Column::Id,
+        |m| m.id,
+        reseal_proxy_relationship,
         &mut report,
     )
     .await?;
