@@ -319,6 +319,8 @@ test("Amina's sister, as proxy for Amina's daughter, signs in with her own code 
   const sections = phone.getByRole("navigation").getByRole("link");
   await expect(sections.filter({ hasText: "Records" })).toHaveCount(1);
   await expect(sections.filter({ hasText: /sharing|Settings/ })).toHaveCount(0);
+  await phone.goto("/portal/sharing");
+  await expect(phone.locator("main")).toContainText("This section is not open to you");
   await phone.getByRole("link", { name: /records/i }).first().click();
   await expect(phone.locator("#vl-chart svg circle").first()).toBeVisible();
   await fitsThePhone(phone);

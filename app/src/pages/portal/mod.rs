@@ -216,7 +216,19 @@ pub fn PortalShell(
 #[component]
 pub fn PortalProblem(error: ErrorKind) -> impl IntoView {
     let i18n = use_i18n();
-    if error.status() == 401 || error.status() == 403 {
+    if error.status() == 403 {
+        // Signed in, but this section is not open to them (a proxy who may only view, or who
+        // has not chosen whose record to open).
+        view! {
+            <p class="mt-4">{t!(i18n, portal.not_open)}</p>
+            <p class="mt-3">
+                <a class="focus-ring inline-flex min-h-11 items-center rounded bg-teal-700 px-4 font-medium text-white" href="/portal/proxies">
+                    {t!(i18n, nav.proxies)}
+                </a>
+            </p>
+        }
+        .into_any()
+    } else if error.status() == 401 {
         view! {
             <p class="mt-4">{t!(i18n, portal.signed_out)}</p>
             <p class="mt-3">
