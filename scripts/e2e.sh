@@ -11,10 +11,10 @@ export FHIR_PYTHON
 
 PORT="${E2E_PORT:-3100}"
 DATA="$(mktemp -d /tmp/hospitallink-e2e.XXXXXX)"
-# Every browser test signs in from 127.0.0.1, dozens a minute: the per-address password limit
-# (30 a minute by default, tested in the Rust tests) and the per-address code limit are raised
-# for this run only.
-APP_ENV_VARS=(APP_ENV=development APP_PORT="$PORT" DATA_DIR="$DATA" SEED_DEMO=true LEPTOS_SITE_ROOT="$SITE" RATE_LIMIT_LOGIN_PER_IP=600 RATE_LIMIT_OTP_PER_IP=200)
+# Every browser test signs in from 127.0.0.1, dozens a minute, several as the same demo
+# clinician: the password limits per address and per account (30 and 10 a minute by default,
+# tested in the Rust tests) and the per-address code limit are raised for this run only.
+APP_ENV_VARS=(APP_ENV=development APP_PORT="$PORT" DATA_DIR="$DATA" SEED_DEMO=true LEPTOS_SITE_ROOT="$SITE" RATE_LIMIT_LOGIN_PER_IP=600 RATE_LIMIT_LOGIN_PER_ACCOUNT=100 RATE_LIMIT_OTP_PER_IP=200)
 # Platform admins for the browser tests: one keeps a session for registry changes, the others
 # each go through enrolment and a TOTP sign-in once (a code is never accepted twice).
 for who in registrar totp-js-tablet totp-js-phone totp-nojs-tablet totp-nojs-phone; do
