@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::clinical::attachment::AttachmentKind;
 use crate::domain::clinical::record::RecordType;
-use crate::domain::identity::role::{Permission, Role};
+use crate::domain::identity::role::{Permission, Permissions, Role};
 use crate::domain::proxies::ProxyAccess;
 use crate::domain::ErrorKind;
 
@@ -39,6 +39,13 @@ pub enum Actor {
     Proxy {
         id: Uuid,
         acting_for: Option<ProxyFor>,
+    },
+    /// A hospital's integration client (its EHR, lab system, app), with the scopes its token
+    /// carries.
+    Client {
+        id: Uuid,
+        hospital_id: Uuid,
+        scopes: Permissions,
     },
     /// The application itself: command-line operations, the demo seed, background work.
     System,
@@ -85,6 +92,7 @@ impl Actor {
             Actor::Staff { .. } | Actor::EnrollingStaff { .. } => "staff",
             Actor::Patient { .. } => "patient",
             Actor::Proxy { .. } => "proxy",
+            Actor::Client { .. } => "client",
             Actor::System => "system",
             Actor::Anonymous => "anonymous",
         }
@@ -96,7 +104,8 @@ impl Actor {
             Actor::Staff { id, .. }
             | Actor::EnrollingStaff { id, .. }
             | Actor::Patient { id }
-            | Actor::Proxy { id, .. } => Some(*id),
+            | Actor::Proxy { id, .. }
+            | Actor::Client { id, .. } => Some(*id),
             Actor::System | Actor::Anonymous => None,
         }
     }
@@ -114,6 +123,15 @@ impl Actor {
         }
     }
 
+    /// What the actor may do by permission: a staff member's role, a client's scopes.
+    pub fn permissions(&self) -> Option<Permissions> {
+        match self {
+            Actor::Staff { role, .. } | Actor::EnrollingStaff { role, .. } => Some(role.grants()),
+            Actor::Client { scopes, .. } => Some(*scopes),
+            _ => None,
+        }
+    }
+
     pub fn role(&self) -> Option<Role> {
         match self {
             Actor::Staff { role, .. } | Actor::EnrollingStaff { role, .. } => Some(*role),
@@ -126,6 +144,7 @@ impl Actor {
             Actor::Staff { hospital_id, .. } | Actor::EnrollingStaff { hospital_id, .. } => {
                 *hospital_id
             }
+            Actor::Client { hospital_id, .. } => Some(*hospital_id),
             _ => None,
         }
     }
@@ -232,6 +251,8 @@ pub enum Action {
     ManageOwnProxies,
     /// A patient or a proxy sees whom they act for and chooses whose record to open.
     ChooseRecord,
+    /// Create, list, rotate or disable the integration clients of `hospital_id` (its own admins).
+    ManageApiClients(Uuid),
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -273,7 +294,9 @@ fn permission(action: Action) -> Option<Permission> {
     Some(match action {
         Action::ListHospitals | Action::ReadHospital => return None,
         Action::RegisterHospital | Action::UpdateHospital(_) => Permission::HospitalsManage,
-        Action::UpdateHospitalSettings(_) => Permission::SettingsManage,
+        Action::UpdateHospitalSettings(_) | Action::ManageApiClients(_) => {
+            Permission::SettingsManage
+        }
         Action::ReadAudit => Permission::AuditRead,
         Action::VerifyAudit => Permission::AuditVerify,
         Action::ListStaff | Action::ReadStaff { .. } => Permission::StaffRead,
@@ -371,7 +394,7 @@ pub fn may_change_contact_details(actor: &Actor, access: PatientAccess) -> bool 
 /// Decides by permission, hospital scope and (for patient data) link, consent and
 /// break-glass.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
-    let (id, role, hospital_id) = match actor {
+    let (id, role, held, hospital_id) = match actor {
         Actor::System => return Decision::Allow,
         Actor::Anonymous => {
             return match action {
@@ -422,7 +445,19 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             id,
             role,
             hospital_id,
-        } => (*id, *role, *hospital_id),
+        } => (*id, Some(*role), role.grants(), *hospital_id),
+        // A client works for its hospital within its scopes: none of accounts, second factors
+        // or anyone's own portal (its scopes never include staff or settings permissions).
+        Actor::Client {
+            id,
+            hospital_id,
+            scopes,
+        } => {
+            if matches!(action, Action::ManageOwnMfa | Action::ReadSelf) {
+                return Decision::Deny;
+            }
+            (*id, None, *scopes, Some(*hospital_id))
+        }
     };
     // An object outside the caller's view is absent to them, whatever their role may do with
     // objects in view: a foreign record answers 404 as a missing one does, never 403.
@@ -430,15 +465,26 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         return Decision::NotFound;
     }
     if let Some(p) = permission(action) {
-        if !role.has(p) {
+        if !held.has(p) {
             return Decision::Deny;
         }
     }
     match action {
+        // Accounts are managed by staff roles only.
+        Action::InviteStaff { .. } | Action::ReadStaff { .. } | Action::UpdateStaff { .. }
+            if role.is_none() =>
+        {
+            Decision::Deny
+        }
         Action::InviteStaff {
             role: new_role,
             hospital_id: target_hospital,
-        } => may_assign(role, hospital_id, new_role, target_hospital),
+        } => may_assign(
+            role.unwrap_or(Role::Viewer),
+            hospital_id,
+            new_role,
+            target_hospital,
+        ),
         Action::ReadStaff {
             target,
             hospital_id: target_hospital,
@@ -447,7 +493,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             if target == id {
                 return Decision::Allow;
             }
-            match role {
+            match role.unwrap_or(Role::Viewer) {
                 Role::PlatformAdmin => Decision::Allow,
                 _ if target_role != Role::PlatformAdmin
                     && target_hospital.is_some()
@@ -468,6 +514,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 // Nobody changes or disables their own account: another admin must.
                 return Decision::Deny;
             }
+            let role = role.unwrap_or(Role::Viewer);
             match may_assign(role, hospital_id, target_role, target_hospital) {
                 Decision::Allow => may_assign(role, hospital_id, new_role, target_hospital),
                 other => other,
@@ -476,11 +523,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::WriteRecords => allow_if(
             RecordType::ALL
                 .iter()
-                .any(|t| role.has(t.write_permission())),
+                .any(|t| held.has(t.write_permission())),
         ),
-        Action::ReadRecords => allow_if(!readable_record_types(role).is_empty()),
-        Action::WriteAttachments => allow_if(!writable_attachment_kinds(role).is_empty()),
-        Action::ReadAttachments => allow_if(!readable_attachment_kinds(role).is_empty()),
+        Action::ReadRecords => allow_if(!readable_record_types(held).is_empty()),
+        Action::WriteAttachments => allow_if(!writable_attachment_kinds(held).is_empty()),
+        Action::ReadAttachments => allow_if(!readable_attachment_kinds(held).is_empty()),
         Action::RegisterPatient => {
             if hospital_id.is_some() {
                 Decision::Allow
@@ -511,7 +558,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         | Action::ChangeOwnPreferences
         | Action::ManageOwnProxies
         | Action::ChooseRecord => Decision::Deny,
-        Action::UpdateHospitalSettings(target) => {
+        Action::UpdateHospitalSettings(target) | Action::ManageApiClients(target) => {
             if hospital_id == Some(target) {
                 Decision::Allow
             } else {
@@ -551,19 +598,19 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
 
 /// The record types a role reads (clinical readers: all; pharmacists: ART, prescriptions,
 /// dispensing; front desk and billing: none).
-pub fn readable_record_types(role: Role) -> Vec<RecordType> {
+pub fn readable_record_types(held: Permissions) -> Vec<RecordType> {
     RecordType::ALL
         .into_iter()
-        .filter(|t| t.read_permissions().iter().any(|p| role.has(*p)))
+        .filter(|t| t.read_permissions().iter().any(|p| held.has(*p)))
         .collect()
 }
 
 /// The record types a role writes, among `types`.
-pub fn writable_record_types(role: Role, types: &[RecordType]) -> Vec<RecordType> {
+pub fn writable_record_types(held: Permissions, types: &[RecordType]) -> Vec<RecordType> {
     types
         .iter()
         .copied()
-        .filter(|t| role.has(t.write_permission()))
+        .filter(|t| held.has(t.write_permission()))
         .collect()
 }
 
@@ -576,13 +623,13 @@ pub fn record_read_permission(actor: &Actor, record_type: RecordType) -> Permiss
 /// One of `options` the actor's role holds, else the first (which the decision then refuses).
 pub fn held_permission(actor: &Actor, options: &[Permission]) -> Permission {
     actor
-        .role()
-        .and_then(|role| options.iter().copied().find(|p| role.has(*p)))
+        .permissions()
+        .and_then(|held| options.iter().copied().find(|p| held.has(*p)))
         .unwrap_or(options[0])
 }
 
-fn holds_any(role: Role, options: &[Permission]) -> bool {
-    options.iter().any(|p| role.has(*p))
+fn holds_any(held: Permissions, options: &[Permission]) -> bool {
+    options.iter().any(|p| held.has(*p))
 }
 
 fn allow_if(allowed: bool) -> Decision {
@@ -595,18 +642,18 @@ fn allow_if(allowed: bool) -> Decision {
 
 /// The attachment kinds a role reads (clinical readers: all; the front desk: consent forms;
 /// billing, pharmacy and laboratory: none).
-pub fn readable_attachment_kinds(role: Role) -> Vec<AttachmentKind> {
+pub fn readable_attachment_kinds(held: Permissions) -> Vec<AttachmentKind> {
     AttachmentKind::ALL
         .into_iter()
-        .filter(|k| holds_any(role, k.read_permissions()))
+        .filter(|k| holds_any(held, k.read_permissions()))
         .collect()
 }
 
 /// The attachment kinds a role stores.
-pub fn writable_attachment_kinds(role: Role) -> Vec<AttachmentKind> {
+pub fn writable_attachment_kinds(held: Permissions) -> Vec<AttachmentKind> {
     AttachmentKind::ALL
         .into_iter()
-        .filter(|k| holds_any(role, k.write_permissions()))
+        .filter(|k| holds_any(held, k.write_permissions()))
         .collect()
 }
 
@@ -938,21 +985,21 @@ mod tests {
     #[test]
     fn front_desk_and_billing_never_read_clinical_records() {
         for role in [Role::Receptionist, Role::BillingClerk, Role::PlatformAdmin] {
-            assert!(readable_record_types(role).is_empty(), "{role}");
+            assert!(readable_record_types(role.grants()).is_empty(), "{role}");
             assert_eq!(
                 decide(&staff(role, Some(Uuid::now_v7())), Action::ReadRecords),
                 Decision::Deny
             );
         }
         assert_eq!(
-            readable_record_types(Role::Pharmacist),
+            readable_record_types(Role::Pharmacist.grants()),
             vec![
                 RecordType::ArtRegimen,
                 RecordType::Prescription,
                 RecordType::Dispensing
             ]
         );
-        assert_eq!(readable_record_types(Role::Viewer).len(), 10);
+        assert_eq!(readable_record_types(Role::Viewer.grants()).len(), 10);
         let h = Uuid::now_v7();
         let lab = staff(Role::LabTechnician, Some(h));
         assert_eq!(decide(&lab, Action::WriteRecords), Decision::Allow);

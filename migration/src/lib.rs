@@ -19,6 +19,7 @@ mod m20261130_000012_consent_requests;
 mod m20261201_000013_patient_preferences;
 mod m20261201_000014_clinician_only_notes;
 mod m20261201_000015_proxies;
+mod m20261201_000016_api_clients;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_patient_preferences::Migration),
             Box::new(m20261201_000014_clinician_only_notes::Migration),
             Box::new(m20261201_000015_proxies::Migration),
+            Box::new(m20261201_000016_api_clients::Migration),
         ]
     }
 }

@@ -221,6 +221,23 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/me/proxies/{id}", PatientOnly),
     ("POST /api/v1/me/proxies/{id}/accept", PatientOnly),
     ("POST /api/v1/me/acting-for", PatientOnly),
+    ("POST /api/v1/auth/token", Public),
+    (
+        "GET /api/v1/hospitals/{id}/api-clients",
+        scoped(&Permission::SettingsManage),
+    ),
+    (
+        "POST /api/v1/hospitals/{id}/api-clients",
+        scoped(&Permission::SettingsManage),
+    ),
+    (
+        "PUT /api/v1/hospitals/{id}/api-clients/{cid}",
+        scoped(&Permission::SettingsManage),
+    ),
+    (
+        "POST /api/v1/hospitals/{id}/api-clients/{cid}/rotate",
+        scoped(&Permission::SettingsManage),
+    ),
     (
         "GET /api/v1/patients/{id}/guardians",
         scoped(&Permission::ConsentRecord),
@@ -313,6 +330,9 @@ fn every_route_has_a_rule() {
 struct World {
     own_hospital: uuid::Uuid,
     other_hospital: uuid::Uuid,
+    /// An integration client of each hospital.
+    own_client: uuid::Uuid,
+    other_client: uuid::Uuid,
     /// An account each caller may manage, by role.
     own_target: HashMap<Role, (uuid::Uuid, Role)>,
     other_target: (uuid::Uuid, Role),
@@ -376,6 +396,10 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "PUT /api/v1/staff/{id}" => json!({"active": true}),
         "PUT /api/v1/hospitals/{id}/settings" => json!({"break_glass_minutes": 120}),
         "PUT /api/v1/me" => json!({"language": "sw"}),
+        "POST /api/v1/hospitals/{id}/api-clients" => {
+            json!({"name": format!("Matrix client {n}"), "scopes": ["patients.read"]})
+        }
+        "PUT /api/v1/hospitals/{id}/api-clients/{cid}" => json!({"disabled": false}),
         "POST /api/v1/me/proxies" => {
             json!({"name": "Matrix helper", "relationship": "sibling", "phone": "+255700000001"})
         }
@@ -641,6 +665,22 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     };
     let own = h("OWN").await;
     let other = h("OTH").await;
+    let api_client = |hospital| async move {
+        let input = hospitallink::domain::integration::ClientInput {
+            name: Some("Matrix EHR".into()),
+            scopes: Some(vec!["patients.read".into()]),
+        };
+        hospitallink::services::integration::clients::create(
+            core,
+            &Caller::system(),
+            hospital,
+            &input,
+        )
+        .await
+        .unwrap()
+        .client_id
+    };
+    let (own_client, other_client) = (api_client(own).await, api_client(other).await);
 
     let mut callers: Vec<(Role, Staff)> = Vec::new();
     for role in Role::ALL {
@@ -697,6 +737,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let world = World {
         own_hospital: own,
         other_hospital: other,
+        own_client,
+        other_client,
         own_target: HashMap::from([
             (Role::PlatformAdmin, (admin_target, Role::HospitalAdmin)),
             (Role::HospitalAdmin, (viewer_target, Role::Viewer)),
@@ -725,15 +767,16 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             Side::Own => world.own.consent_request,
             Side::Other => world.other.consent_request,
         };
-        let guardian = match side {
-            Side::Missing => uuid::Uuid::now_v7(),
-            Side::Own => world.own.guardian,
-            Side::Other => world.other.guardian,
+        let (guardian, client) = match side {
+            Side::Missing => (uuid::Uuid::now_v7(), uuid::Uuid::now_v7()),
+            Side::Own => (world.own.guardian, world.own_client),
+            Side::Other => (world.other.guardian, world.other_client),
         };
         let concrete = path
             .replace("{id}", &target.to_string())
             .replace("{rid}", &request_id.to_string())
-            .replace("{gid}", &guardian.to_string());
+            .replace("{gid}", &guardian.to_string())
+            .replace("{cid}", &client.to_string());
         let url = app.url(&concrete);
         let mut request = match method {
             "GET" => app.client.get(url),

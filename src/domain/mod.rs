@@ -2,6 +2,7 @@
 //! services. No I/O here.
 //!
 //! - `identity`: roles and permissions; sign-in and token types.
+//! - `integration`: integration clients (the client-credentials grant) and their scopes.
 //! - `clinical`: patients, HIV records, attachments, data categories.
 //! - `platform`: hospitals, audit entries, the outbox.
 //! - `sharing`: consent grants across hospitals.
@@ -16,6 +17,7 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod fhir;
 pub mod identity;
+pub mod integration;
 pub mod page;
 pub mod platform;
 pub mod portal;

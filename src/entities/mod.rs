@@ -1,5 +1,6 @@
 //! SeaORM entities. Only services use them.
 
+pub mod api_client;
 pub mod audit_chain_head;
 pub mod audit_log;
 pub mod break_glass_session;

@@ -3,6 +3,7 @@
 //! same transaction; handlers, server functions and components only adapt.
 //!
 //! - `identity`: staff and patient sign-in, second factor, tokens, sessions, attempt limits.
+//! - `integration`: integration clients and their client-credentials tokens.
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
 //! - `sharing`: the patient's consent grants across hospitals.
@@ -12,6 +13,7 @@
 
 pub mod clinical;
 pub mod identity;
+pub mod integration;
 pub mod platform;
 pub mod portal;
 pub mod proxies;

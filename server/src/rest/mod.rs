@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod hospitals;
 pub mod patients;
 pub mod portal;
@@ -41,6 +42,11 @@ use app::state::AppState;
         auth::refresh,
         auth::logout,
         auth::me,
+        clients::token,
+        clients::list,
+        clients::create,
+        clients::update,
+        clients::rotate,
         staff::invite,
         staff::accept,
         staff::list,
@@ -192,6 +198,12 @@ use app::state::AppState;
         hospitallink::domain::portal::RecordGroup,
         hospitallink::domain::portal::records::MyRecord,
         hospitallink::domain::portal::records::Reading,
+        hospitallink::domain::integration::ApiClient,
+        hospitallink::domain::integration::ApiClientSecret,
+        hospitallink::domain::integration::ClientInput,
+        hospitallink::domain::integration::ClientUpdate,
+        hospitallink::domain::integration::TokenRequest,
+        hospitallink::domain::integration::ClientToken,
         hospitallink::domain::proxies::MyProxies,
         hospitallink::domain::proxies::Proxy,
         hospitallink::domain::proxies::ActingFor,
@@ -344,6 +356,7 @@ pub fn router() -> Router<AppState> {
         .merge(sharing::router())
         .merge(portal::router())
         .merge(proxies::router())
+        .merge(clients::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

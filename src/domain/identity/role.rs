@@ -123,6 +123,71 @@ impl Role {
     pub fn has(self, permission: Permission) -> bool {
         self.permissions().contains(&permission)
     }
+
+    /// The role's permissions as a set.
+    pub fn grants(self) -> Permissions {
+        Permissions::of(self.permissions())
+    }
+}
+
+/// A set of permissions: what a role carries, or the scopes of an integration client. The
+/// policy decides on it alike for both. Written as the space-separated names (as an OAuth
+/// `scope`), so a stored or signed set never depends on the order of [`Permission::ALL`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Permissions(u32);
+
+impl Serialize for Permissions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(
+            &self
+                .iter()
+                .map(Permission::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for Permissions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let list = text
+            .split_whitespace()
+            .map(|name| {
+                Permission::parse(name)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown permission `{name}`")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Permissions::of(&list))
+    }
+}
+
+impl Permissions {
+    pub fn of(list: &[Permission]) -> Self {
+        Permissions(list.iter().fold(0, |bits, p| bits | p.bit()))
+    }
+
+    pub fn has(self, permission: Permission) -> bool {
+        self.0 & permission.bit() != 0
+    }
+
+    /// The permissions in both.
+    pub fn intersect(self, other: Permissions) -> Permissions {
+        Permissions(self.0 & other.0)
+    }
+
+    /// Every permission of `self` is in `other`.
+    pub fn within(self, other: Permissions) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL.into_iter().filter(move |p| self.has(*p))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl fmt::Display for Role {
@@ -200,6 +265,19 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Its bit in a [`Permissions`] set (its place in `ALL`).
+    fn bit(self) -> u32 {
+        let place = Permission::ALL
+            .iter()
+            .position(|p| *p == self)
+            .unwrap_or_default();
+        1 << place
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == raw)
+    }
+
     pub const ALL: [Permission; 26] = [
         Permission::HospitalsRead,
         Permission::HospitalsManage,
@@ -298,6 +376,32 @@ impl Permission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permission_sets_hold_what_they_were_given() {
+        let clinician = Role::Clinician.grants();
+        for p in Permission::ALL {
+            assert_eq!(clinician.has(p), Role::Clinician.has(p), "{}", p.as_str());
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        let reader = Permissions::of(&[Permission::PatientsRead, Permission::RecordsRead]);
+        assert!(reader.within(clinician));
+        assert!(!clinician.within(reader));
+        assert!(!Permissions::of(&[Permission::StaffManage]).within(clinician));
+        assert_eq!(reader.iter().count(), 2);
+        let text = serde_json::to_value(reader).unwrap();
+        assert_eq!(text, "patients.read records.read");
+        assert_eq!(serde_json::from_value::<Permissions>(text).unwrap(), reader);
+        assert!(serde_json::from_value::<Permissions>("root".into()).is_err());
+        assert_eq!(
+            reader
+                .intersect(Role::LabTechnician.grants())
+                .iter()
+                .count(),
+            1
+        );
+        assert!(Permissions::default().is_empty());
+    }
 
     #[test]
     fn names_round_trip() {

@@ -28,6 +28,9 @@ pub struct AccessLogEntry {
     /// Made by someone who acts for the patient (a family member or guardian), not staff.
     #[serde(default)]
     pub by_proxy: bool,
+    /// Made by a hospital's computer system (an integration client), not a person.
+    #[serde(default)]
+    pub by_system: bool,
     /// The clinician's reason, on the break-glass opening itself.
     pub reason: Option<String>,
     /// The kinds of records a read covered (labs, treatment, ...), when the entry says.

@@ -73,8 +73,8 @@ fn to_view(core: &Core, m: &row::Model) -> AppResult<Attachment> {
 pub async fn may_upload(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResult<()> {
     let event = Event::new("attachment", AuditAction::Create).patient(patient_id);
     audit::authorize(core, caller, Action::WriteAttachments, &event).await?;
-    let kinds = match caller.actor.role() {
-        Some(role) => writable_attachment_kinds(role),
+    let kinds = match caller.actor.permissions() {
+        Some(held) => writable_attachment_kinds(held),
         None => AttachmentKind::ALL.to_vec(),
     };
     let kind = kinds.first().copied().unwrap_or(AttachmentKind::Scan);
@@ -225,8 +225,8 @@ pub(crate) async fn list_in(
     linked: &Linked,
 ) -> AppResult<(Vec<Attachment>, serde_json::Value)> {
     crate::policy::authorize(&caller.actor, Action::ReadAttachments)?;
-    let (kinds, hospital) = match caller.actor.role() {
-        Some(role) => (readable_attachment_kinds(role), caller.actor.hospital_id()),
+    let (kinds, hospital) = match caller.actor.permissions() {
+        Some(held) => (readable_attachment_kinds(held), caller.actor.hospital_id()),
         None => (AttachmentKind::ALL.to_vec(), None),
     };
     let first = kinds.first().copied();

@@ -49,8 +49,8 @@ async fn assemble(
     page: PageRequest,
 ) -> AppResult<(ChartView, Value)> {
     let (patient, linked) = patients::get_in(core, caller, txn, patient_id).await?;
-    let role = caller.actor.role();
-    let readable = role.map(readable_record_types).unwrap_or_default();
+    let held = caller.actor.permissions();
+    let readable = held.map(readable_record_types).unwrap_or_default();
     let mut chart = ChartView {
         patient,
         today: core.clock.now().date_naive(),
@@ -59,21 +59,21 @@ async fn assemble(
         cd4: Vec::new(),
         regimens: Vec::new(),
         records: None,
-        writable: role
+        writable: held
             .map(|r| writable_record_types(r, &QUICK_ENTRY))
             .unwrap_or_default(),
         attachments: None,
-        attachable: role.map(writable_attachment_kinds).unwrap_or_default(),
+        attachable: held.map(writable_attachment_kinds).unwrap_or_default(),
         break_glass_until: linked.break_glass_until(),
         grants: Vec::new(),
         hospital_id: caller.actor.hospital_id(),
-        may_record_consent: role.is_some_and(|r| r.has(Permission::ConsentRecord)),
-        may_break_glass: role.is_some_and(|r| r.has(Permission::BreakGlass)),
+        may_record_consent: held.is_some_and(|r| r.has(Permission::ConsentRecord)),
+        may_break_glass: held.is_some_and(|r| r.has(Permission::BreakGlass)),
         guardians: None,
     };
     let mut parts = vec!["profile"];
     let mut shown = json!({});
-    if role.is_some_and(|r| r.has(Permission::RecordsRead)) {
+    if held.is_some_and(|r| r.has(Permission::RecordsRead)) {
         let (summary, vl, cd4) =
             records::summary_in(caller, txn, patient_id, &linked, true).await?;
         chart.summary = Some(summary);
@@ -105,7 +105,7 @@ async fn assemble(
         shown["record_types"] = details["types"].clone();
         shown["record_ids"] = details["record_ids"].clone();
     }
-    if role.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
+    if held.is_some_and(|r| !readable_attachment_kinds(r).is_empty()) {
         let (list, details) = attachments::list_in(core, caller, txn, patient_id, &linked).await?;
         chart.attachments = Some(list);
         parts.push("attachments");

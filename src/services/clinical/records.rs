@@ -393,8 +393,8 @@ pub(crate) async fn list_in(
     page: PageRequest,
 ) -> AppResult<(Page<ClinicalRecord>, Value)> {
     crate::policy::authorize(&caller.actor, Action::ReadRecords)?;
-    let readable: Vec<RecordType> = match caller.actor.role() {
-        Some(role) => readable_record_types(role),
+    let readable: Vec<RecordType> = match caller.actor.permissions() {
+        Some(held) => readable_record_types(held),
         None => RecordType::ALL.to_vec(),
     };
     let types: Vec<RecordType> = if filter.types.is_empty() {

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::tokens::{self, Stage, Subject, SubjectKind};
 use crate::domain::identity::role::Role;
+use crate::domain::integration::scopes_from_text;
 use crate::domain::ErrorKind;
-use crate::entities::{hospital, patient, proxy, staff_account};
+use crate::entities::{api_client, hospital, patient, proxy, staff_account};
 use crate::error::{AppError, AppResult};
 use crate::policy::Actor;
 use crate::services::proxies;
@@ -43,6 +44,7 @@ impl SessionAuth {
         match self.subject.kind {
             SubjectKind::Staff => Duration::minutes(STAFF_IDLE_MINUTES),
             SubjectKind::Patient | SubjectKind::Proxy => Duration::minutes(PATIENT_IDLE_MINUTES),
+            SubjectKind::Client => Duration::minutes(STAFF_IDLE_MINUTES),
         }
     }
 
@@ -149,6 +151,27 @@ pub async fn actor_for(db: &impl ConnectionTrait, subject: &Subject) -> AppResul
                     proxies::acting(db, &own, other).await
                 }
             }
+        }
+        SubjectKind::Client => {
+            let Some((client, hospital)) = api_client::Entity::find_by_id(subject.id)
+                .find_also_related(hospital::Entity)
+                .one(db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if client.disabled_at.is_some()
+                || client.credentials_version != subject.ver
+                || !hospital.is_some_and(|h| h.active)
+            {
+                return Ok(None);
+            }
+            let held = scopes_from_text(&client.scopes);
+            Ok(Some(Actor::Client {
+                id: client.id,
+                hospital_id: client.hospital_id,
+                scopes: subject.scopes.unwrap_or(held).intersect(held),
+            }))
         }
         SubjectKind::Proxy => {
             let Some(p) = proxy::Entity::find_by_id(subject.id).one(db).await? else {

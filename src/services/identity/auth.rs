@@ -88,6 +88,7 @@ fn subject(core: &Core, account: &staff_account::Model, stage: Stage) -> Subject
         stage,
         auth_at: core.clock.now(),
         acting_for: None,
+        scopes: None,
     }
 }
 
@@ -267,6 +268,7 @@ pub async fn me(core: &Core, caller: &Caller) -> AppResult<Me> {
             id: *id,
             acting_for: acting_for.map(|f| f.patient),
         }),
+        Actor::Client { .. } => Err(ErrorKind::forbidden().into()),
         Actor::System | Actor::Anonymous => Err(ErrorKind::unauthenticated().into()),
     }
 }

@@ -339,6 +339,7 @@ async fn check(
         stage: Stage::Full,
         auth_at: now,
         acting_for: None,
+        scopes: None,
     };
     let tokens = if with_tokens {
         Some(tokens::issue_in(&txn, core, &subject).await?)

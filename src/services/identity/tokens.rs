@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::db::{begin_write, changed_one, locked, shared};
 use crate::domain::identity::auth::TokenResponse;
+use crate::domain::identity::role::Permissions;
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::ErrorKind;
 use crate::entities::{hospital, patient, proxy, refresh_token, staff_account};
@@ -44,6 +45,8 @@ pub enum SubjectKind {
     Patient,
     /// A family member or guardian who acts for patients.
     Proxy,
+    /// A hospital's integration client (client credentials; access tokens only).
+    Client,
 }
 
 impl SubjectKind {
@@ -52,6 +55,7 @@ impl SubjectKind {
             SubjectKind::Staff => "staff",
             SubjectKind::Patient => "patient",
             SubjectKind::Proxy => "proxy",
+            SubjectKind::Client => "client",
         }
     }
 
@@ -59,13 +63,14 @@ impl SubjectKind {
         match s {
             "patient" => SubjectKind::Patient,
             "proxy" => SubjectKind::Proxy,
+            "client" => SubjectKind::Client,
             _ => SubjectKind::Staff,
         }
     }
 
     /// Patients and proxies: portal sign-ins, with their shorter limits.
     pub fn is_portal(self) -> bool {
-        self != SubjectKind::Staff
+        matches!(self, SubjectKind::Patient | SubjectKind::Proxy)
     }
 }
 
@@ -110,6 +115,9 @@ pub struct Subject {
     /// against an active proxy relationship on every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acting_for: Option<Uuid>,
+    /// An integration client's token: the scopes it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Permissions>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -123,6 +131,9 @@ struct AccessClaims {
     /// The patient acted for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     act: Option<Uuid>,
+    /// A client's scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scp: Option<Permissions>,
     iat: i64,
     exp: i64,
     aud: String,
@@ -171,6 +182,7 @@ pub fn access_token(core: &Core, subject: &Subject) -> AppResult<String> {
         stg: subject.stage,
         ath: subject.auth_at.timestamp(),
         act: subject.acting_for,
+        scp: subject.scopes,
         iat: now.timestamp(),
         exp: (now + expires_in(core)).timestamp(),
         aud: ACCESS_AUDIENCE.into(),
@@ -178,7 +190,7 @@ pub fn access_token(core: &Core, subject: &Subject) -> AppResult<String> {
     sign(core, &claims)
 }
 
-fn expires_in(core: &Core) -> Duration {
+pub fn expires_in(core: &Core) -> Duration {
     Duration::from_std(core.config.jwt_expires_in).unwrap_or(Duration::minutes(15))
 }
 
@@ -196,6 +208,7 @@ pub fn read_access_token(core: &Core, token: &str) -> Option<Subject> {
         stage: c.stg,
         auth_at: DateTime::from_timestamp(c.ath, 0)?,
         acting_for: c.act,
+        scopes: c.scp,
     })
 }
 
@@ -301,6 +314,7 @@ fn subject_of(model: &refresh_token::Model, ver: i64) -> Subject {
         stage: Stage::parse(&model.stage),
         auth_at: model.signed_in_at.unwrap_or(model.created_at),
         acting_for: model.acting_for,
+        scopes: None,
     }
 }
 

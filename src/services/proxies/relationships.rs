@@ -340,7 +340,7 @@ pub async fn choose(
     let me = match subject.kind {
         SubjectKind::Proxy => vec![subject.id],
         SubjectKind::Patient => patient_proxies(&core.db, subject.id).await?,
-        SubjectKind::Staff => Vec::new(),
+        SubjectKind::Staff | SubjectKind::Client => Vec::new(),
     };
     let Some(relationship) = live(&core.db, &me, patient_id).await? else {
         return Err(ErrorKind::not_found("patient").into());

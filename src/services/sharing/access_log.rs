@@ -1,5 +1,6 @@
 //! "Who looked at my record": the signed-in patient's view of the audit log. Every allowed
-//! access by staff (and by the people who act for the patient) to their record, newest first, with the hospital and role (never the staff
+//! access by staff, by hospitals' systems (integration clients) and by the people who act for
+//! the patient to their record, newest first, with the hospital and role (never the staff
 //! member's name or email), what was touched and when; break-glass openings carry their reason,
 //! and reads made while one was open are marked. Reading it is audited too.
 
@@ -36,7 +37,7 @@ pub async fn list(
         let txn = read.txn();
         let select = audit_log::Entity::find()
             .filter(audit_log::Column::PatientId.eq(patient_id))
-            .filter(audit_log::Column::ActorType.is_in(["staff", "proxy"]))
+            .filter(audit_log::Column::ActorType.is_in(["staff", "proxy", "client"]))
             .filter(audit_log::Column::Outcome.eq("allowed"));
         let total = select.clone().count(txn).await?;
         let rows = select
@@ -85,6 +86,7 @@ pub async fn list(
                 action: r.action.clone(),
                 break_glass: opening.is_some() || during(r.actor_id, r.occurred_at),
                 by_proxy: r.actor_type == "proxy",
+                by_system: r.actor_type == "client",
                 reason,
                 categories: serde_json::from_str(&r.details)
                     .map(|d| categories_read(&d))

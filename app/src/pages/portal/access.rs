@@ -50,6 +50,12 @@ fn what_done(i18n: I18n, e: &AccessLogEntry) -> &'static str {
 fn entry_view(i18n: I18n, e: AccessLogEntry) -> impl IntoView {
     let who = if e.by_proxy {
         t_string!(i18n, roles.proxy).to_string()
+    } else if e.by_system {
+        format!(
+            "{} · {}",
+            t_string!(i18n, roles.system),
+            e.hospital_name.clone().unwrap_or_default()
+        )
     } else {
         format!(
             "{} · {}",
