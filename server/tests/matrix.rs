@@ -7,6 +7,7 @@ mod common;
 
 use common::{hospital_json, spawn_app, Staff};
 use hospitallink::domain::identity::role::{Permission, Role};
+use hospitallink::domain::integration::CLIENT_SCOPES;
 use hospitallink::policy::Caller;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -681,6 +682,34 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .client_id
     };
     let (own_client, other_client) = (api_client(own).await, api_client(other).await);
+    // The own hospital's integration client holding every scope a client may hold.
+    let every_scope = hospitallink::domain::integration::ClientInput {
+        name: Some("Matrix full client".into()),
+        scopes: Some(
+            CLIENT_SCOPES
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
+        ),
+    };
+    let full = hospitallink::services::integration::clients::create(
+        core,
+        &Caller::system(),
+        own,
+        &every_scope,
+    )
+    .await
+    .unwrap();
+    let (status, answer) = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({"grant_type": "client_credentials", "client_id": full.client_id,
+                   "client_secret": full.client_secret}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let client_token = answer["access_token"].as_str().unwrap().to_string();
 
     let mut callers: Vec<(Role, Staff)> = Vec::new();
     for role in Role::ALL {
@@ -727,8 +756,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     let mut spare_patients = Vec::new();
     let mut spare_records = Vec::new();
     let mut spare_attachments = Vec::new();
-    // As many as the roles that may delete them (admins, clinicians, the front desk).
-    for _ in 0..3 {
+    // As many as those who may delete them (admins, clinicians, the front desk, a client).
+    for _ in 0..4 {
         spare_patients.push(clinical(&app, own_clinician, None, other).await.patient);
         let spare = clinical(&app, own_clinician, None, other).await;
         spare_records.push(spare.note);
@@ -876,7 +905,35 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             }
             checked += 1;
         }
+        // The hospital's integration client is answered as its scopes say, as a role is by
+        // its permissions; nothing of accounts, second factors or anyone's own portal.
+        let status = call(key, Some(client_token.clone()), None, Side::Own).await;
+        let holds = |ps: &[Permission]| ps.iter().any(|p| CLIENT_SCOPES.contains(p));
+        match rule {
+            Public | SignedIn => {
+                assert!(![401, 500].contains(&status), "{key} as a client: {status}")
+            }
+            PatientOnly => assert_eq!(status, 403, "{key} as a client"),
+            Needs {
+                permissions,
+                scoped,
+            } if holds(permissions) => {
+                assert!(
+                    ![401, 403, 404, 500].contains(&status),
+                    "{key} as a client: {status}"
+                );
+                if *scoped {
+                    let other = call(key, Some(client_token.clone()), None, Side::Other).await;
+                    assert_eq!(other, 404, "{key} as a client on another hospital's object");
+                    checked += 1;
+                }
+            }
+            Needs { .. } => {
+                assert!([403, 404].contains(&status), "{key} as a client: {status}")
+            }
+        }
+        checked += 1;
     }
-    assert!(checked >= RULES.len() * 9, "{checked} calls");
+    assert!(checked >= RULES.len() * 10, "{checked} calls");
     app.cleanup().await;
 }
