@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/clients") view=pages::clients::ClientsPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>

@@ -290,3 +290,82 @@ async fn a_json_token_request_is_answered_the_same() {
     assert_eq!(plain.status(), 415);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_admin_page_works_as_plain_form_posts_and_shows_a_secret_once() {
+    let app = spawn_app_with(&[]).await;
+    let ksm = hospital(&app, "KSM").await;
+    let admin = app
+        .enrolled_staff("admin-page@example.org", Role::HospitalAdmin, Some(ksm))
+        .await;
+    app.browser_sign_in(&admin).await;
+    let post = |path: &'static str, form: Vec<(&'static str, &'static str)>| {
+        let request = app.client.post(app.url(path)).form(&form);
+        async move { request.send().await.unwrap() }
+    };
+    // No scope ticked: the page again, with the error and the name kept.
+    let r = post("/admin/clients", vec![("name", "Kisumu EHR")]).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("give at least one"), "{html}");
+    assert!(html.contains("value=\"Kisumu EHR\""));
+    let r = post(
+        "/admin/clients",
+        vec![
+            ("name", "Kisumu EHR"),
+            ("scopes", "patients.read"),
+            ("scopes", "records.write"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Copy the secret now"));
+    let start = html.find("hlcs_").expect("the secret on the page");
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    assert!(secret.starts_with("hlcs_"), "{secret}");
+    let listed = app
+        .client
+        .get(app.url("/admin/clients"))
+        .send()
+        .await
+        .unwrap();
+    let html = listed.text().await.unwrap();
+    assert!(html.contains("patients.read · records.write"), "{html}");
+    assert!(!html.contains(&secret), "shown once");
+    let id = html
+        .split("data-client=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/clients/{id}/rotate")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!r.text().await.unwrap().contains(&secret), "a new secret");
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/clients/{id}/disable")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = app
+        .client
+        .get(app.url("/admin/clients"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Kisumu EHR (disabled)"), "{html}");
+    app.cleanup().await;
+}

@@ -287,6 +287,7 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/portal/me", PatientOnly),
     ("POST /_fn/portal/proxies", PatientOnly),
     ("POST /_fn/portal/who", PatientOnly),
+    ("POST /_fn/clients/list", needs(&Permission::SettingsManage)),
 ];
 
 fn routes() -> BTreeSet<String> {

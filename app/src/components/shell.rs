@@ -25,6 +25,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/hospitals", "Hospitals"),
         ("/admin/audit", "Audit log"),
         ("/admin/break-glass", "Break-glass review"),
+        ("/admin/clients", "Integration clients"),
         ("/api/docs", "API"),
     ];
     let me = crate::resource::resource(|| (), |_| current_user());

@@ -1,5 +1,6 @@
 pub mod auth;
 pub mod break_glass;
+pub mod clients;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;

@@ -2,6 +2,7 @@
 //! All use the `/_fn` prefix and POST; they authorize through the same service calls as REST.
 
 pub mod auth;
+pub mod clients;
 pub mod hospitals;
 pub mod patients;
 pub mod portal;

@@ -6,6 +6,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod clients;
 mod hospitals;
 mod patients;
 pub mod portal;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(sharing::router())
         .merge(portal::router())
+        .merge(clients::router())
 }
 
 const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;

@@ -126,6 +126,13 @@ pub async fn list(core: &Core, caller: &Caller, hospital_id: Uuid) -> AppResult<
     read.finish(result).await
 }
 
+/// The clients of the caller's own hospital (the admin page).
+pub async fn list_own(core: &Core, caller: &Caller) -> AppResult<Vec<ApiClient>> {
+    // Without a hospital (signed out, a platform admin) the decision refuses.
+    let hospital_id = caller.actor.hospital_id().unwrap_or_default();
+    list(core, caller, hospital_id).await
+}
+
 /// One client of the hospital, its row locked (another hospital's is absent).
 async fn client_of(
     txn: &sea_orm::DatabaseTransaction,
