@@ -149,7 +149,14 @@ impl TestApp {
     }
 
     async fn remove_database(mut self) {
-        self.core.db.clone().close().await.ok();
+        // Closing waits for every pooled connection to come back; a background task of the
+        // stopped server (the outbox worker, the audit writer) may keep one, so it waits a
+        // while, not forever (a test once hung here).
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.core.db.clone().close(),
+        )
+        .await;
         if let Some((admin, name)) = self.pg.take() {
             let conn = Database::connect(&admin).await.expect("connect admin");
             conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
