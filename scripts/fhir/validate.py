@@ -2,13 +2,15 @@
 release line): structure, cardinalities, data types, required elements and unknown elements,
 for the Bundle and every resource in it. Exits 1 on the first invalid file.
 
-    validate.py FILE...      prints "<file>: valid Bundle: N Patient, M Observation, ..."
+    validate.py FILE...      prints "<file>: valid Bundle: N Patient, M Observation, ..." for a
+                             Bundle, "<file>: valid <Type>" for any other resource
     validate.py --self-check proves the validator rejects what it should (run before trusting it)
 """
 import json
 import sys
 from collections import Counter
 
+from fhir.resources import construct_fhir_element
 from fhir.resources.bundle import Bundle
 
 
@@ -73,12 +75,17 @@ def main(paths):
     for path in paths:
         with open(path, encoding="utf-8") as f:
             document = json.load(f)
+        kind = document.get("resourceType")
         try:
-            bundle = validate(document)
+            if kind == "Bundle":
+                summary = f"Bundle: {counts(validate(document))}"
+            else:
+                construct_fhir_element(kind, document)
+                summary = kind
         except Exception as e:  # the models' own report names each problem
             print(f"{path}: INVALID\n{e}", file=sys.stderr)
             return 1
-        print(f"{path}: valid Bundle: {counts(bundle)}")
+        print(f"{path}: valid {summary}")
     return 0
 
 

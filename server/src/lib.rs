@@ -164,6 +164,7 @@ pub fn router(core: Core) -> Router {
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", rest::router())
+        .nest("/fhir/r4", rest::fhir::router())
         .route("/api/docs", get(docs::page))
         .nest_service(
             "/api/docs/assets",

@@ -223,6 +223,18 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /api/v1/me/proxies/{id}/accept", PatientOnly),
     ("POST /api/v1/me/acting-for", PatientOnly),
     ("POST /api/v1/auth/token", Public),
+    ("GET /fhir/r4/metadata", Public),
+    (
+        "GET /fhir/r4/Patient/{id}",
+        scoped(&Permission::PatientsRead),
+    ),
+    (
+        "GET /fhir/r4/Observation",
+        Needs {
+            permissions: RECORD_READERS,
+            scoped: false,
+        },
+    ),
     (
         "GET /api/v1/hospitals/{id}/api-clients",
         scoped(&Permission::SettingsManage),
@@ -511,6 +523,9 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
         } else {
             world.own_hospital
         };
+    }
+    if path == "/fhir/r4/Patient/{id}" {
+        return side.patient;
     }
     if path == "/api/v1/patients/{id}/links" {
         return world.link_patient;

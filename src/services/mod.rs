@@ -5,6 +5,7 @@
 //! - `identity`: staff and patient sign-in, second factor, tokens, sessions, attempt limits.
 //! - `integration`: integration clients and their client-credentials tokens.
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
+//! - `fhir`: the FHIR R4 API over the same services.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
 //! - `sharing`: the patient's consent grants across hospitals.
 //! - `portal`: the patient's own view: home, records, export, preferences.
@@ -12,6 +13,7 @@
 //! - `seed`: the demo network and synthetic patients.
 
 pub mod clinical;
+pub mod fhir;
 pub mod identity;
 pub mod integration;
 pub mod platform;

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod fhir;
 pub mod hospitals;
 pub mod patients;
 pub mod portal;
@@ -102,6 +103,9 @@ use app::state::AppState;
         proxies::add_guardian,
         proxies::end_guardian,
         proxies::unlock_guardian,
+        fhir::metadata,
+        fhir::read_patient,
+        fhir::search_observations,
         audit::list,
         audit::verify,
     ),
@@ -225,7 +229,8 @@ use app::state::AppState;
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
         (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
-        (name = "audit", description = "The tamper-evident audit log")
+        (name = "audit", description = "The tamper-evident audit log"),
+        (name = "fhir", description = "FHIR R4: the same consent, authorization and audit as every other path")
     )
 )]
 pub struct ApiDoc;

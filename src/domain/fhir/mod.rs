@@ -5,10 +5,12 @@
 //!
 //! - `resources`: one function per resource type (Patient, Observation, MedicationRequest, ...).
 //! - `bundle`: the patient's whole record as a `collection` Bundle.
+//! - `api`: the FHIR API's own documents: CapabilityStatement, searchsets, OperationOutcome.
 //!
 //! Every resource about the patient carries the confidentiality label `V` (very restricted):
 //! it is HIV care data, whatever the resource.
 
+pub mod api;
 pub mod bundle;
 pub mod resources;
 
