@@ -100,6 +100,24 @@ pub async fn read_patient(
     )
 }
 
+/// The codes an Observation search takes.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum FhirObservationCode {
+    #[schema(rename = "25836-8")]
+    ViralLoad,
+    #[schema(rename = "24467-3")]
+    Cd4,
+    #[schema(rename = "85353-1")]
+    VitalSigns,
+    #[schema(rename = "http://loinc.org|25836-8")]
+    LoincViralLoad,
+    #[schema(rename = "http://loinc.org|24467-3")]
+    LoincCd4,
+    #[schema(rename = "http://loinc.org|85353-1")]
+    LoincVitalSigns,
+}
+
 /// A patient's observations your hospital may see (its own, and other hospitals' per the
 /// patient's grants): viral load, CD4, vital signs, other results, adherence, newest first.
 /// `patient` is required; `code` (LOINC 25836-8, 24467-3 or 85353-1), `date` (with `ge`,
@@ -108,11 +126,13 @@ pub async fn read_patient(
 #[utoipa::path(
     get, path = "/fhir/r4/Observation", tag = "fhir",
     params(
-        ("patient" = Option<String>, Query, description = "Patient id or Patient/{id} (required)"),
-        ("code" = Option<String>, Query, description = "LOINC code, optionally `http://loinc.org|`"),
-        ("date" = Option<String>, Query, description = "A day or an instant with an optional prefix ge, gt, le, lt, eq"),
-        ("_count" = Option<u64>, Query, description = "Entries a page (1-100, default 25)"),
-        ("_page" = Option<u64>, Query, description = "Page number"),
+        ("patient" = String, Query, description = "Patient id or Patient/{id}",
+            pattern = r"^(Patient/)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+        ("code" = Option<FhirObservationCode>, Query, description = "LOINC code, optionally `http://loinc.org|`"),
+        ("date" = Option<String>, Query, description = "A day (or an instant) with an optional prefix ge, gt, le, lt, eq",
+            pattern = r"^(ge|gt|le|lt|eq)?[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+        ("_count" = Option<u64>, Query, description = "Entries a page (default 25)", minimum = 1, maximum = 100),
+        ("_page" = Option<u64>, Query, description = "Page number", minimum = 1, maximum = 1000000),
     ),
     security(("bearer" = [])),
     responses(

@@ -264,26 +264,37 @@ impl utoipa::Modify for EveryAnswer {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::{Operation, ParameterIn};
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let error = |description: &str| {
+        // The FHIR API answers errors as OperationOutcome resources.
+        let error = |description: &str, fhir: bool| {
+            let content = if fhir {
+                ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::ObjectBuilder::new()))
+                    .build()
+            } else {
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build()
+            };
+            let media = if fhir {
+                "application/fhir+json"
+            } else {
+                "application/json"
+            };
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
+                    .content(media, content)
                     .build(),
             )
         };
-        let add = |op: &mut Operation, status: &str, description: &str| {
-            op.responses
-                .responses
-                .entry(status.to_string())
-                .or_insert_with(|| error(description));
-        };
         for (path, item) in openapi.paths.paths.iter_mut() {
+            let fhir = path.starts_with("/fhir/");
+            let add = |op: &mut Operation, status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(description, fhir));
+            };
             let limited =
                 path.starts_with("/api/v1/auth/") || path.ends_with("/invitations/accept");
             for op in [
