@@ -751,6 +751,64 @@ mod tests {
     }
 
     #[test]
+    fn a_client_works_for_its_hospital_within_its_scopes_only() {
+        use crate::domain::integration::CLIENT_SCOPES;
+        let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let client = |scopes: &[Permission]| Actor::Client {
+            id: Uuid::now_v7(),
+            hospital_id: h,
+            scopes: Permissions::of(scopes),
+        };
+        let full = client(&CLIENT_SCOPES);
+        let reader = client(&[Permission::PatientsRead, Permission::RecordsRead]);
+        let linked = Action::Patient {
+            permission: Permission::PatientsRead,
+            linked: true,
+        };
+        assert_eq!(decide(&reader, linked), Decision::Allow);
+        assert_eq!(decide(&reader, Action::ReadRecords), Decision::Allow);
+        assert_eq!(decide(&reader, Action::WriteRecords), Decision::Deny);
+        assert_eq!(decide(&full, Action::WriteRecords), Decision::Allow);
+        assert_eq!(
+            decide(
+                &full,
+                Action::Patient {
+                    permission: Permission::PatientsRead,
+                    linked: false
+                }
+            ),
+            Decision::NotFound,
+            "another hospital's patient is absent"
+        );
+        assert_eq!(full.hospital_id(), Some(h));
+        assert_eq!(full.kind(), "client");
+        for action in [
+            Action::ReadSelf,
+            Action::ManageOwnMfa,
+            Action::ListStaff,
+            Action::ManageStaff,
+            Action::ReadAudit,
+            Action::ReadOutbox,
+            Action::ManageApiClients(h),
+            Action::UpdateHospitalSettings(h),
+            Action::ManageOwnSharing,
+            Action::ReadOwnRecord,
+            Action::ChooseRecord,
+            Action::ReviewBreakGlass {
+                hospital_id: Some(h),
+                opened_by: None,
+            },
+            Action::InviteStaff {
+                role: Role::Viewer,
+                hospital_id: Some(h),
+            },
+            Action::ManageApiClients(other),
+        ] {
+            assert_eq!(decide(&full, action), Decision::Deny, "{action:?}");
+        }
+    }
+
+    #[test]
     fn break_glass_openings_are_reviewed_by_their_hospitals_admins() {
         let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
         let review = |target| Action::ReviewBreakGlass {
