@@ -11,6 +11,8 @@
 pub mod guardians;
 pub mod relationships;
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -292,46 +294,67 @@ pub(crate) async fn of_patient(
         .limit(LIST_LIMIT)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(to_view(core, db, r).await?);
-    }
-    Ok(out)
+    views(core, db, &rows).await
 }
 
-/// How many proxies a list shows (ended ones included).
-const LIST_LIMIT: u64 = 50;
+/// How many relationships a list shows (ended ones included).
+pub(super) const LIST_LIMIT: u64 = 50;
 
-/// A relationship as the patient's side sees it.
+/// One relationship as the patient's side sees it.
 async fn to_view(core: &Core, db: &impl ConnectionTrait, m: &row::Model) -> AppResult<Proxy> {
-    let name = core
-        .keyring
-        .open(RELATIONSHIPS, "name", m.id, &m.name)
-        .map_err(|e| AppError::internal(format!("proxy_relationships.name of {}: {e}", m.id)))?;
-    let person = proxy::Entity::find_by_id(m.proxy_id)
-        .one(db)
+    views(core, db, std::slice::from_ref(m))
         .await?
-        .ok_or_else(|| AppError::internal("a relationship without its proxy"))?;
-    let hospital_name = match m.hospital_id {
-        Some(h) => hospital::Entity::find_by_id(h)
-            .one(db)
-            .await?
-            .map(|h| h.name),
-        None => None,
-    };
-    Ok(Proxy {
-        id: m.id,
-        name,
-        relationship: Relationship::parse(&m.relationship).unwrap_or(Relationship::Other),
-        access: ProxyAccess::parse(&m.access).unwrap_or(ProxyAccess::View),
-        status: ProxyStatus::of(m.accepted_at, m.ended_at),
-        address: address_hint(&destination_of(core, &person)?),
-        added_by: ProxyParty::parse(&m.added_by_kind).unwrap_or(ProxyParty::Patient),
-        hospital_name,
-        consent_form_id: m.consent_form_id,
-        created_at: m.created_at,
-        accepted_at: m.accepted_at,
-        ended_at: m.ended_at,
-        ended_by: m.ended_by.as_deref().and_then(ProxyParty::parse),
-    })
+        .pop()
+        .ok_or_else(|| AppError::internal("a relationship without its view"))
+}
+
+/// Relationships as the patient's side sees them: their proxies and hospitals read in one
+/// query each.
+async fn views(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    rows: &[row::Model],
+) -> AppResult<Vec<Proxy>> {
+    let people: HashMap<Uuid, proxy::Model> = proxy::Entity::find()
+        .filter(proxy::Column::Id.is_in(rows.iter().map(|r| r.proxy_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let hospitals: HashMap<Uuid, String> = hospital::Entity::find()
+        .filter(hospital::Column::Id.is_in(rows.iter().filter_map(|r| r.hospital_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h.name))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let name = core
+            .keyring
+            .open(RELATIONSHIPS, "name", m.id, &m.name)
+            .map_err(|e| {
+                AppError::internal(format!("proxy_relationships.name of {}: {e}", m.id))
+            })?;
+        let person = people
+            .get(&m.proxy_id)
+            .ok_or_else(|| AppError::internal("a relationship without its proxy"))?;
+        out.push(Proxy {
+            id: m.id,
+            name,
+            relationship: Relationship::parse(&m.relationship).unwrap_or(Relationship::Other),
+            access: ProxyAccess::parse(&m.access).unwrap_or(ProxyAccess::View),
+            status: ProxyStatus::of(m.accepted_at, m.ended_at),
+            address: address_hint(&destination_of(core, person)?),
+            added_by: ProxyParty::parse(&m.added_by_kind).unwrap_or(ProxyParty::Patient),
+            hospital_name: m.hospital_id.and_then(|h| hospitals.get(&h).cloned()),
+            consent_form_id: m.consent_form_id,
+            created_at: m.created_at,
+            accepted_at: m.accepted_at,
+            ended_at: m.ended_at,
+            ended_by: m.ended_by.as_deref().and_then(ProxyParty::parse),
+        });
+    }
+    Ok(out)
 }

@@ -2,6 +2,8 @@
 //! accept, end; choose whose record this sign-in acts on. Every change is audited as the
 //! caller (a patient, or a proxy on behalf of the patient) with the patient named.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -9,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{check_room, insert, invite, live, proxies_of_patient, to_view};
+use super::{check_room, insert, invite, live, proxies_of_patient, to_view, LIST_LIMIT};
 use crate::db::{begin_write, changed_one, locked};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::proxies::{
@@ -23,9 +25,6 @@ use crate::policy::{decide, Action, Actor, Caller, Decision};
 use crate::services::identity::tokens::{Subject, SubjectKind};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
-
-/// How many people one person may be asked to help, as listed.
-const LIST_LIMIT: u64 = 50;
 
 /// The proxy identities of the caller: a proxy, or a patient through the proxies at their own
 /// addresses.
@@ -81,27 +80,19 @@ pub async fn list(core: &Core, caller: &Caller) -> AppResult<MyProxies> {
                 .limit(LIST_LIMIT)
                 .all(txn)
                 .await?;
-            for r in rows {
-                let Some(p) = patient::Entity::find_by_id(r.patient_id)
-                    .filter(patient::Column::DeletedAt.is_null())
-                    .one(txn)
-                    .await?
-                else {
-                    continue;
-                };
-                let first_name = core
-                    .keyring
-                    .open("patients", "first_name", p.id, &p.first_name)
-                    .map_err(|e| AppError::internal(format!("patients.first_name: {e}")))?;
-                acting_for.push(ActingFor {
-                    id: r.id,
-                    patient_id: r.patient_id,
-                    first_name,
-                    relationship: Relationship::parse(&r.relationship)
-                        .unwrap_or(Relationship::Other),
-                    access: ProxyAccess::parse(&r.access).unwrap_or(ProxyAccess::View),
-                    status: ProxyStatus::of(r.accepted_at, r.ended_at),
-                });
+            // The patients in one query; a deleted patient's relationship is not listed.
+            let patients: HashMap<Uuid, patient::Model> = patient::Entity::find()
+                .filter(patient::Column::Id.is_in(rows.iter().map(|r| r.patient_id)))
+                .filter(patient::Column::DeletedAt.is_null())
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+            for r in &rows {
+                if let Some(p) = patients.get(&r.patient_id) {
+                    acting_for.push(acting_view(core, r, p)?);
+                }
             }
             // Those waiting for an answer first.
             acting_for.sort_by_key(|a| a.status != ProxyStatus::Pending);
@@ -234,18 +225,31 @@ pub async fn accept(core: &Core, caller: &Caller, id: Uuid) -> AppResult<ActingF
         .one(&*txn)
         .await?
         .ok_or_else(|| AppError::from(ErrorKind::not_found("proxy")))?;
-    let first_name = core
-        .keyring
-        .open("patients", "first_name", p.id, &p.first_name)
-        .map_err(|e| AppError::internal(format!("patients.first_name: {e}")))?;
+    let accepted = row::Model {
+        accepted_at: Some(now),
+        ..found
+    };
+    let view = acting_view(core, &accepted, &p)?;
     txn.commit().await?;
+    Ok(view)
+}
+
+/// A patient's first name, opened.
+fn first_name(core: &Core, p: &patient::Model) -> AppResult<String> {
+    core.keyring
+        .open("patients", "first_name", p.id, &p.first_name)
+        .map_err(|e| AppError::internal(format!("patients.first_name of {}: {e}", p.id)))
+}
+
+/// Someone the caller acts for, as their side sees it.
+fn acting_view(core: &Core, r: &row::Model, p: &patient::Model) -> AppResult<ActingFor> {
     Ok(ActingFor {
-        id,
-        patient_id: found.patient_id,
-        first_name,
-        relationship: Relationship::parse(&found.relationship).unwrap_or(Relationship::Other),
-        access: ProxyAccess::parse(&found.access).unwrap_or(ProxyAccess::View),
-        status: ProxyStatus::Active,
+        id: r.id,
+        patient_id: r.patient_id,
+        first_name: first_name(core, p)?,
+        relationship: Relationship::parse(&r.relationship).unwrap_or(Relationship::Other),
+        access: ProxyAccess::parse(&r.access).unwrap_or(ProxyAccess::View),
+        status: ProxyStatus::of(r.accepted_at, r.ended_at),
     })
 }
 
@@ -350,15 +354,11 @@ pub async fn choose(
         .entity_id(relationship.id)
         .details(json!({"acting_for": patient_id, "access": relationship.access}));
     audit::record(core, caller, &event, Outcome::Allowed).await?;
-    let first_name = match patient::Entity::find_by_id(patient_id)
+    let name = match patient::Entity::find_by_id(patient_id)
         .one(&core.db)
         .await?
     {
-        Some(p) => Some(
-            core.keyring
-                .open("patients", "first_name", p.id, &p.first_name)
-                .map_err(|e| AppError::internal(format!("patients.first_name: {e}")))?,
-        ),
+        Some(p) => Some(first_name(core, &p)?),
         None => None,
     };
     Ok((
@@ -366,6 +366,6 @@ pub async fn choose(
             acting_for: Some(patient_id),
             ..subject
         },
-        first_name,
+        name,
     ))
 }
