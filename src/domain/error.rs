@@ -246,6 +246,24 @@ impl ErrorKind {
         }
     }
 
+    /// The error in one line for a page: each field's problems (`consent form id: is not ...`,
+    /// joined by `; `), or the message when it names no field.
+    pub fn explained(&self) -> String {
+        let fields: Vec<String> = self
+            .fields()
+            .iter()
+            .flat_map(|(f, ms)| {
+                ms.iter()
+                    .map(move |m| format!("{}: {m}", f.replace('_', " ")))
+            })
+            .collect();
+        if fields.is_empty() {
+            self.message()
+        } else {
+            fields.join("; ")
+        }
+    }
+
     /// Messages for one field (empty when none).
     pub fn field(&self, name: &str) -> Vec<String> {
         match self {

@@ -65,18 +65,7 @@ fn secret_notice(outcome: &FormOutcome) -> Option<impl IntoView> {
 pub fn ClientsPage() -> impl IntoView {
     let outcome = use_outcome();
     let list = crate::resource::resource(|| (), |_| api_clients());
-    let error = outcome.error.clone().map(|e| {
-        let fields: Vec<String> = e
-            .fields()
-            .iter()
-            .flat_map(|(f, ms)| ms.iter().map(move |m| format!("{f}: {m}")))
-            .collect();
-        if fields.is_empty() {
-            e.message()
-        } else {
-            fields.join("; ")
-        }
-    });
+    let error = outcome.error.as_ref().map(|e| e.explained());
     let typed_name = outcome.values.get("name").cloned().unwrap_or_default();
     let chosen = outcome.values.get("scopes").cloned().unwrap_or_default();
     view! {

@@ -67,21 +67,11 @@ pub(super) fn Guardians(
             .flatten()
             .unwrap_or_default()
     };
-    let error = outcome.error.clone().filter(|_| mine).map(|e| {
-        let fields: Vec<String> = e
-            .fields()
-            .iter()
-            .flat_map(|(f, ms)| {
-                ms.iter()
-                    .map(move |m| format!("{}: {m}", f.replace('_', " ")))
-            })
-            .collect();
-        if fields.is_empty() {
-            e.message()
-        } else {
-            fields.join("; ")
-        }
-    });
+    let error = outcome
+        .error
+        .as_ref()
+        .filter(|_| mine)
+        .map(|e| e.explained());
     let forms: Vec<Attachment> = attachments
         .unwrap_or_default()
         .into_iter()

@@ -16,6 +16,7 @@ use hospitallink::domain::clinical::patient::age_on;
 use hospitallink::domain::clinical::record::{
     format_number, qualitative_label, ChartView, RecordType, VlInterpretation, VlResult,
 };
+use hospitallink::domain::proxies::is_minor;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -212,7 +213,7 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                     outcome=outcome.clone()
                 />
                 {chart.guardians.clone().map(|guardians| view! {
-                    <Guardians id minor=age < 18 guardians attachments=chart.attachments.clone() outcome=outcome.clone() />
+                    <Guardians id minor=is_minor(p.date_of_birth, chart.today) guardians attachments=chart.attachments.clone() outcome=outcome.clone() />
                 })}
             </div>
             <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload />

@@ -123,21 +123,11 @@ pub(super) fn Sharing(
         .cloned()
         .unwrap_or_default();
     let error_for = |name: &str| {
-        outcome.error.clone().filter(|_| form == name).map(|e| {
-            let fields: Vec<String> = e
-                .fields()
-                .iter()
-                .flat_map(|(f, ms)| {
-                    ms.iter()
-                        .map(move |m| format!("{}: {m}", f.replace('_', " ")))
-                })
-                .collect();
-            if fields.is_empty() {
-                e.message()
-            } else {
-                fields.join("; ")
-            }
-        })
+        outcome
+            .error
+            .as_ref()
+            .filter(|_| form == name)
+            .map(|e| e.explained())
     };
     let alert = |id: &'static str, message: Option<String>| {
         message.map(|m| view! { <p role="alert" id=id class="mt-2 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{m}</p> })
