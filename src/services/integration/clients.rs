@@ -5,7 +5,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -117,6 +118,7 @@ pub async fn list(core: &Core, caller: &Caller, hospital_id: Uuid) -> AppResult<
         let rows = row::Entity::find()
             .filter(row::Column::HospitalId.eq(hospital_id))
             .order_by_desc(row::Column::CreatedAt)
+            .limit(MAX_CLIENTS)
             .all(read.txn())
             .await?;
         let details = json!({"hospital_id": hospital_id, "count": rows.len()});
