@@ -243,3 +243,40 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writers to one SQLite file get their turns in the order they asked, however many wait.
+    #[tokio::test]
+    async fn sqlite_writers_take_turns_in_the_order_they_came() {
+        let dir = std::env::temp_dir().join(format!("hl-turns-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite:{}", dir.join("turns.db").display());
+        let db = connect(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE write_lock (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        let first = begin_write(&db).await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut writers = Vec::new();
+        for i in 0..20 {
+            let (db, order) = (db.clone(), order.clone());
+            writers.push(tokio::spawn(async move {
+                let txn = begin_write(&db).await.unwrap();
+                order.lock().unwrap().push(i);
+                txn.commit().await.unwrap();
+            }));
+            // Writer i asks before writer i + 1.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(order.lock().unwrap().is_empty(), "all wait for the first");
+        first.commit().await.unwrap();
+        for w in writers {
+            w.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), (0..20).collect::<Vec<_>>());
+        db.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -637,6 +637,21 @@ async fn demo_seed_runs_once() {
             .unwrap(),
         200 + named + 2
     );
+    // Her Kisumu record holds an adherence note, which a labs grant keeps at Kisumu.
+    let amina = patient_hospital_link::Entity::find()
+        .filter(patient_hospital_link::Column::Mrn.eq("KSM-0000001"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    use hospitallink::entities::clinical_record;
+    let notes = clinical_record::Entity::find()
+        .filter(clinical_record::Column::PatientId.eq(amina.patient_id))
+        .filter(clinical_record::Column::RecordType.eq("adherence_note"))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(notes >= 1, "Amina has an adherence note at Kisumu");
     let states = state::Entity::find().all(db).await.unwrap();
     assert_eq!(
         states.len() as u64,

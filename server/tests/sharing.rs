@@ -17,6 +17,24 @@ fn amina() -> Value {
     })
 }
 
+/// The allowed audit entry of `action` on `entity_id` (the test fails when there is none).
+async fn audit_entry(
+    app: &TestApp,
+    action: &str,
+    entity_id: &str,
+) -> hospitallink::entities::audit_log::Model {
+    use hospitallink::entities::audit_log;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .filter(audit_log::Column::EntityId.eq(entity_id))
+        .filter(audit_log::Column::Outcome.eq("allowed"))
+        .one(&app.core.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {action} entry for {entity_id}"))
+}
+
 async fn consent_form(app: &TestApp, token: &str, patient: &str) -> String {
     let pdf = b"%PDF-1.4\n% signed consent\n%%EOF\n".to_vec();
     let form = reqwest::multipart::Form::new()
@@ -138,6 +156,12 @@ async fn another_hospital_sees_what_the_patient_granted_while_the_grant_lasts() 
     assert_eq!(grant.body["status"], "active");
     assert_eq!(grant.body["source"], "signed_form");
     let grant_id = grant.body["id"].as_str().unwrap().to_string();
+    let recorded = audit_entry(&app, "consent_grant", &grant_id).await;
+    assert_eq!(
+        recorded.actor_type, "staff",
+        "recorded by staff on the patient's word"
+    );
+    assert_eq!(recorded.patient_id, Some(patient.parse().unwrap()));
 
     // Labs from Kisumu now show, for every role of Mbarara that reads them; notes and the
     // regimen do not.
@@ -214,6 +238,8 @@ async fn another_hospital_sees_what_the_patient_granted_while_the_grant_lasts() 
     let revoked = call(&app, Method::PUT, &revoke, &mbarara, None).await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
     assert_eq!(revoked.body["status"], "revoked");
+    let recorded = audit_entry(&app, "consent_revoke", &grant_id).await;
+    assert_eq!(recorded.actor_type, "staff");
     assert_eq!(
         visible(&app, &mbarara, &patient).await,
         vec![mbr_vl.clone()]
@@ -800,6 +826,13 @@ async fn the_patient_confirms_sharing_with_a_code_sent_by_sms_or_email() {
     .await;
     assert_eq!(grant.status, 201, "{}", grant.body);
     assert_eq!(grant.body["source"], "code_confirmed");
+    let confirmed = grant.body["id"].as_str().unwrap();
+    assert_eq!(
+        audit_entry(&app, "consent_grant", confirmed)
+            .await
+            .actor_type,
+        "staff"
+    );
     assert_eq!(grant.body["hospital_id"], mbr.to_string());
     assert_eq!(grant.body["categories"], json!(["labs"]));
     let again = call(
@@ -1034,18 +1067,10 @@ async fn a_patient_grants_and_revokes_their_own_sharing() {
     assert_eq!(granted.body["source"], "patient");
     assert!(visible(&app, &mbarara, &patient).await.contains(&ksm_vl));
     let grant = granted.body["id"].as_str().unwrap().to_string();
-    {
-        use hospitallink::entities::audit_log;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let entry = audit_log::Entity::find()
-            .filter(audit_log::Column::Action.eq("consent_grant"))
-            .filter(audit_log::Column::EntityId.eq(grant.clone()))
-            .one(&app.core.db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(entry.actor_type, "patient");
-    }
+    assert_eq!(
+        audit_entry(&app, "consent_grant", &grant).await.actor_type,
+        "patient"
+    );
     let mine = call(
         &app,
         Method::GET,
@@ -1150,6 +1175,10 @@ async fn a_patient_grants_and_revokes_their_own_sharing() {
     let revoked = call(&app, Method::PUT, &revoke, &amina_token, None).await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
     assert_eq!(revoked.body["status"], "revoked");
+    assert_eq!(
+        audit_entry(&app, "consent_revoke", &grant).await.actor_type,
+        "patient"
+    );
     assert!(!visible(&app, &mbarara, &patient).await.contains(&ksm_vl));
     assert_eq!(
         call(&app, Method::PUT, &revoke, &amina_token, None)

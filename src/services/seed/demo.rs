@@ -250,6 +250,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     }
     // Amina is treated at Kisumu, which registered her, and is linked at Mbarara and Soweto
     // too: they see only what she shares (or, at Soweto, what a break-glass opens).
+    synthetic::counselling_note(core, &txn, portal[0], &sites[0]).await?;
     for (site, mrn) in [(1, SHARED_MRNS[0]), (2, SHARED_MRNS[1])] {
         patients::insert_link(
             core,

@@ -349,6 +349,26 @@ pub async fn history_for(
     write_history(core, txn, patient_id, site, history(&mut rng, today, p)).await
 }
 
+/// A recent adherence counselling note by the site's clinician. The demo's shared patient has
+/// one whatever her generated history, so the sharing demo always holds a category that a labs
+/// grant keeps at the hospital that wrote it.
+pub async fn counselling_note(
+    core: &Core,
+    txn: &impl sea_orm::ConnectionTrait,
+    patient_id: Uuid,
+    site: &Site,
+) -> AppResult<u64> {
+    let at = core.clock.now() - Duration::days(30);
+    let note = Payload::AdherenceNote(AdherenceNote {
+        text: "Adherence counselling: takes her doses with the evening meal; no missed doses \
+               this month."
+            .into(),
+        adherence_percent: Some(95.0),
+        method: Some("self_report".into()),
+    });
+    write_history(core, txn, patient_id, site, vec![(at, note, false)]).await
+}
+
 async fn write_history(
     core: &Core,
     txn: &impl sea_orm::ConnectionTrait,
