@@ -253,6 +253,9 @@ pub enum Action {
     ChooseRecord,
     /// Create, list, rotate or disable the integration clients of `hospital_id` (its own admins).
     ManageApiClients(Uuid),
+    /// Upload a batch by the hospital's own ids, or read the changes feed: for a hospital,
+    /// with `sync` (what each item or change touches is decided on its own).
+    Sync,
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -315,6 +318,7 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
+        Action::Sync => Permission::Sync,
         Action::ManageOwnSharing
         | Action::ReadOwnRecord
         | Action::ChangeOwnPreferences
@@ -528,7 +532,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::ReadRecords => allow_if(!readable_record_types(held).is_empty()),
         Action::WriteAttachments => allow_if(!writable_attachment_kinds(held).is_empty()),
         Action::ReadAttachments => allow_if(!readable_attachment_kinds(held).is_empty()),
-        Action::RegisterPatient => {
+        Action::RegisterPatient | Action::Sync => {
             if hospital_id.is_some() {
                 Decision::Allow
             } else {

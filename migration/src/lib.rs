@@ -20,6 +20,7 @@ mod m20261201_000013_patient_preferences;
 mod m20261201_000014_clinician_only_notes;
 mod m20261201_000015_proxies;
 mod m20261201_000016_api_clients;
+mod m20261202_000017_sync;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_clinician_only_notes::Migration),
             Box::new(m20261201_000015_proxies::Migration),
             Box::new(m20261201_000016_api_clients::Migration),
+            Box::new(m20261202_000017_sync::Migration),
         ]
     }
 }

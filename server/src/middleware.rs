@@ -207,6 +207,8 @@ pub struct BodyLimits {
     pub json: usize,
     /// Attachment uploads (the file, with room for the multipart framing and text fields).
     pub upload: usize,
+    /// Sync batches (up to a thousand items).
+    pub sync: usize,
 }
 
 /// Room beyond `ATTACHMENT_MAX_BYTES` for the multipart framing and the text fields, so a file
@@ -219,6 +221,7 @@ impl BodyLimits {
             form: hospitallink::domain::error::FORM_BODY_LIMIT as usize,
             json: crate::extract::JSON_LIMIT,
             upload: attachment_max_bytes as usize + UPLOAD_FRAMING_BYTES,
+            sync: crate::rest::sync::UPLOAD_LIMIT,
         }
     }
 
@@ -226,6 +229,8 @@ impl BodyLimits {
     pub fn of(&self, method: &Method, path: &str) -> usize {
         if method == Method::POST && path.ends_with("/attachments") {
             self.upload
+        } else if method == Method::POST && path == "/api/v1/sync/upload" {
+            self.sync
         } else if path.starts_with("/api/") {
             self.json
         } else {

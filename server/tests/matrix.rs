@@ -267,6 +267,8 @@ const RULES: &[(&str, Rule)] = &[
         "POST /api/v1/patients/{id}/guardians/{gid}/unlock",
         scoped(&Permission::ConsentRecord),
     ),
+    ("POST /api/v1/sync/upload", needs(&Permission::Sync)),
+    ("GET /api/v1/sync/changes", needs(&Permission::Sync)),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -423,6 +425,9 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             "consent_form_id": world.own.consent}),
         "POST /api/v1/sharing/grant" => json!({"hospital_id": world.own_hospital,
             "categories": ["labs"], "purpose": "treatment"}),
+        "POST /api/v1/sync/upload" => json!({"records": [{"external_id": format!("MATRIX-{n}"),
+            "patient_id": world.own.patient,
+            "record": {"record_type": "adherence_note", "payload": {"text": "Matrix sync"}}}]}),
         "POST /api/v1/patients" => patient_json(n),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"
@@ -831,6 +836,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         };
         if let Some(t) = &token {
             request = request.bearer_auth(t);
+        }
+        if key == "POST /api/v1/sync/upload" {
+            request = request.header("Idempotency-Key", format!("matrix-{n}"));
         }
         request = if path.starts_with("/_fn/") {
             request

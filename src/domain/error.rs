@@ -42,6 +42,13 @@ pub enum ErrorKind {
     },
     /// 412: `If-Match` did not match the current version.
     PreconditionFailed { current_version: i64 },
+    /// 422: well formed, but cannot be taken as it is (an idempotency key sent again with a
+    /// different body).
+    Unprocessable {
+        code: String,
+        message: String,
+        fields: FieldErrors,
+    },
     /// 413
     PayloadTooLarge { limit_bytes: u64 },
     /// 415
@@ -98,6 +105,11 @@ impl TryFrom<ErrorWire> for ErrorKind {
                 message: required(w.message, "message")?,
                 fields: required(w.fields, "fields")?,
                 existing_id: w.existing_id,
+            },
+            "unprocessable" => ErrorKind::Unprocessable {
+                code: required(w.code, "code")?,
+                message: required(w.message, "message")?,
+                fields: required(w.fields, "fields")?,
             },
             "precondition_failed" => ErrorKind::PreconditionFailed {
                 current_version: required(w.current_version, "current_version")?,
@@ -186,6 +198,7 @@ impl ErrorKind {
             ErrorKind::NotFound { .. } => 404,
             ErrorKind::Conflict { .. } => 409,
             ErrorKind::PreconditionFailed { .. } => 412,
+            ErrorKind::Unprocessable { .. } => 422,
             ErrorKind::PayloadTooLarge { .. } => 413,
             ErrorKind::UnsupportedMediaType { .. } => 415,
             ErrorKind::RateLimited { .. } => 429,
@@ -199,7 +212,8 @@ impl ErrorKind {
         match self {
             ErrorKind::Invalid { code, .. }
             | ErrorKind::Forbidden { code, .. }
-            | ErrorKind::Conflict { code, .. } => code,
+            | ErrorKind::Conflict { code, .. }
+            | ErrorKind::Unprocessable { code, .. } => code,
             ErrorKind::Unauthenticated { .. } => "unauthenticated",
             ErrorKind::NotFound { .. } => "not_found",
             ErrorKind::PreconditionFailed { .. } => "version_mismatch",
@@ -219,6 +233,7 @@ impl ErrorKind {
             | ErrorKind::Forbidden { message, .. }
             | ErrorKind::NotFound { message }
             | ErrorKind::Conflict { message, .. }
+            | ErrorKind::Unprocessable { message, .. }
             | ErrorKind::UnsupportedMediaType { message } => message.clone(),
             ErrorKind::PreconditionFailed { current_version } => format!(
                 "The record changed since you loaded it (current version {current_version}); reload and try again."
@@ -239,9 +254,9 @@ impl ErrorKind {
     /// Field errors, empty when the error is not about fields.
     pub fn fields(&self) -> FieldErrors {
         match self {
-            ErrorKind::Invalid { fields, .. } | ErrorKind::Conflict { fields, .. } => {
-                fields.clone()
-            }
+            ErrorKind::Invalid { fields, .. }
+            | ErrorKind::Conflict { fields, .. }
+            | ErrorKind::Unprocessable { fields, .. } => fields.clone(),
             _ => FieldErrors::new(),
         }
     }
@@ -267,7 +282,9 @@ impl ErrorKind {
     /// Messages for one field (empty when none).
     pub fn field(&self, name: &str) -> Vec<String> {
         match self {
-            ErrorKind::Invalid { fields, .. } | ErrorKind::Conflict { fields, .. } => {
+            ErrorKind::Invalid { fields, .. }
+            | ErrorKind::Conflict { fields, .. }
+            | ErrorKind::Unprocessable { fields, .. } => {
                 fields.get(name).cloned().unwrap_or_default()
             }
             _ => Vec::new(),

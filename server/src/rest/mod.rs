@@ -11,6 +11,7 @@ pub mod portal;
 pub mod proxies;
 pub mod sharing;
 pub mod staff;
+pub mod sync;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -103,6 +104,8 @@ use app::state::AppState;
         proxies::add_guardian,
         proxies::end_guardian,
         proxies::unlock_guardian,
+        sync::upload,
+        sync::changes_since,
         fhir::metadata,
         fhir::read_patient,
         fhir::search_observations,
@@ -188,6 +191,16 @@ use app::state::AppState;
         hospitallink::domain::sharing::break_glass::ReviewRequest,
         hospitallink::domain::sharing::break_glass::ReviewOutcome,
         hospitallink::domain::sharing::break_glass::ReadDuring,
+        hospitallink::domain::integration::sync::UploadBatch,
+        hospitallink::domain::integration::sync::PatientItem,
+        hospitallink::domain::integration::sync::RecordItem,
+        hospitallink::domain::integration::sync::UploadResult,
+        hospitallink::domain::integration::sync::ItemResult,
+        hospitallink::domain::integration::sync::ItemStatus,
+        hospitallink::domain::integration::sync::UploadCounts,
+        hospitallink::domain::integration::changes::ChangesPage,
+        hospitallink::domain::integration::changes::Change,
+        hospitallink::domain::integration::changes::ChangeEntity,
         hospitallink::domain::portal::MyProfile,
         hospitallink::domain::portal::MyHospital,
         hospitallink::domain::portal::Preferences,
@@ -229,6 +242,7 @@ use app::state::AppState;
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
         (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
+        (name = "sync", description = "Batch upload by a hospital's own ids, and the changes feed"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "fhir", description = "FHIR R4: the same consent, authorization and audit as every other path")
     )
@@ -373,6 +387,7 @@ pub fn router() -> Router<AppState> {
         .merge(portal::router())
         .merge(proxies::router())
         .merge(clients::router())
+        .merge(sync::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

@@ -93,6 +93,7 @@ impl Role {
                 IndicatorsRead,
                 ExportBulk,
                 OutboxRead,
+                Sync,
             ],
             Role::Clinician => CLINICAL,
             Role::LabTechnician => &[HospitalsRead, PatientsRead, LabsWrite],
@@ -262,6 +263,8 @@ pub enum Permission {
     ExportBulk,
     /// `outbox.read`: see the notification outbox (development mode).
     OutboxRead,
+    /// `sync`: upload batches by the hospital's own ids and read the changes feed.
+    Sync,
 }
 
 impl Permission {
@@ -278,7 +281,7 @@ impl Permission {
         Permission::ALL.into_iter().find(|p| p.as_str() == raw)
     }
 
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::HospitalsRead,
         Permission::HospitalsManage,
         Permission::StaffRead,
@@ -305,6 +308,7 @@ impl Permission {
         Permission::IndicatorsRead,
         Permission::ExportBulk,
         Permission::OutboxRead,
+        Permission::Sync,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -335,6 +339,7 @@ impl Permission {
             Permission::IndicatorsRead => "indicators.read",
             Permission::ExportBulk => "export.bulk",
             Permission::OutboxRead => "outbox.read",
+            Permission::Sync => "sync",
         }
     }
 
@@ -369,6 +374,9 @@ impl Permission {
             Permission::IndicatorsRead => "aggregate indicators, no patient identities",
             Permission::ExportBulk => "bulk export of the hospital's data",
             Permission::OutboxRead => "see the notification outbox (development mode)",
+            Permission::Sync => {
+                "upload batches by the hospital's own ids and read the changes feed"
+            }
         }
     }
 }

@@ -3,6 +3,9 @@
 //! its hospital admin gave it. Scopes are permission names; a client may hold only those of
 //! [`CLIENT_SCOPES`] and never more than the admin who creates it holds.
 
+pub mod changes;
+pub mod sync;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -13,7 +16,7 @@ use crate::domain::ErrorKind;
 
 /// What an integration client may be given: patient and clinical work of its hospital, never
 /// accounts, settings, audit, break-glass or consent.
-pub const CLIENT_SCOPES: [Permission; 10] = [
+pub const CLIENT_SCOPES: [Permission; 11] = [
     Permission::PatientsRead,
     Permission::PatientsWrite,
     Permission::RecordsRead,
@@ -24,6 +27,7 @@ pub const CLIENT_SCOPES: [Permission; 10] = [
     Permission::DispensingWrite,
     Permission::AppointmentsRead,
     Permission::AppointmentsWrite,
+    Permission::Sync,
 ];
 
 /// How many clients one hospital may have (disabled ones included).

@@ -31,6 +31,8 @@ use crate::domain::ErrorKind;
 use crate::entities::{hospital, patient, patient_hospital_link as link, patient_name_token};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Actor, Caller, PatientAccess};
+use crate::services::integration::changes::{self, Logged};
+use crate::services::integration::sync::{self, ExternalRef};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::platform::outbox::{self, Channel, Message};
 use crate::services::sharing::{break_glass, grants};
@@ -513,6 +515,17 @@ fn today(core: &Core) -> chrono::NaiveDate {
 
 /// Registers a patient at the caller's hospital.
 pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> AppResult<Patient> {
+    register_as(core, caller, input, None).await
+}
+
+/// `register`, remembering the patient under the hospital's own id in the same transaction
+/// (a sync upload).
+pub async fn register_as(
+    core: &Core,
+    caller: &Caller,
+    input: &PatientInput,
+    external: Option<&ExternalRef>,
+) -> AppResult<Patient> {
     let event = Event::new("patient", AuditAction::Create);
     audit::authorize(core, caller, Action::RegisterPatient, &event).await?;
     let hospital_id = caller
@@ -543,11 +556,16 @@ pub async fn register(core: &Core, caller: &Caller, input: &PatientInput) -> App
         caller.actor.id(),
     )
     .await?;
+    let now = core.clock.now();
+    if let Some(external) = external {
+        sync::remember(&txn, hospital_id, now, external, id).await?;
+    }
+    changes::log(&txn, now, &[Logged::patient(id, hospital_id)]).await?;
     let event = event
         .entity_id(id)
         .patient(id)
         .details(json!({"hospital_id": hospital_id, "mrn_generated": valid.mrn.is_none()}));
-    audit::append(&txn, core.clock.now(), caller, &event, Outcome::Allowed).await?;
+    audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     let model = patient::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -714,6 +732,19 @@ pub async fn update(
     input: &PatientInput,
     if_match: Option<i64>,
 ) -> AppResult<Patient> {
+    update_as(core, caller, id, input, if_match, None).await
+}
+
+/// `update`, remembering the body uploaded under the hospital's own id in the same
+/// transaction (a sync upload).
+pub async fn update_as(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    input: &PatientInput,
+    if_match: Option<i64>,
+    external: Option<&ExternalRef>,
+) -> AppResult<Patient> {
     let event = Event::new("patient", AuditAction::Update)
         .entity_id(id)
         .patient(id);
@@ -811,6 +842,12 @@ pub async fn update(
             active.update(&txn).await?;
             mrn = Some(new_mrn);
         }
+    }
+    if let Some(h) = caller.actor.hospital_id().or(model.registering_hospital_id) {
+        if let Some(external) = external {
+            sync::remember(&txn, h, now, external, id).await?;
+        }
+        changes::log(&txn, now, &[Logged::patient(id, h)]).await?;
     }
     let event = event.details(json!({
         "version": version,
@@ -993,6 +1030,9 @@ pub async fn delete(
         active.updated_at = Set(now);
         active.update(&txn).await?;
     }
+    if let Some(h) = caller.actor.hospital_id() {
+        changes::log(&txn, now, &[Logged::patient(id, h)]).await?;
+    }
     let event = event.details(json!({
         "link_removed": link_removed,
         "patient_deleted": patient_deleted,
@@ -1009,6 +1049,18 @@ pub async fn link(
     caller: &Caller,
     id: Uuid,
     request: &LinkRequest,
+) -> AppResult<Patient> {
+    link_as(core, caller, id, request, None).await
+}
+
+/// `link`, remembering the patient under the hospital's own id in the same transaction (a
+/// sync upload).
+pub async fn link_as(
+    core: &Core,
+    caller: &Caller,
+    id: Uuid,
+    request: &LinkRequest,
+    external: Option<&ExternalRef>,
 ) -> AppResult<Patient> {
     let event = Event::new("patient_link", AuditAction::Create).patient(id);
     audit::authorize(core, caller, Action::RegisterPatient, &event).await?;
@@ -1091,6 +1143,13 @@ pub async fn link(
     } else {
         model
     };
+    if let Some(external) = external {
+        sync::remember(&txn, hospital_id, now, external, id).await?;
+    }
+    // The profile, and what the patient's grants to this hospital already open, reach its feed.
+    changes::log(&txn, now, &[Logged::patient(id, hospital_id)]).await?;
+    let granted = crate::services::sharing::grants::granted_to(&txn, now, id, hospital_id).await?;
+    changes::log_opened(&txn, now, id, hospital_id, &granted).await?;
     let event = event
         .entity_id(id)
         .details(json!({"hospital_id": hospital_id}));

@@ -36,6 +36,8 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::{readable_record_types, record_read_permission, Action, Actor, Caller};
+use crate::services::integration::changes::{self, Logged};
+use crate::services::integration::sync::{self, ExternalRef};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
 
@@ -165,6 +167,31 @@ fn to_view(core: &Core, m: RecordRow) -> AppResult<ClinicalRecord> {
     })
 }
 
+/// The records of `ids` as a reader sees them, `None` for one deleted since (the caller has
+/// decided that it may see them).
+pub(crate) async fn views_by_id(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Option<ClinicalRecord>>> {
+    let mut views = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(views);
+    }
+    for m in record::Entity::find()
+        .filter(record::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+    {
+        let view = match m.deleted_at {
+            Some(_) => None,
+            None => Some(to_view(core, m.clone().into())?),
+        };
+        views.insert(m.id, view);
+    }
+    Ok(views)
+}
+
 /// Sets the queried columns from a payload.
 fn set_columns(model: &mut record::ActiveModel, payload: &Payload) {
     if let Payload::ViralLoad(v) = payload {
@@ -243,6 +270,18 @@ pub async fn create(
     patient_id: Uuid,
     input: &RecordInput,
 ) -> AppResult<ClinicalRecord> {
+    create_as(core, caller, patient_id, input, None).await
+}
+
+/// `create`, remembering the record under the hospital's own id in the same transaction (a
+/// sync upload).
+pub async fn create_as(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+    input: &RecordInput,
+    external: Option<&ExternalRef>,
+) -> AppResult<ClinicalRecord> {
     let event = Event::new("clinical_record", AuditAction::Create).patient(patient_id);
     audit::authorize(core, caller, Action::WriteRecords, &event).await?;
     let now = core.clock.now();
@@ -311,6 +350,14 @@ pub async fn create(
         }
     }
     refresh_state(core, &txn, patient_id, hospital_id).await?;
+    if let Some(external) = external {
+        sync::remember(&txn, hospital_id, now, external, model.id).await?;
+    }
+    let mut logged = vec![Logged::record(model.id, patient_id, hospital_id, t)];
+    if let Some(old_id) = valid.supersedes {
+        logged.push(Logged::record(old_id, patient_id, hospital_id, t));
+    }
+    changes::log(&txn, now, &logged).await?;
     let event = event.entity_id(model.id).details(json!({
         "record_type": t.as_str(),
         "supersedes": valid.supersedes,
@@ -606,6 +653,12 @@ pub async fn update(
     active.version = Set(version);
     active.updated_at = Set(now);
     let model = active.update(&txn).await?;
+    changes::log(
+        &txn,
+        now,
+        &[Logged::record(id, patient_id, model.hospital_id, t)],
+    )
+    .await?;
     let event = event.patient(patient_id).details(json!({
         "record_type": t.as_str(),
         "version": version,
@@ -667,6 +720,13 @@ pub async fn delete(
             .await?;
     }
     refresh_state(core, &txn, patient_id, hospital_id).await?;
+    if let Some(t) = RecordType::parse(&t) {
+        let mut logged = vec![Logged::record(id, patient_id, hospital_id, t)];
+        if let Some(old) = supersedes {
+            logged.push(Logged::record(old, patient_id, hospital_id, t));
+        }
+        changes::log(&txn, now, &logged).await?;
+    }
     let event = event.patient(patient_id).details(json!({"record_type": t}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;

@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::policy::Caller;
 use crate::services::clinical::patients;
 use crate::services::identity::staff;
+use crate::services::integration::changes::{self, Logged};
 use crate::services::platform::audit::{self, Event};
 use crate::services::platform::hospitals;
 use crate::services::Core;
@@ -246,6 +247,8 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     for (i, (id, h)) in portal.iter().zip(DEMO_PATIENT_HOSPITAL).enumerate() {
         let mrn = format!("{}-{:07}", sites[h].code, i + 1);
         patients::insert_link(core, &txn, *id, sites[h].hospital_id, Some(mrn), None).await?;
+        let registered = Logged::patient(*id, sites[h].hospital_id);
+        changes::log(&txn, core.clock.now(), &[registered]).await?;
         synthetic::history_for(core, &txn, *id, &sites[h], 7 + h as u64).await?;
     }
     // Amina is treated at Kisumu, which registered her, and is linked at Mbarara and Soweto
@@ -261,6 +264,8 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
             None,
         )
         .await?;
+        let linked = Logged::patient(portal[0], sites[site].hospital_id);
+        changes::log(&txn, core.clock.now(), &[linked]).await?;
     }
     txn.commit().await?;
     synthetic::generate(

@@ -22,6 +22,7 @@ use crate::entities::clinical_record;
 use crate::error::AppResult;
 use crate::services::clinical::patients;
 use crate::services::clinical::records::{self, NewRecord};
+use crate::services::integration::changes::{self, Logged};
 use crate::services::Core;
 
 /// Name pools per country code.
@@ -394,7 +395,21 @@ async fn write_history(
         })
         .collect();
     let n = rows.len() as u64;
+    let logged: Vec<Logged> = rows
+        .iter()
+        .zip(&events)
+        .filter_map(|(row, (_, payload, _))| match row.id {
+            sea_orm::ActiveValue::Set(id) => Some(Logged::record(
+                id,
+                patient_id,
+                site.hospital_id,
+                payload.record_type(),
+            )),
+            _ => None,
+        })
+        .collect();
     clinical_record::Entity::insert_many(rows).exec(txn).await?;
+    changes::log(txn, core.clock.now(), &logged).await?;
     records::refresh_state(core, txn, patient_id, site.hospital_id).await?;
     Ok(n)
 }
@@ -430,6 +445,8 @@ pub async fn generate(
             let mrn = format!("{}-{:07}", site.code, existing + i + 1);
             patients::insert_link(core, &txn, patient_id, site.hospital_id, Some(mrn), None)
                 .await?;
+            let registered = Logged::patient(patient_id, site.hospital_id);
+            changes::log(&txn, core.clock.now(), &[registered]).await?;
             let p = profile(&mut rng);
             let events = history(&mut rng, today, p);
             done.records += write_history(core, &txn, patient_id, site, events).await?;

@@ -147,7 +147,7 @@ pub(crate) async fn insert(
         Evidence::Code(request) => (GrantSource::CodeConfirmed, None, Some(request)),
         Evidence::Patient => (GrantSource::Patient, None, None),
     };
-    Ok(row::ActiveModel {
+    let model = row::ActiveModel {
         id: Set(Uuid::now_v7()),
         patient_id: Set(patient_id),
         hospital_id: Set(hospital_id),
@@ -165,7 +165,21 @@ pub(crate) async fn insert(
         consent_request_id: Set(request),
     }
     .insert(db)
-    .await?)
+    .await?;
+    // What it opens now reaches the hospital's changes feed. (One that starts later opens
+    // what changes after its start.)
+    if terms.starts_at <= now {
+        let opened: BTreeSet<DataCategory> = terms.categories.iter().copied().collect();
+        crate::services::integration::changes::log_opened(
+            db,
+            now,
+            patient_id,
+            hospital_id,
+            &opened,
+        )
+        .await?;
+    }
+    Ok(model)
 }
 
 /// The audit details of a new grant (identifiers and terms, no personal data).
