@@ -1,5 +1,5 @@
-//! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`, `audit verify`,
-//! `keys generate`, `keys rotate`.
+//! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`, `clients create`,
+//! `audit verify`, `keys generate`, `keys rotate`.
 
 use clap::{Parser, Subcommand};
 
@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Integration clients of a hospital (the same as its admin's page, for scripts).
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
     /// Encryption keys.
     Keys {
         #[command(subcommand)]
@@ -58,6 +63,21 @@ pub enum KeysCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Create an integration client and print its id and secret (shown this once).
+    Create {
+        /// The hospital's code, e.g. KSM.
+        #[arg(long)]
+        hospital: String,
+        #[arg(long)]
+        name: String,
+        /// Space- or comma-separated scopes, e.g. "sync patients.write records.write labs.write".
+        #[arg(long)]
+        scopes: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a platform admin.
     Create {
@@ -74,4 +94,40 @@ pub enum AdminCommand {
 pub enum AuditCommand {
     /// Check the audit log's hash chain; exits with status 1 naming the first broken entry.
     Verify,
+}
+
+/// Creates an integration client of the hospital with `code`, as the platform itself.
+pub async fn create_client(
+    core: &hospitallink::services::Core,
+    code: &str,
+    name: &str,
+    scopes: &str,
+) -> hospitallink::error::AppResult<hospitallink::domain::integration::ApiClientSecret> {
+    use hospitallink::domain::page::PageRequest;
+    use hospitallink::domain::ErrorKind;
+    use hospitallink::policy::Caller;
+    let system = Caller::system();
+    let found = hospitallink::services::platform::hospitals::list(
+        core,
+        &system,
+        Some(code),
+        PageRequest::default(),
+    )
+    .await?;
+    let hospital = found
+        .data
+        .into_iter()
+        .find(|h| h.code.eq_ignore_ascii_case(code.trim()))
+        .ok_or_else(|| ErrorKind::invalid_field("hospital", "no hospital has this code"))?;
+    let input = hospitallink::domain::integration::ClientInput {
+        name: Some(name.to_string()),
+        scopes: Some(
+            scopes
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+    };
+    hospitallink::services::integration::clients::create(core, &system, hospital.id, &input).await
 }

@@ -1,7 +1,7 @@
 use clap::Parser;
 use hospitallink::config::Config;
 use migration::{Migrator, MigratorTrait};
-use server::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
+use server::cli::{AdminCommand, AuditCommand, Cli, ClientsCommand, Command, KeysCommand};
 use server::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -147,6 +147,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 );
                 std::process::exit(1);
             }
+        }
+        Command::Clients {
+            command:
+                ClientsCommand::Create {
+                    hospital,
+                    name,
+                    scopes,
+                },
+        } => {
+            let (core, _) = server::prepare_core(Config {
+                seed_demo: false,
+                ..config
+            })
+            .await?;
+            let created = server::cli::create_client(&core, &hospital, &name, &scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.into_kind().explained()))?;
+            println!("client_id={}", created.client_id);
+            println!("client_secret={}", created.client_secret);
         }
         Command::Keys {
             command: KeysCommand::Generate,

@@ -617,3 +617,88 @@ async fn one_idempotency_key_sent_at_once_does_the_work_once() {
     assert_eq!(count_records(&app).await, 5);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_documented_polling_client_reads_the_feed_and_keeps_its_place() {
+    let app = spawn_app().await;
+    let ksm = hospital(&app, "KSM").await;
+    let input = hospitallink::domain::integration::ClientInput {
+        name: Some("Poller".into()),
+        scopes: Some(EHR_SCOPES.iter().map(|s| s.to_string()).collect()),
+    };
+    let client = hospitallink::services::integration::clients::create(
+        &app.core,
+        &Caller::system(),
+        ksm,
+        &input,
+    )
+    .await
+    .unwrap();
+    let ehr = client_token(&app, ksm, &EHR_SCOPES).await;
+    let first = upload(&app, &ehr, Some("day-1"), &day(12000.0)).await;
+    let cursor_file = std::env::temp_dir().join(format!("hl-cursor-{}", Uuid::now_v7()));
+    let base = app.url("");
+    let (file, id, secret) = (
+        cursor_file.clone(),
+        client.client_id.to_string(),
+        client.client_secret.clone(),
+    );
+    let run = move || {
+        std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../docs/examples/poll_changes.py"
+            ))
+            .arg("--once")
+            .arg("--cursor-file")
+            .arg(&file)
+            .env("HOSPITALLINK_URL", base.trim_end_matches('/'))
+            .env("CLIENT_ID", &id)
+            .env("CLIENT_SECRET", &secret)
+            .output()
+            .unwrap()
+    };
+    let out = tokio::task::spawn_blocking({
+        let run = run.clone();
+        move || run()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let printed = record_ids(&lines);
+    let uploaded: BTreeSet<String> = first.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(printed, uploaded);
+    // Run again: it reads on from its stored cursor, so only what changed since.
+    let later = json!({"records": [{"external_id": "LAB-9", "patient_external_id": "EHR-P-1",
+        "record": {"record_type": "cd4", "recorded_at": "2026-11-20", "payload": {"cells_per_ul": 610}}}]});
+    let later = upload(&app, &ehr, Some("day-2"), &later).await;
+    let out = tokio::task::spawn_blocking(run).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["id"], later.body["records"][0]["id"]);
+    let _ = std::fs::remove_file(&cursor_file);
+    app.cleanup().await;
+}

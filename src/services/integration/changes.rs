@@ -20,6 +20,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::json;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -209,9 +210,8 @@ pub async fn feed(core: &Core, caller: &Caller, query: &ChangesQuery) -> AppResu
 
     let mut standing: HashMap<Uuid, Linked> = HashMap::new();
     for r in &rows {
-        if !standing.contains_key(&r.patient_id) {
-            let linked = Linked::load(&txn, now, caller, r.patient_id).await?;
-            standing.insert(r.patient_id, linked);
+        if let Entry::Vacant(slot) = standing.entry(r.patient_id) {
+            slot.insert(Linked::load(&txn, now, caller, r.patient_id).await?);
         }
     }
     let seen: Vec<Seen> = rows
@@ -251,17 +251,13 @@ pub async fn feed(core: &Core, caller: &Caller, query: &ChangesQuery) -> AppResu
     let mut profiles = HashMap::new();
     for s in &seen {
         if let Seen::Patient(id) = s {
-            if !profiles.contains_key(id) {
-                match patients::get_in(core, caller, &txn, *id).await {
-                    Ok((view, _)) => {
-                        profiles.insert(*id, Some(view));
-                    }
-                    // Deleted since: a tombstone.
-                    Err(e) if e.kind.status() == 404 => {
-                        profiles.insert(*id, None);
-                    }
+            if let Entry::Vacant(slot) = profiles.entry(*id) {
+                slot.insert(match patients::get_in(core, caller, &txn, *id).await {
+                    Ok((view, _)) => Some(view),
+                    // Removed or deleted since: a tombstone.
+                    Err(e) if e.kind.status() == 404 => None,
                     Err(e) => return Err(e),
-                }
+                });
             }
         }
     }
