@@ -369,3 +369,34 @@ async fn the_admin_page_works_as_plain_form_posts_and_shows_a_secret_once() {
     assert!(html.contains("Kisumu EHR (disabled)"), "{html}");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_command_line_creates_a_client_of_a_hospital_named_by_its_code() {
+    let app = spawn_app_with(&[]).await;
+    hospital(&app, "KSM").await;
+    let created = server::cli::create_client(&app.core, "ksm", "Lab system", "sync, labs.write")
+        .await
+        .unwrap();
+    let (status, answer) = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &created.client_id.to_string()),
+            ("client_secret", &created.client_secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["scope"], "labs.write sync");
+    let unknown = server::cli::create_client(&app.core, "XYZ", "Lab system", "sync")
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert!(!unknown.field("hospital").is_empty());
+    let too_much = server::cli::create_client(&app.core, "KSM", "Lab system", "staff.manage")
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert!(!too_much.field("scopes").is_empty());
+    app.cleanup().await;
+}
