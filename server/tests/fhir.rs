@@ -205,3 +205,314 @@ async fn a_hospital_reads_observations_as_far_as_the_patients_grant_allows() {
     ]);
     app.cleanup().await;
 }
+
+/// POST an Observation; the status, the `Location` and the body.
+async fn create(
+    app: &TestApp,
+    token: &str,
+    body: &Value,
+    if_none_exist: Option<&str>,
+) -> (u16, Option<String>, Value) {
+    let mut r = app
+        .client
+        .post(app.url("/fhir/r4/Observation"))
+        .bearer_auth(token)
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string());
+    if let Some(criteria) = if_none_exist {
+        r = r.header("If-None-Exist", criteria);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, location, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_resource_reads_searches_and_creates_as_valid_fhir() {
+    let app = spawn_app_with(&[]).await;
+    let ksm = hospital(&app, "KSM").await;
+    let (_, kisumu) = member(&app, Role::Clinician, ksm, "ksm").await;
+    let (_, front_desk) = member(&app, Role::Receptionist, ksm, "ksm").await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/api/v1/patients",
+        &kisumu,
+        Some(
+            json!({"first_name": "Baraka", "last_name": "Mwangi", "date_of_birth": "1985-02-01",
+                    "sex": "male"}),
+        ),
+    )
+    .await;
+    let baraka = created.body["id"].as_str().unwrap().to_string();
+    let old_regimen = add_record(
+        &app,
+        &kisumu,
+        &baraka,
+        json!({"record_type": "art_regimen", "recorded_at": "2024-01-10",
+        "payload": {"regimen": "TDF+3TC+EFV", "line": "first", "action": "start"}}),
+    )
+    .await;
+    let regimen = add_record(
+        &app,
+        &kisumu,
+        &baraka,
+        json!({"record_type": "art_regimen", "recorded_at": "2025-06-01",
+        "payload": {"regimen": "TDF+3TC+DTG", "line": "first", "action": "switch"}}),
+    )
+    .await;
+    add_record(
+        &app,
+        &kisumu,
+        &baraka,
+        json!({"record_type": "prescription",
+        "payload": {"drug_name": "Cotrimoxazole", "dose": "960 mg", "frequency": "daily"}}),
+    )
+    .await;
+    let diagnosis = add_record(
+        &app,
+        &kisumu,
+        &baraka,
+        json!({"record_type": "diagnosis",
+        "payload": {"icd10": "B20", "text": "HIV disease"}}),
+    )
+    .await;
+    let allergy = add_record(
+        &app,
+        &kisumu,
+        &baraka,
+        json!({"record_type": "allergy",
+        "payload": {"substance": "Sulfonamides", "severity": "moderate"}}),
+    )
+    .await;
+    let form: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/patients/{baraka}/attachments")))
+        .bearer_auth(&kisumu)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("kind", "consent_form")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"%PDF-1.4\n% consent\n%%EOF\n".to_vec())
+                        .file_name("consent.pdf")
+                        .mime_str("application/pdf")
+                        .unwrap(),
+                ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mbr = hospital(&app, "MBR").await;
+    let grant = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/patients/{baraka}/consent"),
+        &kisumu,
+        Some(
+            json!({"hospital_id": mbr, "categories": ["labs"], "purpose": "referral",
+                    "consent_form_id": form["id"]}),
+        ),
+    )
+    .await;
+    assert_eq!(grant.status, 201, "{}", grant.body);
+
+    // Treatment orders, paged; the regimen in force is active, the one before it completed.
+    let meds = format!("/fhir/r4/MedicationRequest?patient={baraka}&_count=2");
+    let (status, _, first) = fhir_get(&app, &meds, Some(&kisumu)).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["total"], 3);
+    assert!(first["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "next"));
+    let (_, _, current) = fhir_get(
+        &app,
+        &format!("/fhir/r4/MedicationRequest/{regimen}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(current["status"], "active", "{current}");
+    let (_, _, before) = fhir_get(
+        &app,
+        &format!("/fhir/r4/MedicationRequest/{old_regimen}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(before["status"], "completed");
+    let dated = format!("/fhir/r4/MedicationRequest?patient={baraka}&authoredon=lt2025-01-01");
+    let (_, _, old) = fhir_get(&app, &dated, Some(&kisumu)).await;
+    assert_eq!(old["total"], 1, "{old}");
+
+    let (_, _, conditions) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Condition?patient={baraka}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(conditions["total"], 1);
+    let (_, _, condition) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Condition/{diagnosis}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(condition["resourceType"], "Condition");
+    assert_eq!(condition["meta"]["security"][0]["code"], "V");
+    let (_, _, allergies) = fhir_get(
+        &app,
+        &format!("/fhir/r4/AllergyIntolerance?patient={baraka}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(allergies["total"], 1);
+    let (_, _, allergy_read) = fhir_get(
+        &app,
+        &format!("/fhir/r4/AllergyIntolerance/{allergy}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(allergy_read["resourceType"], "AllergyIntolerance");
+    // A record is read only as the resource it is written as.
+    let (status, _, wrong) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Condition/{allergy}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(wrong["resourceType"], "OperationOutcome");
+    let (_, _, consents) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Consent?patient={baraka}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(consents["total"], 1, "{consents}");
+    assert_eq!(consents["entry"][0]["resource"]["resourceType"], "Consent");
+    // The front desk reads no records: refused before the query is read.
+    let (status, _, _) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Condition?patient={baraka}"),
+        Some(&front_desk),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // A lab result created as an Observation, once however often it is sent.
+    let vl = json!({
+        "resourceType": "Observation", "status": "final",
+        "identifier": [{"system": "https://lab.ksm.example/ids", "value": "VL-0001"}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "25836-8"}]},
+        "subject": {"reference": format!("Patient/{baraka}")},
+        "effectiveDateTime": "2026-11-02T08:00:00Z",
+        "valueQuantity": {"value": 40, "comparator": "<", "unit": "copies/mL"}
+    });
+    let criteria = "identifier=https://lab.ksm.example/ids|VL-0001";
+    let (status, location, made) = create(&app, &kisumu, &vl, Some(criteria)).await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_string();
+    assert!(location
+        .unwrap()
+        .ends_with(&format!("/fhir/r4/Observation/{id}")));
+    assert_eq!(made["valueQuantity"]["comparator"], "<");
+    let (status, _, again) = create(&app, &kisumu, &vl, Some(criteria)).await;
+    assert_eq!(status, 200, "found, not made twice");
+    assert_eq!(again["id"], id.as_str());
+    let raced = futures_util::future::join_all((0..20).map(|i| {
+        let (app, kisumu) = (&app, &kisumu);
+        let mut body = vl.clone();
+        body["identifier"][0]["value"] = json!("VL-0002");
+        body["valueQuantity"]["value"] = json!(1000 + i);
+        async move {
+            create(
+                app,
+                kisumu,
+                &body,
+                Some("identifier=https://lab.ksm.example/ids|VL-0002"),
+            )
+            .await
+        }
+    }))
+    .await;
+    let made_once: Vec<_> = raced.iter().filter(|(s, _, _)| *s == 201).collect();
+    assert_eq!(
+        made_once.len(),
+        1,
+        "{:?}",
+        raced.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
+    assert!(raced.iter().all(|(s, _, _)| [200, 201, 409].contains(s)));
+    let (_, _, vls) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Observation?patient={baraka}&code=25836-8"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(vls["total"], 2, "one per identifier");
+    let (status, _, refused) = create(
+        &app,
+        &kisumu,
+        &json!({"resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "25836-8"}]},
+        "subject": {"reference": format!("Patient/{baraka}")}, "valueQuantity": {"value": -3}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains("Observation.value"),
+        "{refused}"
+    );
+    let (status, _, _) = create(&app, &front_desk, &vl, None).await;
+    assert_eq!(status, 403);
+
+    // Everything the hospital may see of him: the Patient, then every record.
+    let (status, _, everything) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Patient/{baraka}/$everything?_count=100"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(status, 200, "{everything}");
+    let kinds: Vec<&str> = everything["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[0], "Patient");
+    for kind in [
+        "MedicationRequest",
+        "Condition",
+        "AllergyIntolerance",
+        "Observation",
+    ] {
+        assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+    }
+    assert_eq!(everything["total"], 7);
+
+    validate(&[
+        &first,
+        &current,
+        &before,
+        &conditions,
+        &condition,
+        &allergies,
+        &allergy_read,
+        &consents,
+        &made,
+        &everything,
+        &refused,
+        &wrong,
+    ]);
+    app.cleanup().await;
+}

@@ -235,6 +235,49 @@ const RULES: &[(&str, Rule)] = &[
             scoped: false,
         },
     ),
+    ("POST /fhir/r4/Observation", needs(&Permission::LabsWrite)),
+    (
+        "GET /fhir/r4/Observation/{id}",
+        scoped(&Permission::RecordsRead),
+    ),
+    (
+        "GET /fhir/r4/Patient/{id}/$everything",
+        scoped_any(RECORD_READERS),
+    ),
+    (
+        "GET /fhir/r4/MedicationRequest",
+        Needs {
+            permissions: RECORD_READERS,
+            scoped: false,
+        },
+    ),
+    (
+        "GET /fhir/r4/MedicationRequest/{id}",
+        scoped_any(RECORD_READERS),
+    ),
+    (
+        "GET /fhir/r4/Condition",
+        Needs {
+            permissions: RECORD_READERS,
+            scoped: false,
+        },
+    ),
+    (
+        "GET /fhir/r4/Condition/{id}",
+        scoped(&Permission::RecordsRead),
+    ),
+    (
+        "GET /fhir/r4/AllergyIntolerance",
+        Needs {
+            permissions: RECORD_READERS,
+            scoped: false,
+        },
+    ),
+    (
+        "GET /fhir/r4/AllergyIntolerance/{id}",
+        scoped(&Permission::RecordsRead),
+    ),
+    ("GET /fhir/r4/Consent", needs(&Permission::PatientsRead)),
     (
         "GET /api/v1/hospitals/{id}/api-clients",
         scoped(&Permission::SettingsManage),
@@ -368,6 +411,8 @@ struct Clinical {
     prescription: uuid::Uuid,
     regimen: uuid::Uuid,
     note: uuid::Uuid,
+    diagnosis: uuid::Uuid,
+    allergy: uuid::Uuid,
     /// A consent form on the patient.
     consent: uuid::Uuid,
     /// A grant recorded with that form.
@@ -428,6 +473,10 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "POST /api/v1/sync/upload" => json!({"records": [{"external_id": format!("MATRIX-{n}"),
             "patient_id": world.own.patient,
             "record": {"record_type": "adherence_note", "payload": {"text": "Matrix sync"}}}]}),
+        "POST /fhir/r4/Observation" => json!({"resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "24467-3"}]},
+            "subject": {"reference": format!("Patient/{}", world.own.patient)},
+            "valueQuantity": {"value": 400 + n}}),
         "POST /api/v1/patients" => patient_json(n),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"
@@ -529,8 +578,15 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
             world.own_hospital
         };
     }
-    if path == "/fhir/r4/Patient/{id}" {
+    if path.starts_with("/fhir/r4/Patient/{id}") {
         return side.patient;
+    }
+    match path {
+        "/fhir/r4/Observation/{id}" => return side.note,
+        "/fhir/r4/MedicationRequest/{id}" => return side.regimen,
+        "/fhir/r4/Condition/{id}" => return side.diagnosis,
+        "/fhir/r4/AllergyIntolerance/{id}" => return side.allergy,
+        _ => {}
     }
     if path == "/api/v1/patients/{id}/links" {
         return world.link_patient;
@@ -608,6 +664,8 @@ async fn clinical(
         json!({"record_type": "prescription", "payload": {"drug_name": "Cotrimoxazole", "dose": "960 mg", "frequency": "daily"}}),
         json!({"record_type": "art_regimen", "payload": {"regimen": "TDF+3TC+DTG", "line": "first", "action": "start"}}),
         json!({"record_type": "adherence_note", "payload": {"text": "Doing well"}}),
+        json!({"record_type": "diagnosis", "payload": {"icd10": "B20", "text": "HIV disease"}}),
+        json!({"record_type": "allergy", "payload": {"substance": "Sulfonamides", "severity": "moderate"}}),
     ] {
         let (status, r) = app.post_json(&records, Some(token), record).await;
         assert_eq!(status, 201, "{r}");
@@ -664,6 +722,8 @@ async fn clinical(
         prescription: add[0],
         regimen: add[1],
         note: add[2],
+        diagnosis: add[3],
+        allergy: add[4],
         consent: consent.parse().unwrap(),
         grant: grant["id"].as_str().unwrap().parse().unwrap(),
         opening: opening["id"].as_str().unwrap().parse().unwrap(),

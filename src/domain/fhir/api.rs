@@ -1,23 +1,50 @@
 //! The FHIR R4 API's own documents: the CapabilityStatement, searchset Bundles with paging
-//! links, OperationOutcome errors, references rewritten from Bundle URNs to REST addresses, and
-//! the parameters of an Observation search.
+//! links, OperationOutcome errors, and references rewritten from Bundle URNs to REST addresses.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{full_url, FHIR_VERSION, LOINC, LOINC_CD4, LOINC_VIRAL_LOAD};
-use crate::domain::clinical::record::RecordType;
+use super::search::RecordResource;
+use super::{full_url, FHIR_VERSION};
 use crate::domain::page::PageRequest;
-use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
-
-/// LOINC of the vital signs panel the vital-sign records are written as.
-const LOINC_VITALS: &str = "85353-1";
 
 /// What the API serves, for `GET /fhir/r4/metadata`.
 pub fn capability_statement(base: &str, software_version: &str, now: DateTime<Utc>) -> Value {
-    let search = |name: &str, kind: &str| json!({ "name": name, "type": kind });
+    let param = |name: &str, kind: &str| json!({ "name": name, "type": kind });
+    let mut resources = vec![json!({
+        "type": "Patient",
+        "interaction": [{ "code": "read" }],
+        "operation": [{
+            "name": "everything",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+        }]
+    })];
+    for r in RecordResource::ALL {
+        let mut interactions = vec![json!({ "code": "read" }), json!({ "code": "search-type" })];
+        let mut entry = json!({ "type": r.name() });
+        if r == RecordResource::Observation {
+            interactions.push(json!({ "code": "create" }));
+            entry["conditionalCreate"] = json!(true);
+        }
+        entry["interaction"] = Value::Array(interactions);
+        let mut params = vec![param("patient", "reference")];
+        if let Some(date) = r.date_param() {
+            params.push(param(date, "date"));
+        }
+        if r == RecordResource::Observation {
+            params.push(param("code", "token"));
+        }
+        params.push(param("_count", "number"));
+        entry["searchParam"] = Value::Array(params);
+        resources.push(entry);
+    }
+    resources.push(json!({
+        "type": "Consent",
+        "interaction": [{ "code": "search-type" }],
+        "searchParam": [param("patient", "reference"), param("_count", "number")]
+    }));
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -33,19 +60,7 @@ pub fn capability_statement(base: &str, software_version: &str, now: DateTime<Ut
             "security": {
                 "service": [{ "text": "OAuth2 bearer tokens (client credentials for integration clients)" }]
             },
-            "resource": [
-                { "type": "Patient", "interaction": [{ "code": "read" }] },
-                {
-                    "type": "Observation",
-                    "interaction": [{ "code": "search-type" }],
-                    "searchParam": [
-                        search("patient", "reference"),
-                        search("code", "token"),
-                        search("date", "date"),
-                        search("_count", "number")
-                    ]
-                }
-            ]
+            "resource": resources
         }]
     })
 }
@@ -143,180 +158,36 @@ pub fn searchset(
     })
 }
 
-/// `GET /fhir/r4/Observation?patient=...&code=...&date=...&_count=...&_page=...`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ObservationSearch {
-    pub patient: Uuid,
-    /// The record types asked for (all observation types when no code is given).
-    pub types: Vec<RecordType>,
-    pub from: Option<DateTime<Utc>>,
-    /// Exclusive.
-    pub to: Option<DateTime<Utc>>,
-    pub page: PageRequest,
-}
-
-/// The record types written as Observations.
-pub const OBSERVATION_TYPES: [RecordType; 5] = [
-    RecordType::ViralLoad,
-    RecordType::Cd4,
-    RecordType::VitalSigns,
-    RecordType::LabResult,
-    RecordType::AdherenceNote,
-];
-
-/// A date parameter's bound: `ge2026-01-01` and `gt`, `le`, `lt`, `eq` (a day or an instant).
-fn date_bound(
-    e: &mut Errors,
-    raw: &str,
-    from: &mut Option<DateTime<Utc>>,
-    to: &mut Option<DateTime<Utc>>,
-) {
-    let (prefix, value) = match raw.get(..2) {
-        Some(p @ ("ge" | "gt" | "le" | "lt" | "eq")) => (p, &raw[2..]),
-        _ => ("eq", raw),
-    };
-    // A day covers [day 00:00, next day 00:00); an instant is itself.
-    let (start, end) = if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let start = day.and_time(NaiveTime::MIN).and_utc();
-        (start, start + chrono::Duration::days(1))
-    } else if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-        let at = at.with_timezone(&Utc);
-        (at, at + chrono::Duration::microseconds(1))
-    } else {
-        e.add(
-            "date",
-            "must be a day (2026-07-12) or an instant, with an optional prefix ge, gt, le, lt or eq",
-        );
-        return;
-    };
-    match prefix {
-        "ge" => *from = Some(start),
-        "gt" => *from = Some(end),
-        "le" => *to = Some(end),
-        "lt" => *to = Some(start),
-        _ => {
-            *from = Some(start);
-            *to = Some(end);
-        }
-    }
-}
-
-impl ObservationSearch {
-    /// Reads the query's pairs; unknown parameters are refused by name (`_format` is allowed).
-    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ErrorKind> {
-        let mut e = Errors::new();
-        let mut patient = None;
-        let mut types = OBSERVATION_TYPES.to_vec();
-        let (mut from, mut to) = (None, None);
-        let (mut count, mut page) = (None, None);
-        for (key, value) in pairs {
-            let value = value.trim();
-            match key.as_str() {
-                "patient" | "subject" => {
-                    let id = value.strip_prefix("Patient/").unwrap_or(value);
-                    match Uuid::parse_str(id) {
-                        Ok(id) => patient = Some(id),
-                        Err(_) => e.add("patient", "must be a patient id (or Patient/{id})"),
-                    }
-                }
-                "code" => {
-                    let code = value
-                        .strip_prefix(LOINC)
-                        .and_then(|v| v.strip_prefix('|'))
-                        .unwrap_or(value);
-                    types = match code {
-                        LOINC_VIRAL_LOAD => vec![RecordType::ViralLoad],
-                        LOINC_CD4 => vec![RecordType::Cd4],
-                        LOINC_VITALS => vec![RecordType::VitalSigns],
-                        _ => {
-                            e.add(
-                                "code",
-                                format!("searches {LOINC_VIRAL_LOAD} (viral load), {LOINC_CD4} (CD4) or {LOINC_VITALS} (vital signs)"),
-                            );
-                            types
-                        }
-                    };
-                }
-                "date" => date_bound(&mut e, value, &mut from, &mut to),
-                "_count" => count = Some(value.to_string()),
-                "_page" => page = Some(value.to_string()),
-                "_format" => {}
-                other => e.add(other, "is not a search parameter of Observation here"),
-            }
-        }
-        if patient.is_none() {
-            e.add("patient", "is required: whose observations");
-        }
-        let page = match PageRequest::parse(page.as_deref(), count.as_deref()) {
-            Ok(p) => p,
-            Err(err) => {
-                for (field, messages) in err.fields() {
-                    let name = if field == "page" { "_page" } else { "_count" };
-                    for m in messages {
-                        e.add(name, m);
-                    }
-                }
-                PageRequest::parse(None, None)?
-            }
-        };
-        e.finish(|| ObservationSearch {
-            patient: patient.unwrap_or_default(),
-            types,
-            from,
-            to,
-            page,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
-    fn an_observation_search_reads_patient_code_dates_and_paging() {
-        let id = Uuid::now_v7();
-        let s = ObservationSearch::parse(&pairs(&[
-            ("patient", &format!("Patient/{id}")),
-            ("code", "http://loinc.org|25836-8"),
-            ("date", "ge2026-01-01"),
-            ("date", "lt2026-07-01"),
-            ("_count", "2"),
-        ]))
-        .unwrap();
-        assert_eq!(s.patient, id);
-        assert_eq!(s.types, vec![RecordType::ViralLoad]);
-        assert_eq!(s.from.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
-        assert_eq!(s.to.unwrap().to_rfc3339(), "2026-07-01T00:00:00+00:00");
-        assert_eq!((s.page.page, s.page.per_page), (1, 2));
-        let day = ObservationSearch::parse(&pairs(&[
-            ("patient", &id.to_string()),
-            ("date", "2026-07-12"),
-        ]))
-        .unwrap();
+    fn the_capability_statement_names_every_resource_served() {
+        let c = capability_statement("https://x/fhir/r4", "1", chrono::Utc::now());
+        let types: Vec<&str> = c["rest"][0]["resource"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["type"].as_str().unwrap())
+            .collect();
         assert_eq!(
-            day.to.unwrap() - day.from.unwrap(),
-            chrono::Duration::days(1)
+            types,
+            [
+                "Patient",
+                "Observation",
+                "MedicationRequest",
+                "Condition",
+                "AllergyIntolerance",
+                "Consent"
+            ]
         );
-        assert_eq!(day.types, OBSERVATION_TYPES.to_vec());
-
-        let err = ObservationSearch::parse(&pairs(&[
-            ("code", "1234-5"),
-            ("date", "last week"),
-            ("_count", "1000"),
-            ("colour", "red"),
-        ]))
-        .unwrap_err();
-        let fields = err.fields();
-        for f in ["patient", "code", "date", "_count", "colour"] {
-            assert!(fields.contains_key(f), "{f}: {fields:?}");
-        }
+        let observation = &c["rest"][0]["resource"][1];
+        assert_eq!(observation["conditionalCreate"], true);
+        assert_eq!(
+            c["rest"][0]["resource"][2]["searchParam"][1]["name"],
+            "authoredon"
+        );
     }
 
     #[test]

@@ -6,13 +6,17 @@
 //! - `resources`: one function per resource type (Patient, Observation, MedicationRequest, ...).
 //! - `bundle`: the patient's whole record as a `collection` Bundle.
 //! - `api`: the FHIR API's own documents: CapabilityStatement, searchsets, OperationOutcome.
+//! - `search`: the resources records are searched as, and the searches' parameters.
+//! - `observation`: an Observation a client creates, read back into a record.
 //!
 //! Every resource about the patient carries the confidentiality label `V` (very restricted):
 //! it is HIV care data, whatever the resource.
 
 pub mod api;
 pub mod bundle;
+pub mod observation;
 pub mod resources;
+pub mod search;
 
 pub use bundle::{export_bundle, ExportContents};
 

@@ -192,6 +192,34 @@ pub(crate) async fn views_by_id(
     Ok(views)
 }
 
+/// The regimen in force among the patient's regimens the caller may see: the newest, unless
+/// it stopped treatment. A part of a records read the caller has already been authorized and
+/// audited for (a FHIR MedicationRequest says whether it is active).
+pub(crate) async fn current_regimen_id(
+    core: &Core,
+    caller: &Caller,
+    patient_id: Uuid,
+) -> AppResult<Option<Uuid>> {
+    let linked = Linked::load(&core.db, core.clock.now(), caller, patient_id).await?;
+    let mut cond = Condition::all()
+        .add(record::Column::PatientId.eq(patient_id))
+        .add(record::Column::RecordType.eq(RecordType::ArtRegimen.as_str()))
+        .add(record::Column::DeletedAt.is_null())
+        .add(record::Column::SupersededBy.is_null());
+    if let Some(visible) = visible_records(caller, &linked) {
+        cond = cond.add(visible);
+    }
+    let newest = record::Entity::find()
+        .filter(cond)
+        .order_by_desc(record::Column::RecordedAt)
+        .order_by_desc(record::Column::Id)
+        .one(&core.db)
+        .await?;
+    Ok(newest
+        .filter(|m| m.art_action.as_deref() != Some("stop"))
+        .map(|m| m.id))
+}
+
 /// Sets the queried columns from a payload.
 fn set_columns(model: &mut record::ActiveModel, payload: &Payload) {
     if let Payload::ViralLoad(v) = payload {
