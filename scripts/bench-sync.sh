@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sync benchmark: an integration client uploads 10,000 records in 20 batches of 500 (after one
 # batch of the 100 patients they belong to), then reads the whole changes feed of its hospital
-# (pages of 1,000) on a network seeded with synthetic histories (SYNC_BENCH_PATIENTS, default
-# 10,000 patients: about 100,000 records visible to Kisumu). Items per second and the server's
-# peak memory (VmHWM), on SQLite and/or PostgreSQL. Release build.
+# (pages of 1,000) after Kisumu is seeded with synthetic histories (SYNC_BENCH_PATIENTS, default
+# 5,000 patients: about 100,000 records). Items per second and the server's peak memory
+# (VmHWM), on SQLite and/or PostgreSQL. Release build.
 #
 #   scripts/bench-sync.sh [sqlite|postgres|both]
 source "$(dirname "$0")/env.sh"
@@ -11,7 +11,7 @@ export PROFILE=release
 BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/hospitallink}"
 BACKENDS="${1:-sqlite}"
 PORT="${BENCH_PORT:-3310}"
-PATIENTS="${SYNC_BENCH_PATIENTS:-10000}"
+PATIENTS="${SYNC_BENCH_PATIENTS:-5000}"
 PG_ADMIN="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 if [ -z "${BENCH_BIN:-}" ] && [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
@@ -32,9 +32,9 @@ run_backend() {
   fi
   local envs=(APP_ENV=development DATA_DIR="$data" DATABASE_URL="$db_url" LEPTOS_SITE_ROOT="$SITE"
     RUST_LOG=warn APP_PORT="$PORT")
-  log "$backend: seeding the demo network with $PATIENTS synthetic patients"
+  log "$backend: seeding the demo network with $PATIENTS synthetic patients at Kisumu"
   local t0=$SECONDS
-  env "${envs[@]}" "$BIN" seed-demo --patients "$PATIENTS" >"$data/seed.log" 2>&1
+  env "${envs[@]}" "$BIN" seed-demo --patients "$PATIENTS" --hospital KSM >"$data/seed.log" 2>&1
   log "$backend: seeded in $((SECONDS - t0)) s"
   local creds id secret
   creds="$(env "${envs[@]}" "$BIN" clients create --hospital KSM --name "Bench EHR" \

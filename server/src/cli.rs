@@ -26,6 +26,9 @@ pub enum Command {
         /// (benchmark data sets: 100000 gives about a million observations).
         #[arg(long)]
         patients: Option<usize>,
+        /// Put the synthetic patients at this demo hospital only (its code, e.g. KSM).
+        #[arg(long)]
+        hospital: Option<String>,
     },
     /// Audit log operations.
     Audit {

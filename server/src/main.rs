@@ -100,7 +100,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Migrator::up(&db, None).await?;
             println!("migrations applied");
         }
-        Command::SeedDemo { patients } => {
+        Command::SeedDemo { patients, hospital } => {
             let mut config = config;
             config.seed_demo = true;
             let (core, seeded) = server::prepare_core(config).await?;
@@ -114,9 +114,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             if let Some(n) = patients {
                 let started = std::time::Instant::now();
-                let done = hospitallink::services::seed::demo::add_synthetic(&core, n)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
+                let done = hospitallink::services::seed::demo::add_synthetic(
+                    &core,
+                    n,
+                    hospital.as_deref(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.into_kind()))?;
                 println!(
                     "added {} synthetic patients with {} records in {:.1} s",
                     done.patients,

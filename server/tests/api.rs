@@ -672,6 +672,24 @@ async fn demo_seed_runs_once() {
         .await
         .unwrap();
     assert!(stopped >= 1, "some interrupted treatment");
+    // Synthetic patients are numbered around the MRNs already in use (Amina's MBR-0001001).
+    let mbr: Vec<_> = hospitallink::services::seed::demo::demo_sites(&app.core)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.code == "MBR")
+        .collect();
+    hospitallink::services::seed::synthetic::generate(&app.core, &mbr, 2, 1, 999, &[])
+        .await
+        .unwrap();
+    for mrn in ["MBR-0001000", "MBR-0001002"] {
+        let found = patient_hospital_link::Entity::find()
+            .filter(patient_hospital_link::Column::Mrn.eq(mrn))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "{mrn}");
+    }
     app.cleanup().await;
 }
 

@@ -702,3 +702,95 @@ async fn the_documented_polling_client_reads_the_feed_and_keeps_its_place() {
     let _ = std::fs::remove_file(&cursor_file);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_is_kept_for_a_day_then_forgotten() {
+    use hospitallink::clock::FixedClock;
+    use hospitallink::domain::identity::role::{Permission, Permissions};
+    use hospitallink::domain::integration::sync::UploadBatch;
+    use hospitallink::policy::{Actor, RequestMeta};
+    use hospitallink::services::integration::sync;
+    let app = spawn_app().await;
+    let ksm = hospital(&app, "KSM").await;
+    let clock = FixedClock::new("2026-11-02T09:00:00Z".parse().unwrap());
+    let core = app
+        .core
+        .clone()
+        .with_clock(std::sync::Arc::new(clock.clone()));
+    let ehr = Caller::new(
+        Actor::Client {
+            id: Uuid::now_v7(),
+            hospital_id: ksm,
+            scopes: Permissions::of(&[Permission::Sync, Permission::PatientsWrite]),
+        },
+        RequestMeta::default(),
+    );
+    let batch = |name: &str| {
+        let body = json!({"patients": [{"external_id": name, "patient": {"first_name": name,
+            "last_name": "Keys", "date_of_birth": "1990-01-01", "sex": "other"}}]});
+        let parsed: UploadBatch = serde_json::from_value(body.clone()).unwrap();
+        (body.to_string().into_bytes(), parsed)
+    };
+    let (first, parsed) = batch("First");
+    let done = sync::upload(&core, &ehr, Some("monday"), &first, &parsed)
+        .await
+        .unwrap();
+    assert!(!done.replayed);
+    let (other, other_parsed) = batch("Other");
+    let reused = sync::upload(&core, &ehr, Some("monday"), &other, &other_parsed)
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert_eq!(reused.status(), 422);
+    // Just inside the day the first answer is replayed; a day later the key is free again.
+    clock.advance(chrono::Duration::hours(24) - chrono::Duration::seconds(1));
+    assert!(
+        sync::upload(&core, &ehr, Some("monday"), &first, &parsed)
+            .await
+            .unwrap()
+            .replayed
+    );
+    clock.advance(chrono::Duration::seconds(2));
+    let fresh = sync::upload(&core, &ehr, Some("monday"), &other, &other_parsed)
+        .await
+        .unwrap();
+    assert!(!fresh.replayed, "a new batch under the forgotten key");
+    assert!(fresh.body.contains("\"created\""), "{}", fresh.body);
+
+    // A claim that never answered (the server stopped mid-batch) answers 409 for a while,
+    // then the same request sent again takes it over.
+    use hospitallink::entities::idempotency_key as key_row;
+    use sea_orm::{ActiveModelTrait, Set};
+    let (third, third_parsed) = batch("Third");
+    let hash = sync::request_hash(&third);
+    let owner = match &ehr.actor {
+        Actor::Client { id, .. } => format!("client:{id}"),
+        _ => unreachable!(),
+    };
+    key_row::ActiveModel {
+        owner: Set(owner),
+        key: Set("tuesday".into()),
+        request_hash: Set(hash),
+        status: Set(None),
+        response: Set(None),
+        created_at: Set(hospitallink::clock::Clock::now(&clock)),
+    }
+    .insert(&core.db)
+    .await
+    .unwrap();
+    let busy = sync::upload(&core, &ehr, Some("tuesday"), &third, &third_parsed)
+        .await
+        .unwrap_err()
+        .into_kind();
+    assert_eq!(busy.code(), "idempotency_in_progress");
+    clock.advance(chrono::Duration::minutes(11));
+    let taken = sync::upload(&core, &ehr, Some("tuesday"), &third, &third_parsed)
+        .await
+        .unwrap();
+    assert!(
+        !taken.replayed && taken.body.contains("\"created\""),
+        "{}",
+        taken.body
+    );
+    app.cleanup().await;
+}

@@ -15,6 +15,9 @@ use crate::domain::{ErrorKind, FieldErrors};
 pub const MAX_ITEMS: usize = 1000;
 /// How long an idempotency key is remembered.
 pub const KEY_HOURS: i64 = 24;
+/// After how long a key whose request never answered (the server stopped mid-batch) is taken
+/// over by the same request sent again.
+pub const ABANDONED_AFTER_MINUTES: i64 = 10;
 /// The longest idempotency key.
 pub const MAX_KEY_LEN: usize = 255;
 /// The longest external id.

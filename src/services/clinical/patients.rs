@@ -206,7 +206,12 @@ async fn ensure_mrn_free(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str
     Ok(())
 }
 
-async fn mrn_taken(db: &impl ConnectionTrait, hospital_id: Uuid, mrn: &str) -> AppResult<bool> {
+/// Whether the hospital already uses `mrn` (the demo generator numbers around those in use).
+pub(crate) async fn mrn_taken(
+    db: &impl ConnectionTrait,
+    hospital_id: Uuid,
+    mrn: &str,
+) -> AppResult<bool> {
     Ok(link::Entity::find()
         .filter(link::Column::HospitalId.eq(hospital_id))
         .filter(link::Column::Mrn.eq(mrn))

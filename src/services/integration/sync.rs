@@ -13,7 +13,8 @@
 //! - **Idempotency.** The key is claimed by one insert; a request that finds it claimed
 //!   replays the stored answer when the body is the same and the work is done, answers 409
 //!   while the first is still at work, and 422 for a different body. Keys are kept 24 hours; a
-//!   request that fails before answering releases its key.
+//!   request that fails before answering releases its key, and one that never answered (the
+//!   server stopped) is taken over by the same request sent again after 10 minutes.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -27,7 +28,7 @@ use crate::db::{begin_write, changed_one};
 use crate::domain::clinical::patient::LinkRequest;
 use crate::domain::integration::sync::{
     parse_external_id, parse_key, ExternalKind, ItemResult, ItemStatus, PatientItem, PatientRef,
-    RecordItem, UploadBatch, UploadResult, KEY_HOURS,
+    RecordItem, UploadBatch, UploadResult, ABANDONED_AFTER_MINUTES, KEY_HOURS,
 };
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::validate::Errors;
@@ -111,6 +112,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// What an idempotency key is bound to: the SHA-256 of the body as sent.
+pub fn request_hash(body: &[u8]) -> String {
+    sha256_hex(body)
+}
+
 /// The hash an item's body is compared by (its canonical JSON).
 fn body_hash(value: &impl serde::Serialize) -> AppResult<String> {
     Ok(sha256_hex(
@@ -176,6 +182,27 @@ async fn claim(core: &Core, owner: &str, key: &str, hash: &str) -> AppResult<Cla
                 .exec(&*txn)
                 .await?;
             txn.commit().await?;
+            continue;
+        }
+        let abandoned = found.response.is_none()
+            && found.request_hash == hash
+            && found.created_at < now - Duration::minutes(ABANDONED_AFTER_MINUTES);
+        if abandoned {
+            // The request that claimed it stopped before answering (the server went down):
+            // this one takes the batch over; items already written are found unchanged.
+            let taken = key_row::Entity::update_many()
+                .col_expr(key_row::Column::CreatedAt, Expr::value(now))
+                .filter(key_row::Column::Owner.eq(owner))
+                .filter(key_row::Column::Key.eq(key))
+                .filter(key_row::Column::CreatedAt.eq(found.created_at))
+                .filter(key_row::Column::Response.is_null())
+                .exec(&*txn)
+                .await?;
+            if changed_one(&taken) {
+                txn.commit().await?;
+                return Ok(Claim::Mine);
+            }
+            txn.rollback().await?;
             continue;
         }
         txn.rollback().await?;
@@ -248,6 +275,7 @@ async fn forget_expired(core: &Core) -> AppResult<()> {
 }
 
 /// An upload's answer: the JSON body, and whether it is a replay of the first.
+#[derive(Debug)]
 pub struct Uploaded {
     pub body: String,
     pub replayed: bool,
@@ -272,7 +300,7 @@ pub async fn upload(
     batch.check_size()?;
     let owner = key_owner(&caller.actor)?;
     forget_expired(core).await?;
-    match claim(core, &owner, &key, &sha256_hex(body)).await? {
+    match claim(core, &owner, &key, &request_hash(body)).await? {
         Claim::Replay(body) => {
             return Ok(Uploaded {
                 body,

@@ -325,7 +325,7 @@ fn demo_patient_names() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The demo hospitals as generator sites (their clinician and lab technician as authors).
-async fn demo_sites(core: &Core) -> AppResult<Vec<synthetic::Site>> {
+pub async fn demo_sites(core: &Core) -> AppResult<Vec<synthetic::Site>> {
     use crate::entities::staff_account;
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut sites = Vec::new();
@@ -361,13 +361,22 @@ async fn demo_sites(core: &Core) -> AppResult<Vec<synthetic::Site>> {
     Ok(sites)
 }
 
-/// Adds `n` synthetic patients to the demo hospitals (benchmark data sets). Audited.
-pub async fn add_synthetic(core: &Core, n: usize) -> AppResult<synthetic::Generated> {
+/// Adds `n` synthetic patients to the demo hospitals, or to the one whose code is `only`
+/// (benchmark data sets). Audited.
+pub async fn add_synthetic(
+    core: &Core,
+    n: usize,
+    only: Option<&str>,
+) -> AppResult<synthetic::Generated> {
     use crate::entities::patient_hospital_link;
-    let sites = demo_sites(core).await?;
+    let sites: Vec<_> = demo_sites(core)
+        .await?
+        .into_iter()
+        .filter(|s| only.is_none_or(|code| s.code.eq_ignore_ascii_case(code)))
+        .collect();
     if sites.is_empty() {
         return Err(crate::error::AppError::internal(
-            "the demo hospitals are missing; run seed-demo on an empty database",
+            "no such demo hospital; run seed-demo on an empty database, and name KSM, MBR or CHB",
         ));
     }
     let existing = patient_hospital_link::Entity::find()

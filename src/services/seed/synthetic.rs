@@ -442,7 +442,13 @@ pub async fn generate(
             let mut rng = patient_rng(seed, i);
             let valid = person(&mut rng, site, existing + i, reserved);
             let patient_id = patients::insert(core, &txn, &valid).await?;
-            let mrn = format!("{}-{:07}", site.code, existing + i + 1);
+            // The named demo patients' MRNs (Amina's at Mbarara and Soweto) are passed over.
+            let mut number = existing + i + 1;
+            let mut mrn = format!("{}-{:07}", site.code, number);
+            while patients::mrn_taken(&txn, site.hospital_id, &mrn).await? {
+                number += sites.len();
+                mrn = format!("{}-{:07}", site.code, number);
+            }
             patients::insert_link(core, &txn, patient_id, site.hospital_id, Some(mrn), None)
                 .await?;
             let registered = Logged::patient(patient_id, site.hospital_id);
