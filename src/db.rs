@@ -18,7 +18,8 @@
 //! < 5`), judged by the rows it changed (`changed_one`); rows a decision depends on are read
 //! under a row lock (`locked`); and a row that may not exist yet is written with one `INSERT ...
 //! ON CONFLICT DO UPDATE`. Row locks are taken in one order (account or patient, then its
-//! tokens or codes, then the audit chain head, which `audit::append` locks last).
+//! tokens or codes, then the change log's head, then the audit chain head, which
+//! `audit::append` locks last).
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
