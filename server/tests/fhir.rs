@@ -398,6 +398,35 @@ async fn every_resource_reads_searches_and_creates_as_valid_fhir() {
     .await;
     assert_eq!(consents["total"], 1, "{consents}");
     assert_eq!(consents["entry"][0]["resource"]["resourceType"], "Consent");
+    let grant_id = grant.body["id"].as_str().unwrap();
+    let (status, _, consent) =
+        fhir_get(&app, &format!("/fhir/r4/Consent/{grant_id}"), Some(&kisumu)).await;
+    assert_eq!(status, 200, "{consent}");
+    assert_eq!(consent["id"], grant_id);
+    assert_eq!(consent["patient"]["reference"], format!("Patient/{baraka}"));
+    // The hospital's patients by name or MRN; one way of finding at a time.
+    let (status, _, found) = fhir_get(&app, "/fhir/r4/Patient?name=bar", Some(&kisumu)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total"], 1);
+    let mrn = found["entry"][0]["resource"]["identifier"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(found["entry"][0]["resource"]["id"], baraka.as_str());
+    let (_, _, by_mrn) = fhir_get(
+        &app,
+        &format!("/fhir/r4/Patient?identifier={mrn}"),
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(by_mrn["total"], 1, "{by_mrn}");
+    let (status, _, two_ways) = fhir_get(
+        &app,
+        "/fhir/r4/Patient?name=bar&identifier=x",
+        Some(&kisumu),
+    )
+    .await;
+    assert_eq!(status, 400, "{two_ways}");
     // The front desk reads no records: refused before the query is read.
     let (status, _, _) = fhir_get(
         &app,
@@ -513,6 +542,10 @@ async fn every_resource_reads_searches_and_creates_as_valid_fhir() {
         &everything,
         &refused,
         &wrong,
+        &consent,
+        &found,
+        &by_mrn,
+        &two_ways,
     ]);
     app.cleanup().await;
 }

@@ -279,6 +279,11 @@ const RULES: &[(&str, Rule)] = &[
     ),
     ("GET /fhir/r4/Consent", needs(&Permission::PatientsRead)),
     (
+        "GET /fhir/r4/Consent/{id}",
+        scoped(&Permission::PatientsRead),
+    ),
+    ("GET /fhir/r4/Patient", needs(&Permission::PatientsRead)),
+    (
         "GET /api/v1/hospitals/{id}/api-clients",
         scoped(&Permission::SettingsManage),
     ),
@@ -586,6 +591,7 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
         "/fhir/r4/MedicationRequest/{id}" => return side.regimen,
         "/fhir/r4/Condition/{id}" => return side.diagnosis,
         "/fhir/r4/AllergyIntolerance/{id}" => return side.allergy,
+        "/fhir/r4/Consent/{id}" => return side.grant,
         _ => {}
     }
     if path == "/api/v1/patients/{id}/links" {

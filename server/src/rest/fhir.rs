@@ -22,6 +22,7 @@ use app::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/metadata", get(metadata))
+        .route("/Patient", get(search_patients))
         .route("/Patient/{id}", get(read_patient))
         .route("/Patient/{id}/$everything", get(everything))
         .route(
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/AllergyIntolerance", get(search_allergies))
         .route("/AllergyIntolerance/{id}", get(read_allergy))
         .route("/Consent", get(search_consents))
+        .route("/Consent/{id}", get(read_consent))
 }
 
 fn fhir_json(status: StatusCode, body: &Value) -> Response {
@@ -455,4 +457,67 @@ pub async fn create_observation(State(state): State<AppState>, req: Request) -> 
         }
         Err(e) => outcome(e),
     }
+}
+
+/// Your hospital's patients found by one of `name` (a prefix of each word), `identifier` (your
+/// MRN, `[system|]value`), `phone` or `email`, or all of them; `_count`, `_page`. Each is a
+/// Patient with who they are and your MRN; read the Patient for its contact details. Audited.
+#[utoipa::path(
+    get, path = "/fhir/r4/Patient", tag = "fhir",
+    params(
+        ("name" = Option<String>, Query, description = "A prefix of each word of the name", max_length = 100),
+        ("identifier" = Option<String>, Query, description = "Your MRN, optionally `system|`", max_length = 100),
+        ("phone" = Option<String>, Query, description = "A phone number with its country code", max_length = 100),
+        ("email" = Option<String>, Query, description = "An email address", max_length = 100),
+        ("_count" = Option<u64>, Query, description = "Entries a page (default 25)", minimum = 1, maximum = 100),
+        ("_page" = Option<u64>, Query, description = "Page number", minimum = 1, maximum = 1000000),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A searchset Bundle of Patient", content_type = "application/fhir+json", body = Object),
+        (status = 400, description = "A parameter that is wrong, or more than one way of finding (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 401, description = "Not signed in (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 403, description = "Without `patients.read`, or not of a hospital (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 429, description = "Too many searches (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+    )
+)]
+pub async fn search_patients(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    answer(
+        async {
+            let caller = app::state::resolve_caller(&state.core, &parts).await?;
+            let (pairs, self_url) = query_of(&state, &parts)?;
+            fhir::patients(&state.core, &caller, &pairs, &self_url).await
+        }
+        .await,
+    )
+}
+
+/// One consent that concerns your hospital (given to it, or recorded by its staff), of a
+/// patient linked to it, with its state now. Audited.
+#[utoipa::path(
+    get, path = "/fhir/r4/Consent/{id}", tag = "fhir",
+    params(("id" = uuid::Uuid, Path, description = "Grant id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The Consent", content_type = "application/fhir+json", body = Object),
+        (status = 400, description = "Malformed id (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 401, description = "Not signed in (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 403, description = "Without `patients.read` (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+        (status = 404, description = "No such consent of your hospital (OperationOutcome)", content_type = "application/fhir+json", body = Object),
+    )
+)]
+pub async fn read_consent(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    answer(
+        async {
+            let caller = app::state::resolve_caller(&state.core, &parts).await?;
+            fhir::consent(&state.core, &caller, parse_id(&id)?).await
+        }
+        .await,
+    )
 }

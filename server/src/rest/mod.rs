@@ -119,6 +119,8 @@ use app::state::AppState;
         fhir::search_allergies,
         fhir::read_allergy,
         fhir::search_consents,
+        fhir::read_consent,
+        fhir::search_patients,
         audit::list,
         audit::verify,
     ),

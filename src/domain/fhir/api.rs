@@ -15,7 +15,14 @@ pub fn capability_statement(base: &str, software_version: &str, now: DateTime<Ut
     let param = |name: &str, kind: &str| json!({ "name": name, "type": kind });
     let mut resources = vec![json!({
         "type": "Patient",
-        "interaction": [{ "code": "read" }],
+        "interaction": [{ "code": "read" }, { "code": "search-type" }],
+        "searchParam": [
+            param("name", "string"),
+            param("identifier", "token"),
+            param("phone", "token"),
+            param("email", "token"),
+            param("_count", "number")
+        ],
         "operation": [{
             "name": "everything",
             "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"
@@ -42,7 +49,7 @@ pub fn capability_statement(base: &str, software_version: &str, now: DateTime<Ut
     }
     resources.push(json!({
         "type": "Consent",
-        "interaction": [{ "code": "search-type" }],
+        "interaction": [{ "code": "read" }, { "code": "search-type" }],
         "searchParam": [param("patient", "reference"), param("_count", "number")]
     }));
     json!({

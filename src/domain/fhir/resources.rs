@@ -13,7 +13,7 @@ use super::{
     LOINC_CD4, LOINC_CD4_PERCENT, LOINC_VIRAL_LOAD, NATIONAL_ID, SNOMED, UCUM,
 };
 use crate::domain::clinical::attachment::Attachment;
-use crate::domain::clinical::patient::Patient;
+use crate::domain::clinical::patient::{Patient, PatientListItem};
 use crate::domain::clinical::record::{
     AdherenceNote, Allergy, ArtRegimen, Cd4, ClinicalRecord, Diagnosis, Dispensing, LabResult,
     Payload, Prescription, RecordType, ViralLoad, VitalSigns,
@@ -71,39 +71,18 @@ fn days(n: i64) -> Value {
 
 /// The patient, with the identifiers each hospital gave them.
 pub fn patient(p: &Patient, record_numbers: &[(Uuid, String)]) -> Value {
-    let mut m = base("Patient", p.id);
-    let mut identifiers: Vec<Value> = record_numbers
-        .iter()
-        .map(|(hospital, mrn)| {
-            json!({
-                "type": concept(IDENTIFIER_TYPE, "MR", "Medical record number"),
-                "value": mrn,
-                "assigner": reference(*hospital),
-            })
-        })
-        .collect();
-    if let Some(id) = &p.national_id {
-        identifiers.push(json!({
-            "type": concept(IDENTIFIER_TYPE, "NI", "National unique individual identifier"),
-            "system": NATIONAL_ID,
-            "value": id,
-        }));
-    }
-    if !identifiers.is_empty() {
-        m.insert("identifier".into(), Value::Array(identifiers));
-    }
-    m.insert(
-        "name".into(),
-        json!([{ "use": "official", "family": p.last_name, "given": [p.first_name] }]),
+    let mut m = identity(
+        &PatientListItem {
+            id: p.id,
+            mrn: String::new(),
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            date_of_birth: p.date_of_birth,
+            sex: p.sex.clone(),
+        },
+        record_numbers,
+        p.national_id.as_deref(),
     );
-    let gender = match p.sex.as_str() {
-        "male" => "male",
-        "female" => "female",
-        "other" => "other",
-        _ => "unknown",
-    };
-    m.insert("gender".into(), json!(gender));
-    m.insert("birthDate".into(), json!(date(p.date_of_birth)));
     let mut telecom = Vec::new();
     if let Some(phone) = &p.phone {
         telecom.push(json!({ "system": "phone", "value": phone, "use": "mobile" }));
@@ -131,6 +110,55 @@ pub fn patient(p: &Patient, record_numbers: &[(Uuid, String)]) -> Value {
         m.insert("contact".into(), json!([contact]));
     }
     Value::Object(m)
+}
+
+/// A patient found by a search: who they are and the hospital's MRN (the contact details are
+/// read with the Patient itself).
+pub fn patient_match(p: &PatientListItem, hospital: Uuid) -> Value {
+    Value::Object(identity(p, &[(hospital, p.mrn.clone())], None))
+}
+
+/// What every Patient carries: the record numbers, the national identifier when given, the
+/// name, gender and birth date.
+fn identity(
+    p: &PatientListItem,
+    record_numbers: &[(Uuid, String)],
+    national_id: Option<&str>,
+) -> Map<String, Value> {
+    let mut m = base("Patient", p.id);
+    let mut identifiers: Vec<Value> = record_numbers
+        .iter()
+        .map(|(hospital, mrn)| {
+            json!({
+                "type": concept(IDENTIFIER_TYPE, "MR", "Medical record number"),
+                "value": mrn,
+                "assigner": reference(*hospital),
+            })
+        })
+        .collect();
+    if let Some(id) = national_id {
+        identifiers.push(json!({
+            "type": concept(IDENTIFIER_TYPE, "NI", "National unique individual identifier"),
+            "system": NATIONAL_ID,
+            "value": id,
+        }));
+    }
+    if !identifiers.is_empty() {
+        m.insert("identifier".into(), Value::Array(identifiers));
+    }
+    m.insert(
+        "name".into(),
+        json!([{ "use": "official", "family": p.last_name, "given": [p.first_name] }]),
+    );
+    let gender = match p.sex.as_str() {
+        "male" => "male",
+        "female" => "female",
+        "other" => "other",
+        _ => "unknown",
+    };
+    m.insert("gender".into(), json!(gender));
+    m.insert("birthDate".into(), json!(date(p.date_of_birth)));
+    m
 }
 
 /// A hospital.

@@ -211,6 +211,52 @@ impl RecordSearch {
     }
 }
 
+/// A Patient search among the caller's hospital's patients: one of `name` (a prefix of each
+/// word), `identifier` (the hospital's MRN, `[system|]value`), `phone` or `email`; or none, for
+/// all of them; `_count`, `_page`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatientSearch {
+    /// What the hospital's patient search takes (a name, an MRN, a phone or an email).
+    pub q: Option<String>,
+    pub page: PageRequest,
+}
+
+impl PatientSearch {
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ErrorKind> {
+        let mut e = Errors::new();
+        let mut q: Vec<String> = Vec::new();
+        let (mut count, mut page) = (None, None);
+        for (key, value) in pairs {
+            let value = value.trim();
+            match key.as_str() {
+                "name" | "phone" | "email" if !value.is_empty() => q.push(value.to_string()),
+                "identifier" if !value.is_empty() => {
+                    q.push(value.rsplit('|').next().unwrap_or(value).to_string())
+                }
+                "name" | "phone" | "email" | "identifier" => e.add(key, "must not be empty"),
+                "_count" => count = Some(value.to_string()),
+                "_page" => page = Some(value.to_string()),
+                "_format" => {}
+                other => e.add(other, "is not a search parameter of Patient here"),
+            }
+        }
+        if q.len() > 1 {
+            e.add(
+                "name",
+                "search by one of name, identifier, phone or email at a time",
+            );
+        }
+        if q.first().is_some_and(|v| v.chars().count() > 100) {
+            e.add("name", "must be at most 100 characters");
+        }
+        let page = paging(&mut e, page.as_deref(), count.as_deref());
+        e.finish(|| PatientSearch {
+            q: q.into_iter().next(),
+            page,
+        })
+    }
+}
+
 /// A search of consents (`patient` required, `_count`, `_page`), or a `$everything` (the
 /// patient in the path, `_count`, `_page`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -331,6 +377,18 @@ mod tests {
             let written = RecordResource::of(t);
             assert_eq!(written.is_none(), t == RecordType::Dispensing, "{t:?}");
         }
+    }
+
+    #[test]
+    fn a_patient_search_takes_one_way_of_finding_them() {
+        let s = PatientSearch::parse(&pairs(&[("identifier", "https://x|KSM-0000001")])).unwrap();
+        assert_eq!(s.q.as_deref(), Some("KSM-0000001"));
+        assert_eq!(PatientSearch::parse(&[]).unwrap().q, None);
+        let err =
+            PatientSearch::parse(&pairs(&[("name", "ami"), ("phone", "+254700")])).unwrap_err();
+        assert!(err.fields().contains_key("name"));
+        let err = PatientSearch::parse(&pairs(&[("birthdate", "1990")])).unwrap_err();
+        assert!(err.fields().contains_key("birthdate"));
     }
 
     #[test]

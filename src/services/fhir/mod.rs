@@ -12,7 +12,7 @@ use crate::domain::clinical::record::{ClinicalRecord, RecordFilter, RecordType};
 use crate::domain::fhir::api::{rest_references, searchset};
 use crate::domain::fhir::observation::{if_none_exist, read_observation};
 use crate::domain::fhir::resources::{self, RecordContext};
-use crate::domain::fhir::search::{PatientPaging, RecordResource, RecordSearch};
+use crate::domain::fhir::search::{PatientPaging, PatientSearch, RecordResource, RecordSearch};
 use crate::domain::identity::role::Permission;
 use crate::domain::integration::sync::ExternalKind;
 use crate::domain::platform::audit::AuditAction;
@@ -173,6 +173,55 @@ pub async fn consents(
         search.page,
         entries,
     ))
+}
+
+/// `GET /fhir/r4/Patient?...`: the caller's hospital's patients found by name, MRN, phone or
+/// email (its own patient search, audited), each with who they are and the hospital's MRN.
+pub async fn patients(
+    core: &Core,
+    caller: &Caller,
+    search: &[(String, String)],
+    self_url: &str,
+) -> AppResult<Value> {
+    let event = Event::new("patient", AuditAction::Read);
+    let action = Action::Patient {
+        permission: Permission::PatientsRead,
+        linked: true,
+    };
+    audit::authorize(core, caller, action, &event).await?;
+    let hospital = caller
+        .actor
+        .hospital_id()
+        .ok_or_else(|| AppError::from(ErrorKind::forbidden()))?;
+    let search = PatientSearch::parse(search)?;
+    let found = patients::search(core, caller, hospital, search.q.as_deref(), search.page).await?;
+    let entries = found
+        .data
+        .iter()
+        .map(|p| {
+            let mut resource = resources::patient_match(p, hospital);
+            rest_references(&mut resource, &[(hospital, "Organization")]);
+            resource
+        })
+        .collect();
+    Ok(searchset(
+        &base_url(core),
+        self_url,
+        found.pagination.total,
+        search.page,
+        entries,
+    ))
+}
+
+/// `GET /fhir/r4/Consent/{id}`: one grant that concerns the caller's hospital. Audited.
+pub async fn consent(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Value> {
+    let g = grants::get(core, caller, id).await?;
+    let mut resource = resources::consent(&g);
+    rest_references(
+        &mut resource,
+        &[(g.patient_id, "Patient"), (g.hospital_id, "Organization")],
+    );
+    Ok(resource)
 }
 
 /// `GET /fhir/r4/Patient/{id}/$everything`: the patient (on the first page) and every record

@@ -338,6 +338,32 @@ pub(crate) async fn list_in(
     Ok((grants, details))
 }
 
+/// One grant that concerns the caller's hospital, of a patient linked to it: read as a part
+/// of the patient's grants (audited for the patient). Any other is 404.
+pub async fn get(core: &Core, caller: &Caller, grant_id: Uuid) -> AppResult<Grant> {
+    let event = Event::new("consent_grant", AuditAction::Read).entity_id(grant_id);
+    // Who may read patients at all is decided before anything is looked up.
+    let action = Action::Patient {
+        permission: Permission::PatientsRead,
+        linked: true,
+    };
+    audit::authorize(core, caller, action, &event).await?;
+    let patient = row::Entity::find_by_id(grant_id)
+        .filter(concerning(caller))
+        .one(&core.db)
+        .await?
+        .map(|m| m.patient_id);
+    let Some(patient_id) = patient else {
+        audit::record(core, caller, &event, Outcome::Denied).await?;
+        return Err(ErrorKind::not_found("grant").into());
+    };
+    list(core, caller, patient_id)
+        .await?
+        .into_iter()
+        .find(|g| g.id == grant_id)
+        .ok_or_else(|| ErrorKind::not_found("grant").into())
+}
+
 /// Revokes a grant on the patient's instruction (`consent.record`, staff of the hospital it
 /// gives access to or of the one that recorded it). It stops counting at once; revoking twice
 /// is 409.
