@@ -311,6 +311,15 @@ async fn the_changes_feed_carries_what_the_hospital_may_see_now() {
     // Kisumu's own feed: its patients and records, with its own ids.
     let (own, _) = read_feed(&app, &kisumu_ehr, "").await;
     assert_eq!(record_ids(&own).len(), 4);
+    assert!(own.iter().any(|c| c["entity"] == "patient"));
+    // A system that reads records but not patients gets the records and no profile.
+    let lab_reader = client_token(&app, ksm, &["sync", "records.read"]).await;
+    let (records_only, _) = read_feed(&app, &lab_reader, "").await;
+    assert_eq!(record_ids(&records_only).len(), 4);
+    assert!(
+        records_only.iter().all(|c| c["entity"] == "record"),
+        "{records_only:?}"
+    );
     let vl_change = own.iter().find(|c| c["id"] == ksm_vl.as_str()).unwrap();
     assert_eq!(vl_change["external_id"], "LAB-1");
     assert_eq!(vl_change["record"]["payload"]["copies_per_ml"], 12000.0);

@@ -27,6 +27,7 @@ use uuid::Uuid;
 use crate::db::changed_one;
 use crate::domain::clinical::category::DataCategory;
 use crate::domain::clinical::record::RecordType;
+use crate::domain::identity::role::Permission;
 use crate::domain::integration::changes::{
     cursor, Change, ChangeEntity, ChangesPage, ChangesQuery,
 };
@@ -214,6 +215,14 @@ pub async fn feed(core: &Core, caller: &Caller, query: &ChangesQuery) -> AppResu
             slot.insert(Linked::load(&txn, now, caller, r.patient_id).await?);
         }
     }
+    // Profiles only for callers that read patients (a client may hold records.read alone).
+    let reads_profiles = decide(
+        &caller.actor,
+        Action::Patient {
+            permission: Permission::PatientsRead,
+            linked: true,
+        },
+    ) == Decision::Allow;
     let seen: Vec<Seen> = rows
         .iter()
         .map(|r| {
@@ -233,7 +242,13 @@ pub async fn feed(core: &Core, caller: &Caller, query: &ChangesQuery) -> AppResu
                         Seen::Hidden
                     }
                 }
-                Some(ChangeEntity::Patient) if linked.is_linked() => Seen::Patient(r.entity_id),
+                Some(ChangeEntity::Patient) if linked.is_linked() => {
+                    if reads_profiles {
+                        Seen::Patient(r.entity_id)
+                    } else {
+                        Seen::Hidden
+                    }
+                }
                 Some(ChangeEntity::Patient) if r.hospital_id == hospital => Seen::Removed,
                 _ => Seen::Hidden,
             }
