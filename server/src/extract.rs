@@ -14,6 +14,16 @@ use app::state::AppState;
 /// Largest JSON body accepted.
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Whether the body is declared JSON (`application/json` or any `+json` type).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
 /// JSON body: 415 without a JSON content type, 413 when too large, 400 naming the line and
 /// column of a syntax error or the field whose value has the wrong type.
 pub struct ApiJson<T>(pub T);
@@ -26,20 +36,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                let mime = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
-        if !is_json {
+        if !is_json(req.headers()) {
             return Err(ErrorKind::UnsupportedMediaType {
                 message: "Send the body as JSON with Content-Type: application/json.".into(),
             }

@@ -15,7 +15,7 @@ use hospitallink::domain::ErrorKind;
 use hospitallink::services::integration::{changes, sync};
 
 use crate::error::ApiResult;
-use crate::extract::{parse_json, ApiQuery, SignedIn};
+use crate::extract::{is_json, parse_json, ApiQuery, SignedIn};
 use app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,15 +26,6 @@ pub fn router() -> Router<AppState> {
 
 /// The largest upload body: a thousand items with room to spare.
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
-}
 
 /// Uploads patients and records under your hospital's own ids (`sync`, plus what each item
 /// needs: `patients.write`, the record type's write permission). Patients are taken first; a
