@@ -409,14 +409,7 @@ pub async fn create_observation(State(state): State<AppState>, req: Request) -> 
     let (parts, body) = req.into_parts();
     let result = async {
         let caller = app::state::resolve_caller(&state.core, &parts).await?;
-        let json_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
-        if !json_type {
+        if !crate::extract::is_json(&parts.headers) {
             return Err(AppError::from(ErrorKind::UnsupportedMediaType {
                 message: "Send the Observation as application/fhir+json.".into(),
             }));
@@ -434,11 +427,23 @@ pub async fn create_observation(State(state): State<AppState>, req: Request) -> 
                 format!("The body is not valid JSON: {e}"),
             ))
         })?;
-        let if_none = parts
+        // The header is a search query: `identifier=https%3A%2F%2F...%7CVL-1` or unencoded.
+        let if_none: Option<Vec<(String, String)>> = parts
             .headers
             .get("if-none-exist")
-            .and_then(|v| v.to_str().ok());
-        fhir::create_observation(&state.core, &caller, &value, if_none).await
+            .map(|v| {
+                v.to_str()
+                    .ok()
+                    .and_then(|q| serde_urlencoded::from_str(q.trim()).ok())
+                    .ok_or_else(|| {
+                        AppError::from(ErrorKind::invalid_field(
+                            "If-None-Exist",
+                            "must be a search query, identifier=[system|]value",
+                        ))
+                    })
+            })
+            .transpose()?;
+        fhir::create_observation(&state.core, &caller, &value, if_none.as_deref()).await
     }
     .await;
     match result {

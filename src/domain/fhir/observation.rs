@@ -31,10 +31,9 @@ fn identifier_text(id: &Value) -> Option<String> {
     })
 }
 
-/// The criteria of `If-None-Exist`: `identifier=[system|]value` only.
-pub fn if_none_exist(raw: &str) -> Result<String, ErrorKind> {
-    let pairs: Vec<(String, String)> = query_pairs(raw);
-    match pairs.as_slice() {
+/// The criteria of `If-None-Exist` (its query's pairs): `identifier=[system|]value` only.
+pub fn if_none_exist(pairs: &[(String, String)]) -> Result<String, ErrorKind> {
+    match pairs {
         [(key, value)] if key == "identifier" && !value.trim().is_empty() && value.len() <= 500 => {
             Ok(value.trim().to_string())
         }
@@ -43,36 +42,6 @@ pub fn if_none_exist(raw: &str) -> Result<String, ErrorKind> {
             "takes one criterion, identifier=[system|]value",
         )),
     }
-}
-
-/// `a=b&c=d` with percent-decoding (the domain has no URL crate: `+` and `%XX` only).
-fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    fn decode(s: &str) -> String {
-        let bytes = s.replace('+', " ").into_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' && i + 2 < bytes.len() {
-                let hex = String::from_utf8_lossy(&bytes[i + 1..i + 3]).into_owned();
-                if let Ok(b) = u8::from_str_radix(&hex, 16) {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    raw.trim()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect()
 }
 
 /// The LOINC code of the Observation's `code`, among those it may be created with.
@@ -251,19 +220,27 @@ mod tests {
 
     #[test]
     fn if_none_exist_takes_one_identifier() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
         assert_eq!(
-            if_none_exist("identifier=https%3A%2F%2Flab.example%2Fids%7CVL-1").unwrap(),
+            if_none_exist(&pairs(&[("identifier", "https://lab.example/ids|VL-1")])).unwrap(),
             "https://lab.example/ids|VL-1"
         );
-        assert_eq!(if_none_exist("identifier=VL-1").unwrap(), "VL-1");
-        for bad in ["", "code=25836-8", "identifier=", "identifier=a&code=b"] {
-            assert!(
-                !if_none_exist(bad)
-                    .unwrap_err()
-                    .field("If-None-Exist")
-                    .is_empty(),
-                "{bad}"
-            );
+        assert_eq!(
+            if_none_exist(&pairs(&[("identifier", "VL-1")])).unwrap(),
+            "VL-1"
+        );
+        for bad in [
+            pairs(&[]),
+            pairs(&[("code", "25836-8")]),
+            pairs(&[("identifier", "")]),
+            pairs(&[("identifier", "a"), ("code", "b")]),
+        ] {
+            let refused = if_none_exist(&bad).unwrap_err();
+            assert!(!refused.field("If-None-Exist").is_empty(), "{bad:?}");
         }
     }
 }

@@ -284,7 +284,7 @@ pub async fn create_observation(
     core: &Core,
     caller: &Caller,
     body: &Value,
-    if_none: Option<&str>,
+    if_none: Option<&[(String, String)]>,
 ) -> AppResult<Created> {
     let event = Event::new("clinical_record", AuditAction::Create);
     audit::authorize(core, caller, Action::WriteRecords, &event).await?;
