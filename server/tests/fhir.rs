@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{add_record, call, hospital, member, spawn_app_with, TestApp};
+use common::{add_record, call, consent_form, hospital, member, spawn_app_with, TestApp};
 use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -289,27 +289,7 @@ async fn every_resource_reads_searches_and_creates_as_valid_fhir() {
         "payload": {"substance": "Sulfonamides", "severity": "moderate"}}),
     )
     .await;
-    let form: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/patients/{baraka}/attachments")))
-        .bearer_auth(&kisumu)
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("kind", "consent_form")
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"%PDF-1.4\n% consent\n%%EOF\n".to_vec())
-                        .file_name("consent.pdf")
-                        .mime_str("application/pdf")
-                        .unwrap(),
-                ),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = consent_form(&app, &kisumu, &baraka).await;
     let mbr = hospital(&app, "MBR").await;
     let grant = call(
         &app,
@@ -318,7 +298,7 @@ async fn every_resource_reads_searches_and_creates_as_valid_fhir() {
         &kisumu,
         Some(
             json!({"hospital_id": mbr, "categories": ["labs"], "purpose": "referral",
-                    "consent_form_id": form["id"]}),
+                    "consent_form_id": form}),
         ),
     )
     .await;

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{add_record, call, code_in, hospital, member, patient_token, spawn_app, TestApp};
+use common::{
+    add_record, call, code_in, consent_form, hospital, member, patient_token, spawn_app, TestApp,
+};
 use hospitallink::domain::identity::role::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -33,30 +35,6 @@ async fn audit_entry(
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no {action} entry for {entity_id}"))
-}
-
-async fn consent_form(app: &TestApp, token: &str, patient: &str) -> String {
-    let pdf = b"%PDF-1.4\n% signed consent\n%%EOF\n".to_vec();
-    let form = reqwest::multipart::Form::new()
-        .text("kind", "consent_form")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf)
-                .file_name("consent.pdf")
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/patients/{patient}/attachments")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let body: Value = r.json().await.unwrap();
-    body["id"].as_str().unwrap().to_string()
 }
 
 /// The ids of the records `token` sees on the patient.

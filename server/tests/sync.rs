@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{call, hospital, member, spawn_app, TestApp};
+use common::{call, consent_form, hospital, member, spawn_app, TestApp};
 use hospitallink::domain::identity::role::Role;
 use hospitallink::policy::Caller;
 use reqwest::Method;
@@ -13,20 +13,29 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-/// A token of an integration client of `hospital` holding `scopes`.
-async fn client_token(app: &TestApp, hospital: Uuid, scopes: &[&str]) -> String {
+/// An integration client of `hospital` holding `scopes`, with its secret.
+async fn client(
+    app: &TestApp,
+    hospital: Uuid,
+    scopes: &[&str],
+) -> hospitallink::domain::integration::ApiClientSecret {
     let input = hospitallink::domain::integration::ClientInput {
         name: Some("Hospital system".into()),
         scopes: Some(scopes.iter().map(|s| s.to_string()).collect()),
     };
-    let client = hospitallink::services::integration::clients::create(
+    hospitallink::services::integration::clients::create(
         &app.core,
         &Caller::system(),
         hospital,
         &input,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// A token of an integration client of `hospital` holding `scopes`.
+async fn client_token(app: &TestApp, hospital: Uuid, scopes: &[&str]) -> String {
+    let client = client(app, hospital, scopes).await;
     let (status, answer) = app
         .post_json(
             "/api/v1/auth/token",
@@ -343,27 +352,7 @@ async fn the_changes_feed_carries_what_the_hospital_may_see_now() {
     assert_eq!(profile["patient"]["phone"], Value::Null);
 
     // Amina lets Mbarara see her labs: read on from the cursor, the labs come, the note not.
-    let form: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/patients/{amina}/attachments")))
-        .bearer_auth(&mbarara)
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("kind", "consent_form")
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"%PDF-1.4\n% consent\n%%EOF\n".to_vec())
-                        .file_name("consent.pdf")
-                        .mime_str("application/pdf")
-                        .unwrap(),
-                ),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = consent_form(&app, &mbarara, &amina).await;
     let grant = call(
         &app,
         Method::POST,
@@ -371,7 +360,7 @@ async fn the_changes_feed_carries_what_the_hospital_may_see_now() {
         &mbarara,
         Some(
             json!({"hospital_id": mbr, "categories": ["labs"], "purpose": "treatment",
-                    "consent_form_id": form["id"]}),
+                    "consent_form_id": form}),
         ),
     )
     .await;
@@ -631,18 +620,7 @@ async fn one_idempotency_key_sent_at_once_does_the_work_once() {
 async fn the_documented_polling_client_reads_the_feed_and_keeps_its_place() {
     let app = spawn_app().await;
     let ksm = hospital(&app, "KSM").await;
-    let input = hospitallink::domain::integration::ClientInput {
-        name: Some("Poller".into()),
-        scopes: Some(EHR_SCOPES.iter().map(|s| s.to_string()).collect()),
-    };
-    let client = hospitallink::services::integration::clients::create(
-        &app.core,
-        &Caller::system(),
-        ksm,
-        &input,
-    )
-    .await
-    .unwrap();
+    let client = client(&app, ksm, &EHR_SCOPES).await;
     let ehr = client_token(&app, ksm, &EHR_SCOPES).await;
     let first = upload(&app, &ehr, Some("day-1"), &day(12000.0)).await;
     let cursor_file = std::env::temp_dir().join(format!("hl-cursor-{}", Uuid::now_v7()));

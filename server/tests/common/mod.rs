@@ -671,3 +671,28 @@ pub async fn add_record(
     assert_eq!(r.status, 201, "{}", r.body);
     r.body["id"].as_str().unwrap().to_string()
 }
+
+/// Uploads a signed consent form (a small PDF) on the patient as `token`; its id.
+pub async fn consent_form(app: &TestApp, token: &str, patient: &str) -> String {
+    let pdf = b"%PDF-1.4\n% signed consent\n%%EOF\n".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "consent_form")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf)
+                .file_name("consent.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/patients/{patient}/attachments")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["id"].as_str().unwrap().to_string()
+}
