@@ -256,6 +256,13 @@ pub enum Action {
     /// Upload a batch by the hospital's own ids, or read the changes feed: for a hospital,
     /// with `sync` (what each item or change touches is decided on its own).
     Sync,
+    /// Work on `hospital_id`'s own lists with `permission`: its schedule, its invoices, its
+    /// fee table (its own staff and clients only; what each item touches of a patient is
+    /// decided on its own).
+    AtHospital {
+        permission: Permission,
+        hospital_id: Uuid,
+    },
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -319,6 +326,7 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
         Action::Sync => Permission::Sync,
+        Action::AtHospital { permission, .. } => permission,
         Action::ManageOwnSharing
         | Action::ReadOwnRecord
         | Action::ChangeOwnPreferences
@@ -562,6 +570,16 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         | Action::ChangeOwnPreferences
         | Action::ManageOwnProxies
         | Action::ChooseRecord => Decision::Deny,
+        Action::AtHospital {
+            hospital_id: target,
+            ..
+        } => {
+            if hospital_id == Some(target) {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
         Action::UpdateHospitalSettings(target) | Action::ManageApiClients(target) => {
             if hospital_id == Some(target) {
                 Decision::Allow
@@ -752,6 +770,75 @@ mod tests {
         assert_eq!(choosing.portal_patient(), None);
         assert!(manager.portal_patient().is_some());
         assert_eq!(manager.kind(), "proxy");
+    }
+
+    #[test]
+    fn a_hospitals_schedule_and_invoices_are_its_own_staffs_by_role() {
+        let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let at = |permission, hospital_id| Action::AtHospital {
+            permission,
+            hospital_id,
+        };
+        // role, books and reads the schedule, reads invoices, invoices.
+        let table = [
+            (Role::HospitalAdmin, true, false, false),
+            (Role::Clinician, true, false, false),
+            (Role::Receptionist, true, false, false),
+            (Role::BillingClerk, false, true, true),
+            (Role::Viewer, false, false, false),
+            (Role::Pharmacist, false, false, false),
+            (Role::LabTechnician, false, false, false),
+        ];
+        let expect = |allowed| {
+            if allowed {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            }
+        };
+        for (role, books, reads_bills, bills) in table {
+            let actor = staff(role, Some(h));
+            let cases = [
+                (Permission::AppointmentsWrite, books),
+                (Permission::BillingRead, reads_bills),
+                (Permission::BillingWrite, bills),
+            ];
+            for (permission, allowed) in cases {
+                assert_eq!(
+                    decide(&actor, at(permission, h)),
+                    expect(allowed),
+                    "{role:?} {permission:?}"
+                );
+                // Another hospital's lists are absent to those who may work on their own.
+                let elsewhere = if allowed {
+                    Decision::NotFound
+                } else {
+                    Decision::Deny
+                };
+                assert_eq!(decide(&actor, at(permission, other)), elsewhere);
+            }
+        }
+        let viewer = staff(Role::Viewer, Some(h));
+        assert_eq!(
+            decide(&viewer, at(Permission::AppointmentsRead, h)),
+            Decision::Allow
+        );
+        let platform = staff(Role::PlatformAdmin, None);
+        assert_eq!(
+            decide(&platform, at(Permission::AppointmentsRead, h)),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(
+                &Actor::Patient { id: Uuid::now_v7() },
+                at(Permission::AppointmentsRead, h)
+            ),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&Actor::Anonymous, at(Permission::AppointmentsRead, h)),
+            Decision::Unauthenticated
+        );
     }
 
     #[test]

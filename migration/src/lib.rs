@@ -21,6 +21,7 @@ mod m20261201_000014_clinician_only_notes;
 mod m20261201_000015_proxies;
 mod m20261201_000016_api_clients;
 mod m20261202_000017_sync;
+mod m20261203_000018_appointments;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_proxies::Migration),
             Box::new(m20261201_000016_api_clients::Migration),
             Box::new(m20261202_000017_sync::Migration),
+            Box::new(m20261203_000018_appointments::Migration),
         ]
     }
 }

@@ -317,6 +317,44 @@ const RULES: &[(&str, Rule)] = &[
     ),
     ("POST /api/v1/sync/upload", needs(&Permission::Sync)),
     ("GET /api/v1/sync/changes", needs(&Permission::Sync)),
+    (
+        "POST /api/v1/appointments",
+        needs(&Permission::AppointmentsWrite),
+    ),
+    (
+        "GET /api/v1/appointments",
+        needs(&Permission::AppointmentsRead),
+    ),
+    (
+        "GET /api/v1/appointments/{id}",
+        scoped(&Permission::AppointmentsRead),
+    ),
+    (
+        "PUT /api/v1/appointments/{id}",
+        scoped(&Permission::AppointmentsWrite),
+    ),
+    (
+        "DELETE /api/v1/appointments/{id}",
+        scoped(&Permission::AppointmentsWrite),
+    ),
+    ("POST /api/v1/invoices", needs(&Permission::BillingWrite)),
+    ("GET /api/v1/invoices", needs(&Permission::BillingRead)),
+    (
+        "GET /api/v1/invoices/{id}",
+        scoped(&Permission::BillingRead),
+    ),
+    (
+        "PUT /api/v1/invoices/{id}",
+        scoped(&Permission::BillingWrite),
+    ),
+    (
+        "GET /api/v1/hospitals/{id}/visit-fees",
+        scoped_any(&[Permission::BillingRead, Permission::SettingsManage]),
+    ),
+    (
+        "PUT /api/v1/hospitals/{id}/visit-fees",
+        scoped(&Permission::SettingsManage),
+    ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -404,6 +442,8 @@ struct World {
     other: Clinical,
     /// Registered at the other hospital with national identifier `LINK-0001`.
     link_patient: uuid::Uuid,
+    /// A clinician of the own hospital, whom bookings name as provider.
+    own_clinician: uuid::Uuid,
     /// Patients and notes that a successful delete may consume.
     spare_patients: RefCell<Vec<uuid::Uuid>>,
     spare_records: RefCell<Vec<uuid::Uuid>>,
@@ -428,6 +468,9 @@ struct Clinical {
     consent_request: uuid::Uuid,
     /// A guardian staff added for the patient (a minor).
     guardian: uuid::Uuid,
+    /// A completed visit of the patient, and its invoice.
+    appointment: uuid::Uuid,
+    invoice: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -483,6 +526,14 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             "subject": {"reference": format!("Patient/{}", world.own.patient)},
             "valueQuantity": {"value": 400 + n}}),
         "POST /api/v1/patients" => patient_json(n),
+        "POST /api/v1/appointments" => json!({"patient_id": world.own.patient,
+            "provider_user_id": world.own_clinician,
+            "scheduled_start": format!("2030-01-{:02}T{:02}:00:00", 1 + n / 24 % 28, n % 24),
+            "scheduled_end": format!("2030-01-{:02}T{:02}:30:00", 1 + n / 24 % 28, n % 24)}),
+        "PUT /api/v1/appointments/{id}" => json!({"notes": format!("Matrix {n}")}),
+        "POST /api/v1/invoices" => json!({"appointment_id": world.own.appointment}),
+        "PUT /api/v1/invoices/{id}" => json!({"status": "paid"}),
+        "PUT /api/v1/hospitals/{id}/visit-fees" => json!({"fees": []}),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"
         | "DELETE /api/v1/records/{id}"
@@ -602,6 +653,12 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     }
     if path == "/api/v1/break-glass/{id}" {
         return side.opening;
+    }
+    if path == "/api/v1/appointments/{id}" {
+        return side.appointment;
+    }
+    if path == "/api/v1/invoices/{id}" {
+        return side.invoice;
     }
     if path.starts_with("/api/v1/patients/{id}") {
         if method == "DELETE" && !other_side && path == "/api/v1/patients/{id}" {
@@ -735,7 +792,53 @@ async fn clinical(
         opening: opening["id"].as_str().unwrap().parse().unwrap(),
         consent_request: request["id"].as_str().unwrap().parse().unwrap(),
         guardian: guardian["id"].as_str().unwrap().parse().unwrap(),
+        appointment: uuid::Uuid::nil(),
+        invoice: uuid::Uuid::nil(),
     }
+}
+
+/// Books a visit of `side`'s patient with `provider`, completes it and invoices it as the
+/// hospital's clinician and billing clerk.
+async fn invoiced_visit(
+    app: &common::TestApp,
+    clinician: &str,
+    provider: uuid::Uuid,
+    clerk: &str,
+    side: &mut Clinical,
+) {
+    let (status, booked) = app
+        .post_json(
+            "/api/v1/appointments",
+            Some(clinician),
+            json!({"patient_id": side.patient, "provider_user_id": provider,
+                   "scheduled_start": "2026-03-02T09:00:00", "scheduled_end": "2026-03-02T09:30:00"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["appointment"]["appointment_id"].as_str().unwrap();
+    let done = common::call(
+        app,
+        reqwest::Method::PUT,
+        &format!("/api/v1/appointments/{id}"),
+        clinician,
+        Some(json!({"status": "completed"})),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let (status, invoiced) = app
+        .post_json(
+            "/api/v1/invoices",
+            Some(clerk),
+            json!({"appointment_id": id}),
+        )
+        .await;
+    assert_eq!(status, 201, "{invoiced}");
+    side.appointment = id.parse().unwrap();
+    side.invoice = invoiced["invoice"]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
 }
 
 #[tokio::test]
@@ -835,8 +938,39 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .unwrap()
         .1;
     let stranger_token = app.token(&stranger).await;
-    let own_side = clinical(&app, own_clinician, Some("OWN-0001"), other).await;
-    let other_side = clinical(&app, &stranger_token, None, other).await;
+    let mut own_side = clinical(&app, own_clinician, Some("OWN-0001"), other).await;
+    let mut other_side = clinical(&app, &stranger_token, None, other).await;
+    let own_clinician_id = callers
+        .iter()
+        .find(|(r, _)| *r == Role::Clinician)
+        .unwrap()
+        .1
+        .id;
+    let own_clerk = &tokens
+        .iter()
+        .find(|(r, _)| *r == Role::BillingClerk)
+        .unwrap()
+        .1;
+    invoiced_visit(
+        &app,
+        own_clinician,
+        own_clinician_id,
+        own_clerk,
+        &mut own_side,
+    )
+    .await;
+    let far_clerk = app
+        .create_staff("billing@other.example.org", Role::BillingClerk, Some(other))
+        .await;
+    let far_clerk = app.token(&far_clerk).await;
+    invoiced_visit(
+        &app,
+        &stranger_token,
+        stranger.id,
+        &far_clerk,
+        &mut other_side,
+    )
+    .await;
     let link_patient = clinical(&app, &stranger_token, Some("LINK-0001"), other)
         .await
         .patient;
@@ -863,6 +997,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         own: own_side,
         other: other_side,
         link_patient,
+        own_clinician: own_clinician_id,
         spare_patients: RefCell::new(spare_patients),
         spare_records: RefCell::new(spare_records),
         spare_attachments: RefCell::new(spare_attachments),

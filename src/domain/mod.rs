@@ -9,6 +9,7 @@
 //! - `fhir`: the FHIR R4 mapping (server only).
 //! - `portal`: what the patient portal shows, in the patient's words.
 //! - `proxies`: family members and guardians who act for a patient.
+//! - `scheduling`: appointments, visit fees, CPT records and invoices.
 //! - shared by all: the error model (`error`), field validation (`validate`), pagination
 //!   (`page`).
 
@@ -22,6 +23,7 @@ pub mod page;
 pub mod platform;
 pub mod portal;
 pub mod proxies;
+pub mod scheduling;
 #[cfg(feature = "server")]
 pub mod schema;
 pub mod sharing;

@@ -20,6 +20,8 @@ pub struct Model {
     pub vl_unsuppressed_above: Option<f64>,
     /// How long a break-glass opening lasts at this hospital.
     pub break_glass_minutes: i32,
+    /// IANA time zone (`Africa/Nairobi`): the schedule's days and the hour reminders go out.
+    pub timezone: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

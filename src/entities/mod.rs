@@ -1,6 +1,7 @@
 //! SeaORM entities. Only services use them.
 
 pub mod api_client;
+pub mod appointment;
 pub mod audit_chain_head;
 pub mod audit_log;
 pub mod break_glass_session;
@@ -9,8 +10,10 @@ pub mod clinical_record_revision;
 pub mod code_request;
 pub mod consent_grant;
 pub mod consent_request;
+pub mod cpt_record;
 pub mod hospital;
 pub mod idempotency_key;
+pub mod invoice;
 pub mod outbox_message;
 pub mod patient;
 pub mod patient_attachment;
@@ -29,3 +32,4 @@ pub mod staff_invitation;
 pub mod sync_change;
 pub mod sync_change_head;
 pub mod sync_external_id;
+pub mod visit_fee;

@@ -10,6 +10,7 @@
 //! - `sharing`: the patient's consent grants across hospitals.
 //! - `portal`: the patient's own view: home, records, export, preferences.
 //! - `proxies`: family members and guardians who act for a patient.
+//! - `scheduling`: appointments, CPT records, the fee table, invoices and payments.
 //! - `seed`: the demo network and synthetic patients.
 
 pub mod clinical;
@@ -19,6 +20,7 @@ pub mod integration;
 pub mod platform;
 pub mod portal;
 pub mod proxies;
+pub mod scheduling;
 pub mod seed;
 pub mod sharing;
 

@@ -9,6 +9,7 @@ pub mod hospitals;
 pub mod patients;
 pub mod portal;
 pub mod proxies;
+pub mod scheduling;
 pub mod sharing;
 pub mod staff;
 pub mod sync;
@@ -121,6 +122,17 @@ use app::state::AppState;
         fhir::search_consents,
         fhir::read_consent,
         fhir::search_patients,
+        scheduling::create,
+        scheduling::list,
+        scheduling::get_one,
+        scheduling::update,
+        scheduling::cancel,
+        scheduling::create_invoice,
+        scheduling::list_invoices,
+        scheduling::get_invoice,
+        scheduling::update_invoice,
+        scheduling::fees,
+        scheduling::set_fees,
         audit::list,
         audit::verify,
     ),
@@ -243,6 +255,25 @@ use app::state::AppState;
         hospitallink::domain::proxies::ProxyStatus,
         hospitallink::domain::proxies::ProxyParty,
         hospitallink::domain::proxies::Relationship,
+        hospitallink::domain::scheduling::appointment::Appointment,
+        hospitallink::domain::scheduling::appointment::AppointmentInput,
+        hospitallink::domain::scheduling::appointment::AppointmentUpdate,
+        hospitallink::domain::scheduling::appointment::AppointmentStatus,
+        hospitallink::domain::scheduling::appointment::VisitType,
+        hospitallink::domain::scheduling::billing::Invoice,
+        hospitallink::domain::scheduling::billing::InvoiceInput,
+        hospitallink::domain::scheduling::billing::InvoiceUpdate,
+        hospitallink::domain::scheduling::billing::InvoiceStatus,
+        hospitallink::domain::scheduling::billing::InvoiceTotals,
+        hospitallink::domain::scheduling::billing::VisitFee,
+        hospitallink::domain::scheduling::billing::VisitFeeInput,
+        hospitallink::domain::scheduling::billing::FeeTableInput,
+        scheduling::AppointmentAnswer,
+        scheduling::AppointmentList,
+        scheduling::Cancelled,
+        scheduling::InvoiceAnswer,
+        scheduling::InvoiceList,
+        scheduling::FeeTable,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -254,6 +285,8 @@ use app::state::AppState;
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
         (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
+        (name = "appointments", description = "Booking, rescheduling, check-in, completion and cancellation, with conflict detection"),
+        (name = "billing", description = "Visit fees, CPT records, invoices and payments"),
         (name = "sync", description = "Batch upload by a hospital's own ids, and the changes feed"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "fhir", description = "FHIR R4: the same consent, authorization and audit as every other path")
@@ -400,6 +433,7 @@ pub fn router() -> Router<AppState> {
         .merge(proxies::router())
         .merge(clients::router())
         .merge(sync::router())
+        .merge(scheduling::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

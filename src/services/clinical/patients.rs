@@ -626,6 +626,37 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Patient> {
     .await
 }
 
+/// The names (`First Last`) of the patients of `ids`, for lists whose reader holds
+/// `patients.read` and has been decided on each of them (the schedule, the invoices).
+pub(crate) async fn names_of(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, String>> {
+    let mut names = HashMap::new();
+    if ids.is_empty() {
+        return Ok(names);
+    }
+    let rows: Vec<(Uuid, String, String)> = patient::Entity::find()
+        .select_only()
+        .column(patient::Column::Id)
+        .column(patient::Column::FirstName)
+        .column(patient::Column::LastName)
+        .filter(patient::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, first, last) in rows {
+        let name = format!(
+            "{} {}",
+            open(core, "first_name", id, &first)?,
+            open(core, "last_name", id, &last)?
+        );
+        names.insert(id, name);
+    }
+    Ok(names)
+}
+
 /// A patient's profile inside an audited read: absent or not linked to the caller's hospital
 /// is 404.
 pub(crate) async fn get_in(

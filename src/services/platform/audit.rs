@@ -325,6 +325,9 @@ fn object_name(entity: &str) -> &'static str {
         "patient" | "patient_chart" | "patient_summary" | "patient_link" => "patient",
         "staff_account" => "staff account",
         "hospital" => "hospital",
+        // ClinicHub's words.
+        "appointment" => "Appointment",
+        "invoice" => "Invoice",
         _ => "resource",
     }
 }

@@ -1,0 +1,8 @@
+//! Appointments and billing (SPEC 2.7): the schedule of each hospital, the CPT record a
+//! completed visit leaves, its fee table, invoices and payments.
+//!
+//! - `appointments`: book, list, reschedule, check in, complete, mark missed, cancel.
+//! - `billing`: the fee table, CPT records, invoices and their totals.
+
+pub mod appointments;
+pub mod billing;
