@@ -234,6 +234,108 @@ pub fn moment() -> Schema {
     )
 }
 
+/// The reason for a visit (optional): up to 200 characters.
+pub fn visit_reason() -> Object {
+    optional_text(crate::domain::scheduling::appointment::REASON_MAX)
+}
+
+/// Notes on a booking (optional): up to 2000 characters.
+pub fn visit_notes() -> Object {
+    optional_text(crate::domain::scheduling::appointment::NOTES_MAX)
+}
+
+/// A new appointment's status: `scheduled`, or nothing.
+pub fn new_appointment_status() -> Object {
+    optional_string()
+        .enum_values(Some([
+            serde_json::Value::from("scheduled"),
+            serde_json::Value::Null,
+        ]))
+        .build()
+}
+
+/// The status an update sets (cancelling is `DELETE`), or `null` to keep it.
+pub fn appointment_status_change() -> Object {
+    optional_string()
+        .enum_values(Some(
+            ["scheduled", "checked_in", "completed", "no_show"]
+                .into_iter()
+                .map(serde_json::Value::from)
+                .chain([serde_json::Value::Null]),
+        ))
+        .build()
+}
+
+/// A visit type, or `null` for the default (or to keep it).
+pub fn visit_type() -> Object {
+    use crate::domain::scheduling::appointment::VisitType;
+    optional_string()
+        .enum_values(Some(
+            VisitType::ALL
+                .iter()
+                .map(|v| serde_json::Value::from(v.as_str()))
+                .chain([serde_json::Value::Null]),
+        ))
+        .build()
+}
+
+/// An appointment's time: an RFC 3339 date and time (UTC when it carries no offset).
+pub fn appointment_time() -> Object {
+    string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some(
+            "ISO-8601 date and time, UTC when it carries no offset; from 2000 to 2100.",
+        ))
+        .build()
+}
+
+/// An appointment's new time, or `null` to keep it.
+pub fn optional_appointment_time() -> Object {
+    optional_string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .build()
+}
+
+/// An id (UUID), or `null`.
+pub fn optional_id() -> Object {
+    optional_string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .build()
+}
+
+/// A five-character CPT code: four digits and a digit or letter.
+pub fn cpt_code() -> Object {
+    string()
+        .pattern(Some(format!(r"^{SPACE}*[0-9]{{4}}[0-9A-Za-z]{SPACE}*$")))
+        .build()
+}
+
+/// An amount in the currency's main unit: up to 8 digits and 2 decimals, not negative.
+pub fn fee_amount() -> Object {
+    string()
+        .pattern(Some(format!(
+            r"^{SPACE}*[0-9]{{1,8}}(?:\.[0-9]{{1,2}})?{SPACE}*$"
+        )))
+        .build()
+}
+
+/// An ISO 4217 currency code (three letters).
+pub fn currency() -> Object {
+    string()
+        .pattern(Some(format!(r"^{SPACE}*[A-Za-z]{{3}}{SPACE}*$")))
+        .build()
+}
+
+/// What a fee line is called: 2-120 characters.
+pub fn fee_description() -> Object {
+    text(2, 120)
+}
+
+/// `paid` or `unpaid`.
+pub fn invoice_status() -> Object {
+    string().enum_values(Some(["paid", "unpaid"])).build()
+}
+
 /// A reminder channel: `sms`, `email` or `none`; `null` keeps the stored one.
 pub fn reminder_channel() -> Object {
     optional_string()
@@ -529,5 +631,81 @@ mod tests {
         agree("code", six_digit_code(), |v| {
             parse_otp_code("code", Some(v)).is_ok()
         });
+    }
+
+    #[test]
+    fn bookings_and_fees_are_documented_as_validated() {
+        use crate::domain::scheduling::appointment::AppointmentUpdate;
+        use crate::domain::scheduling::billing::VisitFeeInput;
+        for (field, schema) in [("reason", visit_reason()), ("notes", visit_notes())] {
+            agree(field, schema, |v| {
+                let mut update = AppointmentUpdate {
+                    status: Some("checked_in".into()),
+                    ..Default::default()
+                };
+                match field {
+                    "reason" => update.reason = Some(v.into()),
+                    _ => update.notes = Some(v.into()),
+                }
+                update.validate().is_ok()
+            });
+        }
+        let fee_accepts = |field: &str, value: &str| {
+            let mut row = VisitFeeInput {
+                visit_type: Some("refill".into()),
+                cpt_code: Some("99212".into()),
+                description: Some("Brief visit".into()),
+                amount: Some("15".into()),
+                currency: Some("KES".into()),
+            };
+            let slot = match field {
+                "cpt_code" => &mut row.cpt_code,
+                "description" => &mut row.description,
+                "amount" => &mut row.amount,
+                _ => &mut row.currency,
+            };
+            *slot = Some(value.into());
+            row.validate(0).is_ok()
+        };
+        let mut extra = samples();
+        extra.extend(
+            [
+                "99213",
+                " 0001f ",
+                "9921",
+                "992130",
+                "ABCDE",
+                "1.5",
+                "1.50",
+                "1.",
+                ".5",
+                "1.505",
+                "12345678",
+                "123456789",
+                "0",
+                "kes",
+                "KES ",
+                "KE",
+                "KESH",
+                "ßx",
+                "1,5",
+            ]
+            .map(String::from),
+        );
+        for (field, schema) in [
+            ("cpt_code", cpt_code()),
+            ("description", fee_description()),
+            ("amount", fee_amount()),
+            ("currency", currency()),
+        ] {
+            let re = pattern(&schema);
+            for sample in &extra {
+                assert_eq!(
+                    re.is_match(sample),
+                    fee_accepts(field, sample),
+                    "{field}: the document and the validator disagree on {sample:?}"
+                );
+            }
+        }
     }
 }

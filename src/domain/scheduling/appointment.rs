@@ -214,6 +214,12 @@ impl Window {
 /// one it is UTC (SPEC 2.7). Seconds and their fractions may be left out; a date alone is not a
 /// time and is refused.
 pub fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    parse_any_instant(raw).filter(|at| YEARS.contains(&at.year()))
+}
+
+/// [`parse_instant`] without the range of years (a filter's bound may lie anywhere).
+fn parse_any_instant(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     let at = if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
         dt.with_timezone(&Utc)
@@ -224,8 +230,7 @@ pub fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
     } else {
         naive_instant(raw)?.and_utc()
     };
-    use chrono::Datelike;
-    YEARS.contains(&at.year()).then_some(at)
+    Some(at)
 }
 
 fn naive_instant(raw: &str) -> Option<NaiveDateTime> {
@@ -237,7 +242,7 @@ fn naive_instant(raw: &str) -> Option<NaiveDateTime> {
 /// A filter bound: a date and time, or a date alone (its midnight, UTC; for `to`, the
 /// midnight after it, so the whole day is included).
 pub fn parse_bound(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
-    if let Some(at) = parse_instant(raw) {
+    if let Some(at) = parse_any_instant(raw) {
         return Some(at);
     }
     let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()?;
@@ -294,19 +299,27 @@ fn status(errors: &mut Errors, raw: Option<&str>) -> Option<AppointmentStatus> {
 /// they are UTC.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AppointmentInput {
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Uuid))]
     pub patient_id: Option<String>,
     /// The clinician who sees the patient: an active clinician of the hospital.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Uuid))]
     pub provider_user_id: Option<String>,
-    #[cfg_attr(feature = "server", schema(example = "2026-04-15T10:00:00"))]
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::appointment_time))]
     pub scheduled_start: Option<String>,
-    #[cfg_attr(feature = "server", schema(example = "2026-04-15T10:30:00"))]
+    /// After the start, at most 12 hours after it.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::appointment_time))]
     pub scheduled_end: Option<String>,
     /// Only `scheduled` (or nothing) when booking.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::new_appointment_status))]
     pub status: Option<String>,
     /// `new_patient`, `follow_up` (default), `refill`, `counselling` or `lab_only`.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_type))]
     pub visit_type: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_reason))]
     pub reason: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_notes))]
     pub notes: Option<String>,
 }
 
@@ -378,16 +391,24 @@ impl AppointmentInput {
 /// are; a blank reason or notes clears them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AppointmentUpdate {
     /// A new start; alone, the visit keeps its length.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_appointment_time))]
     pub scheduled_start: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_appointment_time))]
     pub scheduled_end: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::optional_id))]
     pub provider_user_id: Option<String>,
     /// `scheduled`, `checked_in`, `completed` (creates the CPT record) or `no_show`;
     /// cancelling is `DELETE`.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::appointment_status_change))]
     pub status: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_type))]
     pub visit_type: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_reason))]
     pub reason: Option<String>,
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::visit_notes))]
     pub notes: Option<String>,
 }
 
@@ -502,14 +523,19 @@ pub struct Appointment {
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
 pub struct AppointmentQuery {
     /// One status.
+    #[cfg_attr(feature = "server", param(value_type = Option<AppointmentStatus>))]
     pub status: Option<String>,
     /// One provider's appointments.
+    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
     pub provider_user_id: Option<String>,
     /// One patient's appointments.
+    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
     pub patient_id: Option<String>,
     /// Starting at or after (date and time, or a date: its midnight UTC).
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
     pub from: Option<String>,
     /// Starting before (date and time, or a date: the whole day is included).
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
     pub to: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -544,11 +570,6 @@ impl AppointmentQuery {
         };
         let from = bound("from", &self.from, false);
         let to = bound("to", &self.to, true);
-        if let (Some(f), Some(t)) = (from, to) {
-            if t <= f {
-                e.add("to", "must be after from");
-            }
-        }
         e.finish(|| AppointmentFilter {
             status,
             provider_id,

@@ -11,7 +11,7 @@ use crate::domain::validate::Errors;
 use crate::domain::ErrorKind;
 
 /// The highest fee one visit may carry, in minor units.
-pub const MAX_FEE_MINOR: i64 = 10_000_000_000;
+pub const MAX_FEE_MINOR: i64 = 9_999_999_999;
 
 /// What a visit type is billed as at a hospital.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,14 +54,20 @@ pub fn default_fee(visit_type: VisitType) -> VisitFee {
 /// One row of the fee table as the hospital admin sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct VisitFeeInput {
+    #[cfg_attr(feature = "server", schema(required = true, value_type = VisitType))]
     pub visit_type: Option<String>,
     /// Five characters: digits, or four digits and a letter (`99213`, `0001F`).
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::cpt_code))]
     pub cpt_code: Option<String>,
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::fee_description))]
     pub description: Option<String>,
     /// A decimal amount in the currency's main unit: `25`, `25.5`, `1500.00`.
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::fee_amount))]
     pub amount: Option<String>,
-    /// ISO 4217, three capital letters (`KES`, `USD`).
+    /// ISO 4217, three letters (`KES`, `USD`).
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::currency))]
     pub currency: Option<String>,
 }
 
@@ -91,7 +97,7 @@ impl VisitFeeInput {
             .as_deref()
             .unwrap_or_default()
             .trim()
-            .to_uppercase();
+            .to_ascii_uppercase();
         if !is_cpt_code(&code) {
             e.add(
                 &field("cpt_code"),
@@ -121,7 +127,7 @@ impl VisitFeeInput {
             .as_deref()
             .unwrap_or_default()
             .trim()
-            .to_uppercase();
+            .to_ascii_uppercase();
         if !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())) {
             e.add(
                 &field("currency"),
@@ -145,7 +151,10 @@ impl VisitFeeInput {
 /// differently from the default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FeeTableInput {
+    /// At most one row per visit type.
+    #[cfg_attr(feature = "server", schema(max_items = 5))]
     pub fees: Vec<VisitFeeInput>,
 }
 
@@ -188,7 +197,8 @@ fn is_cpt_code(code: &str) -> bool {
 pub fn parse_amount(raw: &str) -> Option<i64> {
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
     if whole.is_empty()
-        || whole.len() > 12
+        || (raw.contains('.') && fraction.is_empty())
+        || whole.len() > 8
         || fraction.len() > 2
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !fraction.bytes().all(|b| b.is_ascii_digit())
@@ -270,7 +280,9 @@ impl InvoiceStatus {
 /// `POST /invoices`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Uuid))]
     pub appointment_id: Option<String>,
 }
 
@@ -287,8 +299,10 @@ impl InvoiceInput {
 /// `PUT /invoices/{id}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct InvoiceUpdate {
     /// `paid` (sets `paid_at`) or `unpaid` (clears it).
+    #[cfg_attr(feature = "server", schema(required = true, schema_with = crate::domain::schema::invoice_status))]
     pub status: Option<String>,
 }
 
@@ -330,11 +344,15 @@ pub struct InvoiceTotals {
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
 pub struct InvoiceQuery {
     /// `paid` or `unpaid`.
+    #[cfg_attr(feature = "server", param(value_type = Option<InvoiceStatus>))]
     pub status: Option<String>,
+    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
     pub patient_id: Option<String>,
     /// Visits on or after (a date or a date and time).
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
     pub from: Option<String>,
     /// Visits before (a date includes the whole day).
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
     pub to: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -407,6 +425,8 @@ mod tests {
         for bad in [
             "",
             "-1",
+            "1.",
+            "123456789",
             "1.234",
             "1,500",
             "abc",
