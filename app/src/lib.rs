@@ -94,6 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/clients") view=pages::clients::ClientsPage ssr=SsrMode::Async />
+                    <Route path=path!("/schedule") view=pages::scheduling::SchedulePage ssr=SsrMode::Async />
+                    <Route path=path!("/schedule/book") view=pages::scheduling::BookPage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices") view=pages::scheduling::InvoicesPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>

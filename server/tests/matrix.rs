@@ -388,6 +388,18 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/portal/proxies", PatientOnly),
     ("POST /_fn/portal/who", PatientOnly),
     ("POST /_fn/clients/list", needs(&Permission::SettingsManage)),
+    (
+        "POST /_fn/scheduling/schedule",
+        needs(&Permission::AppointmentsRead),
+    ),
+    (
+        "POST /_fn/scheduling/invoices",
+        needs(&Permission::BillingRead),
+    ),
+    (
+        "POST /_fn/scheduling/patient",
+        scoped(&Permission::PatientsRead),
+    ),
 ];
 
 fn routes() -> BTreeSet<String> {
@@ -618,6 +630,13 @@ fn form_for(
         "POST /_fn/sharing/break-glass" => vec![("all", "false".into()), ("page", "1".into())],
         "POST /_fn/portal/access" => vec![("page", "1".into())],
         "POST /_fn/audit/list" => vec![("query[page]", "1".into())],
+        "POST /_fn/scheduling/schedule" => vec![
+            ("provider", String::new()),
+            ("day", "2026-03-02".into()),
+            ("span", "week".into()),
+        ],
+        "POST /_fn/scheduling/invoices" => vec![("status", String::new()), ("page", "1".into())],
+        "POST /_fn/scheduling/patient" => vec![("id", side.patient.to_string())],
         _ => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -331,6 +331,16 @@ pub fn fee_description() -> Object {
     text(2, 120)
 }
 
+/// A time zone of the tz database (`Africa/Nairobi`), or `null` to keep it.
+pub fn timezone() -> Object {
+    optional_string()
+        .pattern(Some(format!(
+            r"^{SPACE}*[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){{0,2}}{SPACE}*$"
+        )))
+        .description(Some("A tz database name such as Africa/Nairobi."))
+        .build()
+}
+
 /// `paid` or `unpaid`.
 pub fn invoice_status() -> Object {
     string().enum_values(Some(["paid", "unpaid"])).build()

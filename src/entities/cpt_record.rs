@@ -19,6 +19,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::appointment::Entity",
+        from = "Column::AppointmentId",
+        to = "super::appointment::Column::Id"
+    )]
+    Appointment,
+}
+
+impl Related<super::appointment::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Appointment.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -22,6 +22,8 @@ pub fn SignOut(#[prop(optional)] class: &'static str) -> impl IntoView {
 pub fn StaffShell(children: Children) -> impl IntoView {
     let nav = [
         ("/patients", "Patients"),
+        ("/schedule", "Schedule"),
+        ("/invoices", "Billing"),
         ("/hospitals", "Hospitals"),
         ("/admin/audit", "Audit log"),
         ("/admin/break-glass", "Break-glass review"),

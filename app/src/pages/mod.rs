@@ -5,6 +5,7 @@ pub mod hospitals;
 pub mod landing;
 pub mod not_found;
 pub mod patients;
+pub mod scheduling;
 // The patient portal is rendered by the server alone: its pages need no script, and on a
 // prepaid plan the browser bundle would cost more than every portal page together. Its code
 // is left out of that bundle.

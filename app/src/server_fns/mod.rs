@@ -6,4 +6,5 @@ pub mod clients;
 pub mod hospitals;
 pub mod patients;
 pub mod portal;
+pub mod scheduling;
 pub mod sharing;

@@ -10,6 +10,7 @@ mod clients;
 mod hospitals;
 mod patients;
 pub mod portal;
+mod scheduling;
 mod sharing;
 
 use axum::body::{to_bytes, Body};
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(sharing::router())
         .merge(portal::router())
         .merge(clients::router())
+        .merge(scheduling::router())
 }
 
 const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;

@@ -369,8 +369,23 @@ impl TestApp {
 
     /// Signs `self.client` in with a browser session (form posts), second factor included.
     pub async fn browser_sign_in(&self, staff: &Staff) {
-        let r = self
-            .client
+        self.sign_in_with(&self.client, staff).await
+    }
+
+    /// A browser of its own (its own cookies), signed in as `staff`.
+    pub async fn browser(&self, staff: &Staff) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        self.sign_in_with(&client, staff).await;
+        client
+    }
+
+    /// Signs `client` in with a browser session (form posts), second factor included.
+    pub async fn sign_in_with(&self, client: &reqwest::Client, staff: &Staff) {
+        let r = client
             .post(self.url("/login"))
             .form(&[
                 ("email", staff.email.as_str()),
@@ -382,8 +397,7 @@ impl TestApp {
         assert_eq!(r.status(), 303, "password step");
         if r.headers()["location"] == "/login/mfa" {
             let code = staff.next_code();
-            let r = self
-                .client
+            let r = client
                 .post(self.url("/login/mfa"))
                 .form(&[("code", code.as_str())])
                 .send()

@@ -103,11 +103,38 @@ pub struct HospitalSettings {
         schema(required = true, minimum = 15, maximum = 1440)
     )]
     pub break_glass_minutes: Option<i32>,
+    /// The hospital's time zone, as the tz database names it (`Africa/Nairobi`): the days of
+    /// its schedule and the hour its reminders go out. Left out: unchanged.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::timezone))]
+    pub timezone: Option<String>,
+}
+
+/// Settings that meet the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidSettings {
+    pub break_glass_minutes: i32,
+    pub timezone: Option<String>,
+}
+
+/// Whether `name` is a time zone of the tz database (server side, where the database is).
+#[cfg(feature = "server")]
+pub fn is_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
 }
 
 impl HospitalSettings {
-    pub fn validate(&self) -> Result<i32, ErrorKind> {
-        match self.break_glass_minutes {
+    pub fn validate(&self) -> Result<ValidSettings, ErrorKind> {
+        let timezone = self.timezone.as_deref().map(str::trim).map(str::to_string);
+        #[cfg(feature = "server")]
+        if let Some(tz) = &timezone {
+            if !is_timezone(tz) {
+                return Err(ErrorKind::invalid_field(
+                    "timezone",
+                    "must be a time zone of the tz database, such as Africa/Nairobi",
+                ));
+            }
+        }
+        let minutes = match self.break_glass_minutes {
             None => Err(ErrorKind::invalid_field(
                 "break_glass_minutes",
                 "is required",
@@ -117,8 +144,16 @@ impl HospitalSettings {
                 "must be between 15 and 1440 (24 hours)",
             )),
             Some(m) => Ok(m),
-        }
+        }?;
+        Ok(ValidSettings {
+            break_glass_minutes: minutes,
+            timezone,
+        })
     }
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 /// A hospital as clients see it.
@@ -135,6 +170,9 @@ pub struct Hospital {
     /// How long a break-glass opening lasts at this hospital, in minutes.
     #[serde(default)]
     pub break_glass_minutes: i32,
+    /// The hospital's time zone (tz database name): its schedule's days, its reminders' hours.
+    #[serde(default = "utc")]
+    pub timezone: String,
     /// Optimistic-concurrency version; send it back as `If-Match` when updating.
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -504,6 +504,13 @@ pub struct Appointment {
     pub provider_name: String,
     pub scheduled_start: DateTime<Utc>,
     pub scheduled_end: DateTime<Utc>,
+    /// The start and end on the hospital's clock (`timezone`).
+    #[cfg_attr(feature = "server", schema(value_type = String, example = "2026-04-15T13:00:00"))]
+    pub local_start: NaiveDateTime,
+    #[cfg_attr(feature = "server", schema(value_type = String, example = "2026-04-15T13:30:00"))]
+    pub local_end: NaiveDateTime,
+    /// The hospital's time zone (tz database name).
+    pub timezone: String,
     pub status: AppointmentStatus,
     pub visit_type: VisitType,
     pub reason: Option<String>,

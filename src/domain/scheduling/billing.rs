@@ -339,6 +339,35 @@ pub struct InvoiceTotals {
     pub outstanding_minor: i64,
 }
 
+/// A page of invoices with the totals of every invoice the filters match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub invoices: Vec<Invoice>,
+    pub pagination: crate::domain::page::Pagination,
+    /// One line per currency.
+    pub totals: Vec<InvoiceTotals>,
+}
+
+/// A completed visit the billing desk has not invoiced yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillableVisit {
+    pub appointment_id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_name: Option<String>,
+    pub cpt_code: String,
+    pub description: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub visit_date: DateTime<Utc>,
+}
+
+/// The billing desk's page: what to invoice, and the invoices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingDesk {
+    pub to_invoice: Vec<BillableVisit>,
+    pub invoices: InvoicePage,
+}
+
 /// The invoice list's query.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]

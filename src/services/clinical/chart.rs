@@ -21,6 +21,7 @@ use crate::policy::{
 };
 use crate::services::platform::audit::{AuditedRead, Event};
 use crate::services::proxies;
+use crate::services::scheduling::appointments;
 use crate::services::sharing::grants;
 use crate::services::Core;
 
@@ -53,6 +54,8 @@ async fn assemble(
     let readable = held.map(readable_record_types).unwrap_or_default();
     let mut chart = ChartView {
         patient,
+        appointments: None,
+        may_book: held.is_some_and(|r| r.has(Permission::AppointmentsWrite)),
         today: core.clock.now().date_naive(),
         summary: None,
         viral_loads: Vec::new(),
@@ -110,6 +113,13 @@ async fn assemble(
         chart.attachments = Some(list);
         parts.push("attachments");
         shown["attachment_ids"] = details["attachment_ids"].clone();
+    }
+    if held.is_some_and(|r| r.has(Permission::AppointmentsRead)) {
+        let (visits, details) =
+            appointments::of_patient_in(core, caller, txn, patient_id, &linked).await?;
+        chart.appointments = Some(visits);
+        parts.push("appointments");
+        shown["appointment_ids"] = details["appointment_ids"].clone();
     }
     let (grants, details) = grants::list_in(core, caller, txn, patient_id).await?;
     chart.grants = grants;

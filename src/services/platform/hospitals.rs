@@ -29,6 +29,7 @@ fn to_view(m: hospital::Model) -> Hospital {
         country: m.country,
         active: m.active,
         break_glass_minutes: m.break_glass_minutes,
+        timezone: m.timezone,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -236,7 +237,8 @@ pub async fn update_settings(
 ) -> AppResult<Hospital> {
     let event = Event::new("hospital_settings", AuditAction::Update).entity_id(id);
     audit::authorize(core, caller, Action::UpdateHospitalSettings(id), &event).await?;
-    let minutes = input.validate()?;
+    let valid = input.validate()?;
+    let minutes = valid.break_glass_minutes;
     let txn = begin_write(&core.db).await?;
     let current = locked(hospital::Entity::find_by_id(id), &txn)
         .one(&txn)
@@ -244,13 +246,20 @@ pub async fn update_settings(
         .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
     let version = current.version + 1;
     let before = current.break_glass_minutes;
+    let zone_before = current.timezone.clone();
     let mut model: hospital::ActiveModel = current.into();
     model.break_glass_minutes = Set(minutes);
+    if let Some(tz) = &valid.timezone {
+        model.timezone = Set(tz.clone());
+    }
     model.version = Set(version);
     let now = core.clock.now();
     model.updated_at = Set(now);
     let model = model.update(&txn).await?;
-    let event = event.details(json!({"break_glass_minutes": {"from": before, "to": minutes}}));
+    let event = event.details(json!({
+        "break_glass_minutes": {"from": before, "to": minutes},
+        "timezone": {"from": zone_before, "to": model.timezone},
+    }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
     Ok(to_view(model))

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 use super::billing;
+use super::schedule::to_local;
 use crate::db::{begin_write, locked, WriteTransaction};
 use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::role::{Permission, Role};
@@ -28,12 +29,15 @@ use crate::domain::scheduling::appointment::{
     AppointmentUpdate, VisitType, Window,
 };
 use crate::domain::{ErrorKind, FieldErrors};
-use crate::entities::{appointment, patient, patient_hospital_link as link, staff_account};
+use crate::entities::{
+    appointment, hospital, patient, patient_hospital_link as link, staff_account,
+};
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
 use crate::services::clinical::patients::{names_of, patient_access};
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::Core;
+use chrono_tz::Tz;
 
 const TABLE: &str = "appointments";
 const ENTITY: &str = "appointment";
@@ -67,13 +71,29 @@ fn visit_type_of(m: &appointment::Model) -> AppResult<VisitType> {
     })
 }
 
+/// The time zone of hospital `id`.
+async fn zone(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Tz> {
+    Ok(hospital::Entity::find_by_id(id)
+        .select_only()
+        .column(hospital::Column::Timezone)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(Tz::UTC))
+}
+
 fn to_view(
     core: &Core,
     m: appointment::Model,
+    tz: Tz,
     provider_name: String,
     patient_name: Option<String>,
 ) -> AppResult<Appointment> {
     Ok(Appointment {
+        local_start: to_local(tz, m.scheduled_start),
+        local_end: to_local(tz, m.scheduled_end),
+        timezone: tz.name().to_string(),
         appointment_id: m.id,
         hospital_id: m.hospital_id,
         patient_id: m.patient_id,
@@ -289,7 +309,8 @@ pub async fn create(
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, model, provider.display_name, None)
+    let tz = zone(&core.db, own).await?;
+    to_view(core, model, tz, provider.display_name, None)
 }
 
 /// Loads an appointment inside `txn` (locked for a write) and decides read or `write` access
@@ -343,8 +364,9 @@ pub async fn get(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Appointmen
     let patient = names_of(core, &txn, &[m.patient_id])
         .await?
         .remove(&m.patient_id);
+    let tz = zone(&txn, m.hospital_id).await?;
     txn.commit().await?;
-    to_view(core, m, provider, patient)
+    to_view(core, m, tz, provider, patient)
 }
 
 /// The live links' patients of `hospital_id`, as a subquery.
@@ -451,6 +473,23 @@ pub(crate) async fn views(
         .await?
         .into_iter()
         .collect();
+    let hospitals: Vec<Uuid> = rows
+        .iter()
+        .map(|m| m.hospital_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let zones: HashMap<Uuid, Tz> = hospital::Entity::find()
+        .select_only()
+        .column(hospital::Column::Id)
+        .column(hospital::Column::Timezone)
+        .filter(hospital::Column::Id.is_in(hospitals))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, z)| (id, z.parse().unwrap_or(Tz::UTC)))
+        .collect();
     let reads_names = caller
         .actor
         .permissions()
@@ -467,7 +506,8 @@ pub(crate) async fn views(
             .cloned()
             .unwrap_or_default();
         let patient = names.get(&m.patient_id).cloned();
-        data.push(to_view(core, m, provider, patient)?);
+        let tz = zones.get(&m.hospital_id).copied().unwrap_or(Tz::UTC);
+        data.push(to_view(core, m, tz, provider, patient)?);
     }
     Ok((data, patients))
 }
@@ -587,7 +627,8 @@ pub async fn update(
         let patient = names_of(core, &core.db, &[current.patient_id])
             .await?
             .remove(&current.patient_id);
-        return to_view(core, current, provider, patient);
+        let tz = zone(&core.db, current.hospital_id).await?;
+        return to_view(core, current, tz, provider, patient);
     }
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
@@ -602,7 +643,8 @@ pub async fn update(
         .await?
         .remove(&model.patient_id);
     txn.commit().await?;
-    to_view(core, model, provider, patient)
+    let tz = zone(&core.db, model.hospital_id).await?;
+    to_view(core, model, tz, provider, patient)
 }
 
 /// Cancels softly (ClinicHub's `DELETE`): the booking is kept with status `cancelled`.
@@ -623,7 +665,8 @@ pub async fn cancel(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Appoint
     let provider = provider_name(&txn, current.provider_id).await?;
     if status == AppointmentStatus::Cancelled {
         txn.commit().await?;
-        return to_view(core, current, provider, None);
+        let tz = zone(&core.db, current.hospital_id).await?;
+        return to_view(core, current, tz, provider, None);
     }
     status.may_become(AppointmentStatus::Cancelled)?;
     let mut model: appointment::ActiveModel = current.clone().into();
@@ -635,5 +678,51 @@ pub async fn cancel(core: &Core, caller: &Caller, id: Uuid) -> AppResult<Appoint
     let event = event.details(json!({"status": {"from": status.as_str(), "to": "cancelled"}}));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
-    to_view(core, model, provider, None)
+    let tz = zone(&core.db, model.hospital_id).await?;
+    to_view(core, model, tz, provider, None)
+}
+
+/// Most of a patient's appointments a chart shows.
+const CHART_VISITS: u64 = 50;
+
+/// The patient's appointments the caller may see, latest first: its own hospital's, and other
+/// hospitals' while the patient's consent (`appointments`) or a break-glass opening lets it.
+/// A part of an audited read (the chart): the caller has been decided on the patient, and
+/// the policy is asked for this category here; the details name what was shown.
+pub(crate) async fn of_patient_in(
+    core: &Core,
+    caller: &Caller,
+    txn: &sea_orm::DatabaseTransaction,
+    patient_id: Uuid,
+    linked: &crate::services::clinical::patients::Linked,
+) -> AppResult<(Vec<Appointment>, serde_json::Value)> {
+    let own = linked.access(caller, None, DataCategory::Appointments);
+    crate::policy::authorize(
+        &caller.actor,
+        Action::ReadPatientData {
+            permission: Permission::AppointmentsRead,
+            access: own,
+        },
+    )?;
+    let elsewhere = linked.access(caller, Some(Uuid::nil()), DataCategory::Appointments);
+    let others = crate::policy::decide(
+        &caller.actor,
+        Action::ReadPatientData {
+            permission: Permission::AppointmentsRead,
+            access: elsewhere,
+        },
+    ) == crate::policy::Decision::Allow;
+    let mut cond = Condition::all().add(appointment::Column::PatientId.eq(patient_id));
+    if !others {
+        cond = cond.add(appointment::Column::HospitalId.eq(own_hospital(caller)));
+    }
+    let rows = appointment::Entity::find()
+        .filter(cond)
+        .order_by_desc(appointment::Column::ScheduledStart)
+        .limit(CHART_VISITS)
+        .all(txn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let (data, _) = views(core, txn, caller, rows).await?;
+    Ok((data, json!({"appointment_ids": ids})))
 }

@@ -10,7 +10,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
@@ -23,8 +22,8 @@ use crate::domain::page::{PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::domain::scheduling::appointment::{AppointmentStatus, VisitType};
 use crate::domain::scheduling::billing::{
-    default_fee, FeeTableInput, Invoice, InvoiceFilter, InvoiceInput, InvoiceStatus, InvoiceTotals,
-    InvoiceUpdate, VisitFee,
+    default_fee, BillableVisit, FeeTableInput, Invoice, InvoiceFilter, InvoiceInput, InvoicePage,
+    InvoiceStatus, InvoiceTotals, InvoiceUpdate, VisitFee,
 };
 use crate::domain::ErrorKind;
 use crate::entities::{appointment, cpt_record, invoice, visit_fee};
@@ -437,15 +436,6 @@ pub async fn update(
     to_view(model, &cpt, name)
 }
 
-/// A page of invoices with the totals of every invoice the filters match.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InvoicePage {
-    pub invoices: Vec<Invoice>,
-    pub pagination: Pagination,
-    /// One line per currency.
-    pub totals: Vec<InvoiceTotals>,
-}
-
 /// The caller's hospital's invoices of its linked patients, newest visit first, with totals.
 /// The read is audited with the patients it showed.
 pub async fn list(
@@ -567,4 +557,61 @@ async fn totals(db: &impl ConnectionTrait, cond: Condition) -> AppResult<Vec<Inv
         }
     }
     Ok(by_currency)
+}
+
+/// Most completed visits waiting for an invoice one page lists (oldest first).
+const TO_INVOICE: u64 = 50;
+
+/// The caller's hospital's completed visits with a CPT record and no invoice yet, oldest
+/// first: what the billing desk has to do. The read is audited with the patients it showed.
+pub async fn to_invoice(core: &Core, caller: &Caller) -> AppResult<Vec<BillableVisit>> {
+    let own = caller.actor.hospital_id().unwrap_or_else(Uuid::nil);
+    let event = Event::new("cpt_record", AuditAction::Read);
+    let at_hospital = Action::AtHospital {
+        permission: Permission::BillingRead,
+        hospital_id: own,
+    };
+    audit::authorize(core, caller, at_hospital, &event).await?;
+    let read = AuditedRead::begin(core, caller, event).await?;
+    let result = async {
+        let txn = read.txn();
+        let invoiced = sea_orm::sea_query::Query::select()
+            .column(invoice::Column::AppointmentId)
+            .from(invoice::Entity)
+            .and_where(invoice::Column::HospitalId.eq(own))
+            .to_owned();
+        let rows: Vec<(cpt_record::Model, Option<appointment::Model>)> = cpt_record::Entity::find()
+            .filter(cpt_record::Column::HospitalId.eq(own))
+            .filter(cpt_record::Column::AppointmentId.not_in_subquery(invoiced))
+            .filter(cpt_record::Column::PatientId.in_subquery(appointments::linked_patients(own)))
+            .order_by_asc(cpt_record::Column::CreatedAt)
+            .limit(TO_INVOICE)
+            .find_also_related(appointment::Entity)
+            .all(txn)
+            .await?;
+        let patients: Vec<Uuid> = rows
+            .iter()
+            .map(|(c, _)| c.patient_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let names = names_of(core, txn, &patients).await?;
+        let visits: Vec<BillableVisit> = rows
+            .into_iter()
+            .map(|(c, a)| BillableVisit {
+                appointment_id: c.appointment_id,
+                patient_id: c.patient_id,
+                patient_name: names.get(&c.patient_id).cloned(),
+                cpt_code: c.cpt_code,
+                description: c.description,
+                amount_minor: c.amount_minor,
+                currency: c.currency,
+                visit_date: a.map(|a| a.scheduled_start).unwrap_or(c.created_at),
+            })
+            .collect();
+        let details = json!({"count": visits.len(), "patient_ids": patients});
+        Ok((visits, details))
+    }
+    .await;
+    read.finish(result).await
 }

@@ -3,6 +3,8 @@
 //!
 //! - `appointments`: book, list, reschedule, check in, complete, mark missed, cancel.
 //! - `billing`: the fee table, CPT records, invoices and their totals.
+//! - `schedule`: a provider's day or week on the hospital's clock, and booking from it.
 
 pub mod appointments;
 pub mod billing;
+pub mod schedule;

@@ -37,7 +37,7 @@ pub(super) fn set_status(_status: u16) {
 /// What a refused or missing patient looks like: the same words for "absent" and "not
 /// linked to your hospital", so existence does not leak.
 #[component]
-pub(super) fn Unavailable(error: ErrorKind) -> impl IntoView {
+pub(crate) fn Unavailable(error: ErrorKind) -> impl IntoView {
     set_status(error.status());
     let (title, text) = match error.status() {
         401 => (

@@ -90,6 +90,12 @@ impl From<ClinicalRecord> for ChartRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
     pub patient: Patient,
+    /// The patient's appointments, latest first, when the role reads appointments.
+    #[serde(default)]
+    pub appointments: Option<Vec<crate::domain::scheduling::appointment::Appointment>>,
+    /// The viewer may book visits (`appointments.write`).
+    #[serde(default)]
+    pub may_book: bool,
     pub today: NaiveDate,
     /// `None` for roles without clinical access (front desk, billing).
     pub summary: Option<PatientSummary>,

@@ -7,6 +7,7 @@ mod guardians;
 mod quick_entry;
 mod records;
 mod sharing;
+mod visits;
 
 pub use documents::UPLOAD_FORM;
 pub use guardians::GUARDIAN_FORM;
@@ -31,6 +32,7 @@ use guardians::Guardians;
 use quick_entry::{QuickEntry, QuickEntryState};
 use records::{ArtTimeline, RecordsTable};
 use sharing::Sharing;
+use visits::Visits;
 
 #[component]
 pub fn ChartPage() -> impl IntoView {
@@ -196,6 +198,9 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
         })}
         <div class="mt-4 grid gap-4 lg:grid-cols-[1fr_24rem]">
             <div class="space-y-4">
+                {chart.appointments.clone().map(|visits| view! {
+                    <Visits id visits today=chart.today may_book=chart.may_book hospital_id=chart.hospital_id />
+                })}
                 {(!chart.regimens.is_empty()).then(|| view! { <ArtTimeline regimens=chart.regimens.clone() /> })}
                 {chart.records.clone().map(|page| view! { <RecordsTable id page types=types.clone() reload /> })}
                 {chart.records.is_none().then(|| view! {
