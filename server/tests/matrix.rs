@@ -215,6 +215,7 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/me", PatientOnly),
     ("PUT /api/v1/me", PatientOnly),
     ("GET /api/v1/me/home", PatientOnly),
+    ("GET /api/v1/me/appointments", PatientOnly),
     ("GET /api/v1/me/records", PatientOnly),
     ("GET /api/v1/me/export", PatientOnly),
     ("GET /api/v1/me/proxies", PatientOnly),

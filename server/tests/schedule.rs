@@ -65,7 +65,7 @@ async fn the_front_desk_books_from_the_schedule_and_the_billing_desk_is_paid() {
             "/api/v1/patients",
             Some(&desk_token),
             json!({"first_name": "Amina", "last_name": "Odhiambo", "date_of_birth": "1988-02-14",
-                   "sex": "female", "mrn": "SCH-0001"}),
+                   "sex": "female", "mrn": "SCH-0001", "email": "amina.sched@example.org"}),
         )
         .await;
     let amina_id = amina["id"].as_str().unwrap().to_string();
@@ -117,6 +117,19 @@ async fn the_front_desk_books_from_the_schedule_and_the_billing_desk_is_paid() {
     let id = visit["appointment_id"].as_str().unwrap().to_string();
     let (_, html) = page(&desk, &app, &week).await;
     assert!(html.contains("Amina Odhiambo"), "the visit is on the week");
+    // Amina sees it in her portal: when and where, on the hospital's clock, nothing of why.
+    let patient = common::patient_token(&app, "amina.sched@example.org").await;
+    let home = call(&app, Method::GET, "/api/v1/me/home", &patient, None).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert_eq!(home.body["visits"][0]["local_start"], "2030-05-07T09:00:00");
+    assert_eq!(home.body["visits"][0]["hospital_name"], "Hospital SCHED");
+    assert_eq!(home.body["next_appointment"], "2030-05-07T06:00:00Z");
+    let mine = call(&app, Method::GET, "/api/v1/me/appointments", &patient, None).await;
+    assert_eq!(mine.body["upcoming"].as_array().unwrap().len(), 1);
+    assert!(
+        !mine.body.to_string().contains("Refill visit"),
+        "no reason in the portal"
+    );
 
     // The same slot again: the form comes back with the visit in the way and what was typed.
     let (status, _, html) = post(&desk, &app, "/schedule/book", &book).await;

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me).put(update_me))
         .route("/me/home", get(home))
+        .route("/me/appointments", get(appointments))
         .route("/me/records", get(records))
         .route("/me/export", get(export_bundle))
 }
@@ -75,6 +76,24 @@ pub async fn home(
     SignedIn(caller): SignedIn,
 ) -> ApiResult<Response> {
     Ok(Json(mine::home(&state.core, &caller).await?).into_response())
+}
+
+/// As a signed-in patient: your visits at every hospital, those to come (soonest first) and
+/// those gone by (latest first), each on its hospital's clock. Audited.
+#[utoipa::path(
+    get, path = "/api/v1/me/appointments", tag = "portal",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your visits", body = hospitallink::domain::portal::MyVisits),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a patient", body = ErrorBody),
+    )
+)]
+pub async fn appointments(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> ApiResult<Response> {
+    Ok(Json(mine::visits(&state.core, &caller).await?).into_response())
 }
 
 /// As a signed-in patient: every record your hospitals hold, by category and hospital, newest

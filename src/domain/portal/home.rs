@@ -75,8 +75,35 @@ pub struct PortalHome {
     pub first_name: String,
     pub last_viral_load: Option<LastTest>,
     pub treatment: Option<Treatment>,
-    /// The next visit booked at any hospital (scheduling fills it).
+    /// The next visit booked at any hospital.
     pub next_appointment: Option<DateTime<Utc>>,
+    /// The visits booked from now on, soonest first (at most five), each on its hospital's
+    /// clock.
+    #[serde(default)]
+    pub visits: Vec<MyVisit>,
+}
+
+/// A visit as the patient sees it: when, where, and whether it still stands. Nothing of why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MyVisit {
+    pub appointment_id: uuid::Uuid,
+    pub hospital_id: uuid::Uuid,
+    pub hospital_name: String,
+    pub scheduled_start: DateTime<Utc>,
+    /// On the hospital's clock.
+    #[cfg_attr(feature = "server", schema(value_type = String, example = "2026-05-07T09:00:00"))]
+    pub local_start: chrono::NaiveDateTime,
+    pub status: crate::domain::scheduling::appointment::AppointmentStatus,
+}
+
+/// `GET /me/appointments`: the visits booked from now on, soonest first, and the past ones,
+/// latest first (at most 20 each).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MyVisits {
+    pub upcoming: Vec<MyVisit>,
+    pub past: Vec<MyVisit>,
 }
 
 impl PortalHome {
@@ -97,6 +124,7 @@ impl PortalHome {
             }),
             treatment,
             next_appointment: summary.next_appointment,
+            visits: Vec::new(),
         }
     }
 }

@@ -6,12 +6,15 @@ use serde_json::json;
 use super::patient_of;
 use crate::domain::platform::audit::AuditAction;
 use crate::domain::portal::records::group;
-use crate::domain::portal::{MyHospital, MyRecords, MySharing, NetworkHospital, PortalHome};
+use crate::domain::portal::{
+    MyHospital, MyRecords, MySharing, MyVisits, NetworkHospital, PortalHome,
+};
 use crate::entities::hospital;
 use crate::error::AppResult;
 use crate::policy::{Action, Caller};
 use crate::services::clinical::{patients, records};
 use crate::services::platform::audit::{self, AuditedRead, Event};
+use crate::services::scheduling::appointments;
 use crate::services::sharing::grants;
 use crate::services::Core;
 
@@ -25,7 +28,9 @@ pub async fn home(core: &Core, caller: &Caller) -> AppResult<PortalHome> {
         let txn = read.txn();
         let (patient, _) = patients::own_profile(core, txn, patient_id).await?;
         let (summary, _, _) = records::own_summary(txn, caller, patient_id, false).await?;
-        let home = PortalHome::from_summary(patient.first_name, &summary);
+        let mut home = PortalHome::from_summary(patient.first_name, &summary);
+        home.visits = appointments::own_visits(core, txn, patient_id, false, 5).await?;
+        home.next_appointment = home.visits.first().map(|v| v.scheduled_start);
         Ok((home, json!({})))
     }
     .await;
@@ -102,6 +107,23 @@ pub async fn sharing(core: &Core, caller: &Caller) -> AppResult<MySharing> {
             today: now.date_naive(),
         };
         Ok((page, details))
+    }
+    .await;
+    read.finish(result).await
+}
+
+/// The patient's visits at every hospital: those to come and those gone by. Audited.
+pub async fn visits(core: &Core, caller: &Caller) -> AppResult<MyVisits> {
+    let event = Event::new("appointment", AuditAction::Read);
+    audit::authorize(core, caller, Action::ReadOwnRecord, &event).await?;
+    let patient_id = patient_of(caller)?;
+    let read = AuditedRead::begin(core, caller, event.patient(patient_id)).await?;
+    let result = async {
+        let txn = read.txn();
+        let upcoming = appointments::own_visits(core, txn, patient_id, false, 20).await?;
+        let past = appointments::own_visits(core, txn, patient_id, true, 20).await?;
+        let details = json!({"count": upcoming.len() + past.len()});
+        Ok((MyVisits { upcoming, past }, details))
     }
     .await;
     read.finish(result).await

@@ -726,3 +726,112 @@ pub(crate) async fn of_patient_in(
     let (data, _) = views(core, txn, caller, rows).await?;
     Ok((data, json!({"appointment_ids": ids})))
 }
+
+/// A visit of the demo network, written as it would have been booked (and, for a past one,
+/// completed with its CPT record): the caller is the seed.
+pub(crate) async fn seed_visit(
+    core: &Core,
+    txn: &WriteTransaction,
+    visit: SeedVisit,
+) -> AppResult<Uuid> {
+    let now = core.clock.now();
+    let id = Uuid::now_v7();
+    let completed = visit.status == AppointmentStatus::Completed;
+    let model = appointment::ActiveModel {
+        id: Set(id),
+        hospital_id: Set(visit.hospital_id),
+        patient_id: Set(visit.patient_id),
+        provider_id: Set(visit.provider_id),
+        scheduled_start: Set(visit.window.start),
+        scheduled_end: Set(visit.window.end),
+        status: Set(visit.status.as_str().into()),
+        visit_type: Set(visit.visit_type.as_str().into()),
+        reason: Set(seal(core, "reason", id, visit.reason)),
+        notes: Set(None),
+        cpt_id: Set(None),
+        checked_in_at: Set(completed.then_some(visit.window.start)),
+        completed_at: Set(completed.then_some(visit.window.end)),
+        cancelled_at: Set(None),
+        created_by: Set(visit.provider_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(txn)
+    .await?;
+    if completed {
+        let cpt = billing::record_cpt(txn, &model, visit.visit_type, now).await?;
+        let mut done: appointment::ActiveModel = model.into();
+        done.cpt_id = Set(Some(cpt));
+        done.update(txn).await?;
+    }
+    Ok(id)
+}
+
+/// A visit the demo seed writes.
+pub(crate) struct SeedVisit {
+    pub hospital_id: Uuid,
+    pub patient_id: Uuid,
+    pub provider_id: Uuid,
+    pub window: Window,
+    pub status: AppointmentStatus,
+    pub visit_type: VisitType,
+    pub reason: Option<&'static str>,
+}
+
+/// The patient's own visits at every hospital (the portal decides `ReadOwnRecord` first):
+/// those still to come, soonest first, or (`past`) those gone by, latest first; at most
+/// `limit`. A part of an audited read.
+pub(crate) async fn own_visits(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+    past: bool,
+    limit: u64,
+) -> AppResult<Vec<crate::domain::portal::MyVisit>> {
+    let now = core.clock.now();
+    let mut query =
+        appointment::Entity::find().filter(appointment::Column::PatientId.eq(patient_id));
+    query = if past {
+        query
+            .filter(appointment::Column::ScheduledEnd.lt(now))
+            .order_by_desc(appointment::Column::ScheduledStart)
+    } else {
+        let standing =
+            [AppointmentStatus::Scheduled, AppointmentStatus::CheckedIn].map(|s| s.as_str());
+        query
+            .filter(appointment::Column::ScheduledEnd.gte(now))
+            .filter(appointment::Column::Status.is_in(standing))
+            .order_by_asc(appointment::Column::ScheduledStart)
+    };
+    let rows = query.limit(limit).all(db).await?;
+    let hospitals: Vec<Uuid> = rows
+        .iter()
+        .map(|m| m.hospital_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let places: HashMap<Uuid, (String, Tz)> = hospital::Entity::find()
+        .filter(hospital::Column::Id.is_in(hospitals))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, (h.name, h.timezone.parse().unwrap_or(Tz::UTC))))
+        .collect();
+    rows.into_iter()
+        .map(|m| {
+            let (name, tz) = places
+                .get(&m.hospital_id)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), Tz::UTC));
+            Ok(crate::domain::portal::MyVisit {
+                appointment_id: m.id,
+                hospital_id: m.hospital_id,
+                hospital_name: name,
+                scheduled_start: m.scheduled_start,
+                local_start: to_local(tz, m.scheduled_start),
+                status: status_of(&m)?,
+            })
+        })
+        .collect()
+}

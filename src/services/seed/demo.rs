@@ -1,6 +1,6 @@
 //! The demo network seeded on first start in development (`SEED_DEMO`).
 
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::synthetic;
 use crate::db::begin_write;
@@ -41,6 +41,9 @@ pub const DEMO_HOSPITALS: [(&str, &str, &str, &str, &str); 3] = [
         "ZA",
     ),
 ];
+
+/// The demo hospitals' time zones (in the order of `DEMO_HOSPITALS`).
+const DEMO_ZONES: [&str; 3] = ["Africa/Nairobi", "Africa/Kampala", "Africa/Johannesburg"];
 
 /// The password of every demo staff account (development only; printed at start).
 pub const DEMO_PASSWORD: &str = "hospitallink-demo-2026";
@@ -183,6 +186,16 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         };
         hospital_ids.push(hospitals::create(core, &Caller::system(), &input).await?.id);
     }
+    for (id, zone) in hospital_ids.iter().zip(DEMO_ZONES) {
+        hospital::Entity::update_many()
+            .col_expr(
+                hospital::Column::Timezone,
+                sea_orm::sea_query::Expr::value(zone),
+            )
+            .filter(hospital::Column::Id.eq(*id))
+            .exec(&core.db)
+            .await?;
+    }
     let password_hash = staff::hash_password(DEMO_PASSWORD.to_string()).await?;
     let txn = begin_write(&core.db).await?;
     for (email, name, role, hospital) in DEMO_STAFF {
@@ -267,6 +280,7 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
         let linked = Logged::patient(portal[0], sites[site].hospital_id);
         changes::log(&txn, core.clock.now(), &[linked]).await?;
     }
+    demo_visits(core, &txn, portal[0], &sites[0]).await?;
     txn.commit().await?;
     synthetic::generate(
         core,
@@ -278,6 +292,60 @@ pub async fn seed_if_empty(core: &Core) -> AppResult<bool> {
     )
     .await?;
     Ok(true)
+}
+
+/// Amina's visits at Kisumu: a refill booked for tomorrow at 09:00 (Nairobi) and a follow-up
+/// completed two weeks ago that the billing desk has yet to invoice.
+async fn demo_visits(
+    core: &Core,
+    txn: &crate::db::WriteTransaction,
+    amina: uuid::Uuid,
+    site: &synthetic::Site,
+) -> AppResult<()> {
+    use crate::domain::scheduling::appointment::{AppointmentStatus, VisitType, Window};
+    use crate::services::scheduling::appointments::{seed_visit, SeedVisit};
+    use crate::services::scheduling::schedule::{to_local, to_utc};
+    let zone: chrono_tz::Tz = DEMO_ZONES[0]
+        .parse()
+        .map_err(crate::error::AppError::internal)?;
+    let today = to_local(zone, core.clock.now()).date();
+    let at = |days: i64, hour: u32, minutes: i64| {
+        let local = (today + chrono::Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .unwrap_or_default();
+        let start = to_utc(zone, local);
+        Window::new(start, start + chrono::Duration::minutes(minutes))
+    };
+    for (window, status, visit_type, reason) in [
+        (
+            at(1, 9, 30)?,
+            AppointmentStatus::Scheduled,
+            VisitType::Refill,
+            "Refill",
+        ),
+        (
+            at(-14, 10, 30)?,
+            AppointmentStatus::Completed,
+            VisitType::FollowUp,
+            "Routine follow-up",
+        ),
+    ] {
+        seed_visit(
+            core,
+            txn,
+            SeedVisit {
+                hospital_id: site.hospital_id,
+                patient_id: amina,
+                provider_id: site.clinician,
+                window,
+                status,
+                visit_type,
+                reason: Some(reason),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// How to try the demo network served at `url`: where to sign in, the accounts, and where a

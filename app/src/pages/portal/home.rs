@@ -57,14 +57,35 @@ fn home_view(i18n: I18n, home: Home) -> impl IntoView {
         )
         .to_string()
     });
-    let visit = home.next_appointment.map(|at| {
+    let clock = |t: chrono::NaiveDateTime| {
+        use chrono::Timelike;
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    };
+    let visit = home.visits.first().map(|v| {
         t_string!(
             i18n,
-            home.next_visit,
-            date = long_date(i18n, at.date_naive())
+            home.next_visit_at,
+            date = long_date(i18n, v.local_start.date()),
+            time = clock(v.local_start),
+            place = v.hospital_name.clone()
         )
         .to_string()
     });
+    let later: Vec<String> = home
+        .visits
+        .iter()
+        .skip(1)
+        .map(|v| {
+            t_string!(
+                i18n,
+                home.visit_line,
+                date = long_date(i18n, v.local_start.date()),
+                time = clock(v.local_start),
+                place = v.hospital_name.clone()
+            )
+            .to_string()
+        })
+        .collect();
     let sections = [
         (
             "/portal/records",
@@ -118,7 +139,13 @@ fn home_view(i18n: I18n, home: Home) -> impl IntoView {
             }}
         </Card>
         <Card title=t_string!(i18n, home.visit_title)>
-            <p class="mt-2">{visit.unwrap_or_else(|| t_string!(i18n, home.no_visit).to_string())}</p>
+            <p class="mt-2" id="next-visit">{visit.unwrap_or_else(|| t_string!(i18n, home.no_visit).to_string())}</p>
+            {(!later.is_empty()).then(|| view! {
+                <p class="mt-2 text-sm font-medium">{t!(i18n, home.later_visits)}</p>
+                <ul class="list-inside list-disc text-sm" id="later-visits">
+                    {later.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                </ul>
+            })}
         </Card>
         <ul class="mt-4 space-y-2">
             {sections.into_iter().map(|(href, label, what)| view! {
