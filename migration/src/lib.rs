@@ -22,6 +22,7 @@ mod m20261201_000015_proxies;
 mod m20261201_000016_api_clients;
 mod m20261202_000017_sync;
 mod m20261203_000018_appointments;
+mod m20261203_000019_notifications;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_api_clients::Migration),
             Box::new(m20261202_000017_sync::Migration),
             Box::new(m20261203_000018_appointments::Migration),
+            Box::new(m20261203_000019_notifications::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! - `integration`: integration clients (the client-credentials grant) and their scopes.
 //! - `clinical`: patients, HIV records, attachments, data categories.
 //! - `platform`: hospitals, audit entries, the outbox.
+//! - `notifications`: what messages to patients say and when they go.
 //! - `sharing`: consent grants across hospitals.
 //! - `fhir`: the FHIR R4 mapping (server only).
 //! - `portal`: what the patient portal shows, in the patient's words.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod fhir;
 pub mod identity;
 pub mod integration;
+pub mod notifications;
 pub mod page;
 pub mod platform;
 pub mod portal;

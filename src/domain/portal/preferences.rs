@@ -23,6 +23,14 @@ impl ClockTime {
     pub fn new(hour: u8, minute: u8) -> Option<Self> {
         (hour < 24 && minute < 60).then_some(ClockTime { hour, minute })
     }
+
+    pub fn hour(self) -> u8 {
+        self.hour
+    }
+
+    pub fn minute(self) -> u8 {
+        self.minute
+    }
 }
 
 impl fmt::Display for ClockTime {

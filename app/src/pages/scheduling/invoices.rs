@@ -143,7 +143,7 @@ fn Desk(d: BillingDesk, status: String) -> impl IntoView {
                                 InvoiceStatus::Unpaid => "Unpaid".into(),
                             };
                             view! {
-                                <tr class="border-t border-slate-100" data-invoice=i.invoice_id.to_string()>
+                                <tr class="border-t border-slate-100" data-invoice=i.invoice_id.to_string() data-appointment=i.appointment_id.to_string()>
                                     <td class="px-3 py-2">{i.visit_date.date_naive().to_string()}</td>
                                     <td class="px-3 py-2">{i.patient_name.clone().unwrap_or_default()}</td>
                                     <td class="px-3 py-2">{format!("{} {}", i.cpt_code, i.description)}</td>
