@@ -57,14 +57,8 @@ impl MigrationTrait for Migration {
             short(O::DedupeKey, 160),
             uuid_null(O::ClaimToken),
         ] {
-            let mut col = col;
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(O::Table)
-                        .add_column(&mut col)
-                        .to_owned(),
-                )
+                .alter_table(Table::alter().table(O::Table).add_column(col).to_owned())
                 .await?;
         }
         manager
@@ -115,7 +109,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(C::Table)
-                    .add_column(&mut ts_null(C::SupplyUntil))
+                    .add_column(ts_null(C::SupplyUntil))
                     .to_owned(),
             )
             .await?;
