@@ -91,11 +91,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Background work: message delivery and expired-session cleanup.
-        let workers = [
-            hospitallink::services::platform::outbox::spawn_worker(self.core.clone()),
-            sessions::spawn_cleanup(sessions::DbSessionStore::new(self.core.db.clone())),
-        ];
+        // Background work: message delivery, planning messages from the data, expired-session
+        // cleanup.
+        let delivery = hospitallink::services::platform::outbox::spawn_worker(self.core.clone());
+        let planner =
+            hospitallink::services::notifications::planner::spawn_planner(self.core.clone());
+        let workers = [sessions::spawn_cleanup(sessions::DbSessionStore::new(
+            self.core.db.clone(),
+        ))];
         let served = axum::serve(
             self.listener,
             self.router
@@ -106,6 +109,9 @@ impl Application {
         for w in workers {
             w.abort();
         }
+        // The message in hand is finished and the rest released for another instance.
+        planner.stop(&self.core).await;
+        delivery.stop(&self.core).await;
         served
     }
 

@@ -356,6 +356,23 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/hospitals/{id}/visit-fees",
         scoped(&Permission::SettingsManage),
     ),
+    ("GET /api/v1/messages", needs(&Permission::OutboxRead)),
+    (
+        "POST /api/v1/messages/{id}/retry",
+        scoped(&Permission::OutboxRead),
+    ),
+    (
+        "GET /api/v1/hospitals/{id}/notification-templates",
+        scoped(&Permission::SettingsManage),
+    ),
+    (
+        "PUT /api/v1/hospitals/{id}/notification-templates",
+        scoped(&Permission::SettingsManage),
+    ),
+    (
+        "POST /api/v1/hospitals/{id}/notification-templates/preview",
+        scoped(&Permission::SettingsManage),
+    ),
     ("GET /api/v1/audit", needs(&Permission::AuditRead)),
     ("GET /api/v1/audit/verify", needs(&Permission::AuditVerify)),
     ("POST /_fn/hospitals/list", Public),
@@ -484,6 +501,8 @@ struct Clinical {
     /// A completed visit of the patient, and its invoice.
     appointment: uuid::Uuid,
     invoice: uuid::Uuid,
+    /// A message to the patient in the hospital's outbox.
+    message: uuid::Uuid,
 }
 
 /// The multipart body of a consent-form upload.
@@ -547,6 +566,10 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
         "POST /api/v1/invoices" => json!({"appointment_id": world.own.appointment}),
         "PUT /api/v1/invoices/{id}" => json!({"status": "paid"}),
         "PUT /api/v1/hospitals/{id}/visit-fees" => json!({"fees": []}),
+        "PUT /api/v1/hospitals/{id}/notification-templates"
+        | "POST /api/v1/hospitals/{id}/notification-templates/preview" => json!({
+            "kind": "appointment_reminder", "language": "sw", "channel": "sms",
+            "body": "Habari {{ first_name }}, miadi yako ni {{ date }} {{ time }}."}),
         "PUT /api/v1/patients/{id}" => patient_json(0),
         "DELETE /api/v1/patients/{id}"
         | "DELETE /api/v1/records/{id}"
@@ -679,6 +702,9 @@ fn target_for(key: &str, role: Option<Role>, world: &World, other_side: bool) ->
     }
     if path == "/api/v1/invoices/{id}" {
         return side.invoice;
+    }
+    if path == "/api/v1/messages/{id}/retry" {
+        return side.message;
     }
     if path.starts_with("/api/v1/patients/{id}") {
         if method == "DELETE" && !other_side && path == "/api/v1/patients/{id}" {
@@ -814,7 +840,45 @@ async fn clinical(
         guardian: guardian["id"].as_str().unwrap().parse().unwrap(),
         appointment: uuid::Uuid::nil(),
         invoice: uuid::Uuid::nil(),
+        message: uuid::Uuid::nil(),
     }
+}
+
+/// A message about `side`'s patient in `hospital`'s outbox.
+async fn queued_message(app: &common::TestApp, hospital: uuid::Uuid, side: &mut Clinical) {
+    use hospitallink::services::platform::outbox;
+    let txn = hospitallink::db::begin_write(&app.core.db).await.unwrap();
+    let key = format!("matrix:{}", side.patient);
+    outbox::enqueue_once(
+        &app.core,
+        &txn,
+        outbox::Planned {
+            message: outbox::Message {
+                channel: outbox::Channel::Sms,
+                purpose: "appointment_reminder",
+                to: "+254700000999".into(),
+                subject: None,
+                body: "Matrix".into(),
+            },
+            hospital_id: hospital,
+            patient_id: side.patient,
+            subject_ref: format!("record:{}", side.note),
+            dedupe_key: key.clone(),
+            not_before: chrono::Utc::now(),
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    use hospitallink::entities::outbox_message;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    side.message = outbox_message::Entity::find()
+        .filter(outbox_message::Column::DedupeKey.eq(key))
+        .one(&app.core.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
 }
 
 /// Books a visit of `side`'s patient with `provider`, completes it and invoices it as the
@@ -991,6 +1055,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         &mut other_side,
     )
     .await;
+    queued_message(&app, own, &mut own_side).await;
+    queued_message(&app, other, &mut other_side).await;
     let link_patient = clinical(&app, &stranger_token, Some("LINK-0001"), other)
         .await
         .patient;

@@ -33,6 +33,8 @@ pub struct Model {
     pub deleted_at: Option<ChronoDateTimeUtc>,
     pub deleted_by: Option<Uuid>,
     pub delete_reason: Option<String>,
+    /// A dispensing's supply end (`recorded_at` plus the days supplied).
+    pub supply_until: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ pub mod cpt_record;
 pub mod hospital;
 pub mod idempotency_key;
 pub mod invoice;
+pub mod notification_template;
 pub mod outbox_message;
 pub mod patient;
 pub mod patient_attachment;

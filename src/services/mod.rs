@@ -7,6 +7,7 @@
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
 //! - `fhir`: the FHIR R4 API over the same services.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
+//! - `notifications`: reminders and other messages to patients, planned from the data.
 //! - `sharing`: the patient's consent grants across hospitals.
 //! - `portal`: the patient's own view: home, records, export, preferences.
 //! - `proxies`: family members and guardians who act for a patient.
@@ -17,6 +18,7 @@ pub mod clinical;
 pub mod fhir;
 pub mod identity;
 pub mod integration;
+pub mod notifications;
 pub mod platform;
 pub mod portal;
 pub mod proxies;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clients;
 pub mod fhir;
 pub mod hospitals;
+pub mod notifications;
 pub mod patients;
 pub mod portal;
 pub mod proxies;
@@ -134,6 +135,11 @@ use app::state::AppState;
         scheduling::update_invoice,
         scheduling::fees,
         scheduling::set_fees,
+        notifications::list,
+        notifications::retry,
+        notifications::list_templates,
+        notifications::set_template,
+        notifications::preview_template,
         audit::list,
         audit::verify,
     ),
@@ -277,6 +283,13 @@ use app::state::AppState;
         scheduling::InvoiceAnswer,
         scheduling::InvoiceList,
         scheduling::FeeTable,
+        hospitallink::domain::platform::outbox::Delivery,
+        hospitallink::domain::notifications::templates::TemplateInput,
+        hospitallink::domain::notifications::templates::TemplateView,
+        hospitallink::domain::notifications::Kind,
+        hospitallink::domain::notifications::Channel,
+        notifications::DeliveryList,
+        notifications::TemplateList,
     )),
     modifiers(&BearerAuth, &EveryAnswer),
     tags(
@@ -290,6 +303,7 @@ use app::state::AppState;
         (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
         (name = "appointments", description = "Booking, rescheduling, check-in, completion and cancellation, with conflict detection"),
         (name = "billing", description = "Visit fees, CPT records, invoices and payments"),
+        (name = "notifications", description = "Messages to patients: delivery status, dead letters, each hospital's discreet wording"),
         (name = "sync", description = "Batch upload by a hospital's own ids, and the changes feed"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "fhir", description = "FHIR R4: the same consent, authorization and audit as every other path")
@@ -437,6 +451,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(sync::router())
         .merge(scheduling::router())
+        .merge(notifications::router())
         .merge(audit::router())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_method_not_allowed))

@@ -737,6 +737,33 @@ pub(crate) async fn notice_address(
     Ok(open_opt(core, "email", m.id, m.email.as_deref())?.map(|e| (Channel::Email, e)))
 }
 
+/// How a message reaches a patient: their first name and the addresses on their record
+/// (`None` for a patient removed since).
+pub(crate) struct Reach {
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+pub(crate) async fn reach(
+    core: &Core,
+    db: &impl ConnectionTrait,
+    patient_id: Uuid,
+) -> AppResult<Option<Reach>> {
+    let Some(m) = patient::Entity::find_by_id(patient_id)
+        .filter(patient::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Reach {
+        first_name: open(core, "first_name", m.id, &m.first_name)?,
+        phone: open_opt(core, "phone", m.id, m.phone.as_deref())?,
+        email: open_opt(core, "email", m.id, m.email.as_deref())?,
+    }))
+}
+
 /// The profile as the caller may see it: without the contact details unless it sees them.
 fn as_seen_by(
     caller: &Caller,

@@ -287,6 +287,12 @@ pub fn new_model(core: &Core, new: NewRecord<'_>) -> record::ActiveModel {
         ..Default::default()
     };
     set_columns(&mut model, new.payload);
+    if let Payload::Dispensing(d) = new.payload {
+        // Until when the medicine dispensed lasts: the come-back message is planned from it.
+        model.supply_until = Set(Some(
+            new.recorded_at + chrono::Duration::days(d.days_supplied),
+        ));
+    }
     model
 }
 

@@ -24,7 +24,7 @@ fn clock(raw: Option<&str>) -> Option<ClockTime> {
 }
 
 /// The stored preferences, or the defaults for what the record can reach.
-async fn stored(
+pub(crate) async fn stored(
     db: &impl ConnectionTrait,
     patient_id: Uuid,
     has_phone: bool,
