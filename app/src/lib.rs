@@ -28,13 +28,22 @@ use pages::{
     patients::{ChartPage, NewPatientPage, PatientsPage},
 };
 
-/// Whether the request being rendered is a page of the patient portal (server-rendered alone).
+/// Staff pages the server renders alone: links and plain form posts, nothing to hydrate.
+pub const SERVER_ONLY: [&str; 4] = [
+    "/schedule",
+    "/invoices",
+    "/admin/messages",
+    "/admin/templates",
+];
+
+/// Whether the request being rendered is a page the server renders alone: the patient portal,
+/// and the staff pages of `SERVER_ONLY`.
 fn serves_portal() -> bool {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>().is_some_and(|parts| {
             let path = parts.uri.path();
-            path == "/portal" || path.starts_with("/portal/")
+            path == "/portal" || path.starts_with("/portal/") || SERVER_ONLY.contains(&path)
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -94,9 +103,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/break-glass") view=pages::break_glass::BreakGlassPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/clients") view=pages::clients::ClientsPage ssr=SsrMode::Async />
-                    <Route path=path!("/schedule") view=pages::scheduling::SchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/schedule/book") view=pages::scheduling::BookPage ssr=SsrMode::Async />
-                    <Route path=path!("/invoices") view=pages::scheduling::InvoicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/schedule") view=ScheduleRoute ssr=SsrMode::Async />
+                    <Route path=path!("/invoices") view=InvoicesRoute ssr=SsrMode::Async />
+                    <Route path=path!("/admin/messages") view=MessagesRoute ssr=SsrMode::Async />
+                    <Route path=path!("/admin/templates") view=TemplatesRoute ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>
@@ -124,6 +135,29 @@ fn PortalRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     }
     .into_inner()
 }
+
+/// The staff pages the server renders alone (`SERVER_ONLY`): in the browser, an address of
+/// one is loaded whole from the server.
+macro_rules! server_only_page {
+    ($name:ident, $page:path) => {
+        #[component]
+        fn $name() -> impl IntoView {
+            #[cfg(feature = "ssr")]
+            {
+                $page()
+            }
+            #[cfg(not(feature = "ssr"))]
+            {
+                pages::ServerOnly()
+            }
+        }
+    };
+}
+
+server_only_page!(ScheduleRoute, pages::scheduling::SchedulePage);
+server_only_page!(InvoicesRoute, pages::scheduling::InvoicesPage);
+server_only_page!(MessagesRoute, pages::notifications::MessagesPage);
+server_only_page!(TemplatesRoute, pages::notifications::TemplatesPage);
 
 /// In the browser, a portal address is loaded whole from the server.
 #[cfg(not(feature = "ssr"))]

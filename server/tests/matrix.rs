@@ -407,6 +407,14 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /_fn/portal/who", PatientOnly),
     ("POST /_fn/clients/list", needs(&Permission::SettingsManage)),
     (
+        "POST /_fn/notifications/messages",
+        needs(&Permission::OutboxRead),
+    ),
+    (
+        "POST /_fn/notifications/templates",
+        needs(&Permission::SettingsManage),
+    ),
+    (
         "POST /_fn/scheduling/schedule",
         needs(&Permission::AppointmentsRead),
     ),
@@ -660,6 +668,7 @@ fn form_for(
             ("span", "week".into()),
         ],
         "POST /_fn/scheduling/invoices" => vec![("status", String::new()), ("page", "1".into())],
+        "POST /_fn/notifications/messages" => vec![("status", String::new()), ("page", "1".into())],
         "POST /_fn/scheduling/patient" => vec![("id", side.patient.to_string())],
         _ => vec![],
     };

@@ -562,3 +562,149 @@ async fn a_crashed_workers_claims_lapse_and_another_sends_them_once() {
     assert_eq!(got, 3);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_admin_pages_show_deliveries_without_text_and_keep_only_discreet_wording() {
+    let app = spawn_app_with(&[
+        ("SMS_PROVIDER_URL", "http://127.0.0.1:9/unreachable"),
+        ("SMS_PROVIDER_API_KEY", SMS_KEY),
+    ])
+    .await;
+    let h = hospital(&app, "PAGES").await;
+    let (admin_account, _) = member(&app, Role::HospitalAdmin, h, "admin").await;
+    let (_, desk) = member(&app, Role::Receptionist, h, "desk").await;
+    let (doctor, _) = member(&app, Role::Clinician, h, "doc").await;
+    let amina = register(&app, &desk, "Amina", "+254700555111").await;
+    book(
+        &app,
+        &desk,
+        amina,
+        doctor.id,
+        "2030-05-07T09:30:00Z",
+        "2030-05-07T10:00:00Z",
+    )
+    .await;
+    let clock = FixedClock::new(at("2030-05-06T12:00:00Z"));
+    let core = app.core.clone().with_clock(Arc::new(clock.clone()));
+    plan_due(&core).await.unwrap();
+    for _ in 0..outbox::MAX_ATTEMPTS {
+        outbox::deliver_due(&core).await.unwrap();
+        clock.advance(chrono::Duration::days(1));
+    }
+    let browser = app.browser(&admin_account).await;
+    let get = |path: &str| {
+        let r = browser.get(app.url(path)).send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, html) = get("/admin/messages?status=failed").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Visit reminder (the day before)") && html.contains("Send again"));
+    assert!(
+        !html.contains("Amina") && !html.contains("+254700555111"),
+        "no text, no address"
+    );
+    assert!(
+        !html.contains("hospitallink.js"),
+        "rendered by the server alone"
+    );
+    let id = html
+        .split("data-message=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = browser
+        .post(app.url(&format!("/admin/messages/{id}/retry")))
+        .form(&[("back", "/admin/messages?status=failed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/admin/messages?status=failed&done=retry"
+    );
+
+    // The wording: a preview of what was typed, nothing kept; a clinical word refused, the
+    // text kept on the page; a discreet one saved and used.
+    let (status, html) =
+        get("/admin/templates?kind=appointment_reminder&language=sw&channel=sms").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("tunakukumbusha miadi yako"),
+        "the default, previewed"
+    );
+    let form = |action: &'static str, body: &'static str| {
+        browser
+            .post(app.url("/admin/templates"))
+            .form(&[
+                ("kind", "appointment_reminder"),
+                ("language", "sw"),
+                ("channel", "sms"),
+                ("body", body),
+                ("action", action),
+            ])
+            .send()
+    };
+    let r = form(
+        "preview",
+        "Habari {{ first_name }}, karibu {{ clinic }} tarehe {{ date }}.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Habari Amina, karibu Kisumu County Referral Hospital tarehe 7 Mei 2026."),
+        "previewed with sample values"
+    );
+    let r = form(
+        "save",
+        "Habari {{ first_name }}, dawa zako za ARV ziko tayari.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("must not name what the clinic treats") && html.contains("dawa zako za ARV")
+    );
+    let r = form(
+        "save",
+        "Habari {{ first_name }}, tukutane {{ clinic }} tarehe {{ date }} {{ time }}.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = get("/admin/templates?kind=appointment_reminder&language=sw&channel=sms").await;
+    assert!(html.contains("Your own"));
+    set_preferences(&app.core, amina, "sms", None, "sw").await;
+    let other = book(
+        &app,
+        &desk,
+        amina,
+        doctor.id,
+        "2030-05-09T09:30:00Z",
+        "2030-05-09T10:00:00Z",
+    )
+    .await;
+    let _ = other;
+    clock.advance(chrono::Duration::days(-8));
+    assert_eq!(plan_due(&core).await.unwrap().reminders, 1);
+    let planned = messages_for(&core, amina).await;
+    let newest = planned.iter().max_by_key(|m| m.created_at).unwrap();
+    let text = core
+        .keyring
+        .open("outbox_messages", "body", newest.id, &newest.body)
+        .unwrap();
+    assert!(
+        text.starts_with("Habari Amina, tukutane Hospital PAGES tarehe 9 Mei 2030"),
+        "{text}"
+    );
+    app.cleanup().await;
+}

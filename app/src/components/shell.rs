@@ -27,6 +27,8 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/hospitals", "Hospitals"),
         ("/admin/audit", "Audit log"),
         ("/admin/break-glass", "Break-glass review"),
+        ("/admin/messages", "Messages"),
+        ("/admin/templates", "Message wording"),
         ("/admin/clients", "Integration clients"),
         ("/api/docs", "API"),
     ];

@@ -4,6 +4,10 @@ pub mod clients;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;
+// Staff pages made of links and plain form posts only are rendered by the server alone too
+// (`SERVER_ONLY`): the browser bundle carries none of their code.
+#[cfg(feature = "ssr")]
+pub mod notifications;
 pub mod patients;
 pub mod scheduling;
 // The patient portal is rendered by the server alone: its pages need no script, and on a

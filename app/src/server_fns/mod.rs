@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod hospitals;
+pub mod notifications;
 pub mod patients;
 pub mod portal;
 pub mod scheduling;

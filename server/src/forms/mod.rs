@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod clients;
 mod hospitals;
+mod notifications;
 mod patients;
 pub mod portal;
 mod scheduling;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(portal::router())
         .merge(clients::router())
         .merge(scheduling::router())
+        .merge(notifications::router())
 }
 
 const FORM_LIMIT: usize = hospitallink::domain::error::FORM_BODY_LIMIT as usize;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::Notice;
+use super::parts::Notice;
 use crate::components::StaffShell;
 use crate::pages::patients::Unavailable;
 use crate::server_fns::scheduling::load_billing_desk;

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{status_class, ActionButton, Notice, BUTTON, INPUT};
+use super::parts::{status_class, ActionButton, Notice};
+use super::{BUTTON, INPUT};
 use crate::components::StaffShell;
 use crate::pages::patients::Unavailable;
 use crate::server_fns::scheduling::load_schedule;
