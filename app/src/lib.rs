@@ -29,11 +29,12 @@ use pages::{
 };
 
 /// Staff pages the server renders alone: links and plain form posts, nothing to hydrate.
-pub const SERVER_ONLY: [&str; 4] = [
+pub const SERVER_ONLY: [&str; 5] = [
     "/schedule",
     "/invoices",
     "/admin/messages",
     "/admin/templates",
+    "/admin/fees",
 ];
 
 /// Whether the request being rendered is a page the server renders alone: the patient portal,
@@ -108,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invoices") view=InvoicesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/messages") view=MessagesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/templates") view=TemplatesRoute ssr=SsrMode::Async />
+                    <Route path=path!("/admin/fees") view=FeesRoute ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>
@@ -158,6 +160,7 @@ server_only_page!(ScheduleRoute, pages::scheduling::SchedulePage);
 server_only_page!(InvoicesRoute, pages::scheduling::InvoicesPage);
 server_only_page!(MessagesRoute, pages::notifications::MessagesPage);
 server_only_page!(TemplatesRoute, pages::notifications::TemplatesPage);
+server_only_page!(FeesRoute, pages::scheduling::FeesPage);
 
 /// In the browser, a portal address is loaded whole from the server.
 #[cfg(not(feature = "ssr"))]

@@ -423,6 +423,13 @@ const RULES: &[(&str, Rule)] = &[
         needs(&Permission::BillingRead),
     ),
     (
+        "POST /_fn/scheduling/fees",
+        Needs {
+            permissions: &[Permission::BillingRead, Permission::SettingsManage],
+            scoped: false,
+        },
+    ),
+    (
         "POST /_fn/scheduling/patient",
         scoped(&Permission::PatientsRead),
     ),

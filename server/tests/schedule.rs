@@ -35,7 +35,6 @@ async fn the_front_desk_books_from_the_schedule_and_the_billing_desk_is_paid() {
     let app = spawn_app().await;
     let h = hospital(&app, "SCHED").await;
     let (admin, admin_token) = member(&app, Role::HospitalAdmin, h, "admin").await;
-    let _ = admin;
     let r = call(
         &app,
         Method::PUT,
@@ -221,6 +220,56 @@ async fn the_front_desk_books_from_the_schedule_and_the_billing_desk_is_paid() {
     let (_, html) = page(&clerk, &app, "/invoices?status=paid").await;
     assert!(html.contains(&format!("data-invoice=\"{invoice}\"")));
     assert!(html.contains("data-status=\"paid\""));
+    // The hospital admin sets the fee table by a plain form: a bad amount comes back named,
+    // with what was typed; a good table is kept.
+    let admin_browser = app.browser(&admin).await;
+    let (status, html) = page(&admin_browser, &app, "/admin/fees").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("99212") && html.contains("data-visit-type=\"refill\""));
+    let mut fees: Vec<(String, String)> = Vec::new();
+    for (i, (visit, code)) in [
+        ("new_patient", "99203"),
+        ("follow_up", "99213"),
+        ("refill", "99212"),
+        ("counselling", "99401"),
+        ("lab_only", "36415"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for (field, value) in [
+            ("visit_type", visit.to_string()),
+            ("cpt_code", code.to_string()),
+            ("description", format!("Visit {code}")),
+            ("amount", "1500".to_string()),
+            ("currency", "KES".to_string()),
+        ] {
+            fees.push((format!("fees[{i}].{field}"), value));
+        }
+    }
+    let mut bad = fees.clone();
+    bad[3].1 = "15,00".into();
+    let r = admin_browser
+        .post(app.url("/admin/fees"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("fees[0].amount") && html.contains("15,00"),
+        "named and kept"
+    );
+    let r = admin_browser
+        .post(app.url("/admin/fees"))
+        .form(&fees)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&admin_browser, &app, "/admin/fees").await;
+    assert!(html.contains("KES 1,500.00"));
     // The front desk has no billing page; the clerk no schedule.
     let (_, html) = page(&desk, &app, "/invoices").await;
     assert!(html.contains("permission"), "refused");

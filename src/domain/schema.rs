@@ -341,6 +341,67 @@ pub fn timezone() -> Object {
         .build()
 }
 
+/// A list's optional query value: blank (or left out) for none, else `schema`. Query values
+/// have no `null`; the server trims them.
+fn blank_or(schema: Object) -> Schema {
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(string().pattern(Some(format!("^{SPACE}*$"))))
+            .item(schema)
+            .build(),
+    )
+}
+
+/// A list filter's bound: a date and time or a date; blank for none.
+pub fn bound_param() -> Schema {
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(string().pattern(Some(format!("^{SPACE}*$"))))
+            .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+            .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+            .build(),
+    )
+}
+
+/// An id to filter by; blank for none.
+pub fn id_param() -> Schema {
+    blank_or(
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .build(),
+    )
+}
+
+fn choice_param(choices: &[&str]) -> Object {
+    string()
+        .pattern(Some(format!(
+            "^{SPACE}*(?:{})?{SPACE}*$",
+            choices.join("|")
+        )))
+        .build()
+}
+
+/// An appointment status to filter by; blank for all.
+pub fn appointment_status_param() -> Object {
+    choice_param(&[
+        "scheduled",
+        "checked_in",
+        "completed",
+        "cancelled",
+        "no_show",
+    ])
+}
+
+/// An invoice status to filter by; blank for all.
+pub fn invoice_status_param() -> Object {
+    choice_param(&["paid", "unpaid"])
+}
+
+/// A message status to filter by; blank for all.
+pub fn message_status_param() -> Object {
+    choice_param(&crate::domain::platform::outbox::STATUSES)
+}
+
 /// `paid` or `unpaid`.
 pub fn invoice_status() -> Object {
     string().enum_values(Some(["paid", "unpaid"])).build()

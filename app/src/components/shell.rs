@@ -29,6 +29,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/admin/break-glass", "Break-glass review"),
         ("/admin/messages", "Messages"),
         ("/admin/templates", "Message wording"),
+        ("/admin/fees", "Visit fees"),
         ("/admin/clients", "Integration clients"),
         ("/api/docs", "API"),
     ];

@@ -68,3 +68,14 @@ pub async fn booking_patient(id: String) -> Result<String, ErrorKind> {
         None => format!("{} {}", p.first_name, p.last_name),
     })
 }
+
+/// Your hospital's fee table: the CPT code and fee of every visit type.
+#[server(prefix = "/_fn", endpoint = "scheduling/fees")]
+pub async fn load_fees(
+) -> Result<Vec<hospitallink::domain::scheduling::billing::VisitFee>, ErrorKind> {
+    let (core, caller) = crate::state::caller().await?;
+    let hospital = caller.actor.hospital_id().unwrap_or_default();
+    hospitallink::services::scheduling::billing::fees(&core, &caller, hospital)
+        .await
+        .map_err(crate::state::fail)
+}

@@ -24,6 +24,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/appointments/{id}/status", post(set_status))
         .route("/invoices", post(invoice))
         .route("/invoices/{id}/status", post(set_invoice_status))
+        .route("/admin/fees", post(set_fees))
 }
 
 /// Where to go back to: a page of the schedule, the billing desk or a chart (never elsewhere).
@@ -172,6 +173,56 @@ async fn set_invoice_status(
     match result {
         Ok(i) => Redirect::to(&with_done(&back, i.status.as_str())).into_response(),
         Err(e) => fail(&state, parts, page_of(&back), BTreeMap::new(), e).await,
+    }
+}
+
+/// `POST /admin/fees`: the whole fee table (`fees[i].visit_type`, `.cpt_code`,
+/// `.description`, `.amount`, `.currency`).
+async fn set_fees(State(state): State<AppState>, req: Request) -> Response {
+    use hospitallink::domain::scheduling::billing::{FeeTableInput, VisitFeeInput};
+    let (parts, body) = req.into_parts();
+    let values: BTreeMap<String, String> = read_form(body).await.unwrap_or_default();
+    let mut rows: BTreeMap<usize, VisitFeeInput> = BTreeMap::new();
+    for (key, value) in &values {
+        let Some((index, field)) = key
+            .strip_prefix("fees[")
+            .and_then(|k| k.split_once("]."))
+            .and_then(|(i, f)| Some((i.parse::<usize>().ok()?, f)))
+        else {
+            continue;
+        };
+        if index >= 10 {
+            continue;
+        }
+        let row = rows.entry(index).or_default();
+        let slot = match field {
+            "visit_type" => &mut row.visit_type,
+            "cpt_code" => &mut row.cpt_code,
+            "description" => &mut row.description,
+            "amount" => &mut row.amount,
+            "currency" => &mut row.currency,
+            _ => continue,
+        };
+        *slot = Some(value.clone());
+    }
+    let input = FeeTableInput {
+        fees: rows.into_values().collect(),
+    };
+    let result = async {
+        let caller = app::state::resolve_caller(&state.core, &parts).await?;
+        let hospital = caller.actor.hospital_id().unwrap_or_default();
+        billing::set_fees(&state.core, &caller, hospital, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/admin/fees?done=fees").into_response(),
+        Err(e) => {
+            let kept = values
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("fees["))
+                .collect();
+            fail(&state, parts, "/admin/fees", kept, e).await
+        }
     }
 }
 

@@ -50,7 +50,7 @@ pub struct TemplateList {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListParams {
     /// `pending`, `sent`, `failed` (dead letters), `held` or `dropped`.
-    #[param(value_type = Option<String>, pattern = "^(pending|sent|failed|held|dropped)?$")]
+    #[param(schema_with = hospitallink::domain::schema::message_status_param)]
     status: Option<String>,
     page: Option<String>,
     per_page: Option<String>,

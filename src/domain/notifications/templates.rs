@@ -288,15 +288,21 @@ pub fn clinical_words(text: &str) -> Vec<&'static str> {
 /// A hospital's own wording, as its admin sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     /// `appointment_reminder`, `missed_appointment`, `refill_due` or `result_ready`.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Kind))]
     pub kind: Option<String>,
     /// `en`, `sw`, `fr` or `pt`.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Language))]
     pub language: Option<String>,
     /// `sms` or `email`.
+    #[cfg_attr(feature = "server", schema(required = true, value_type = Channel))]
     pub channel: Option<String>,
-    /// Email only.
+    /// Email only (required there), 2-120 characters.
     pub subject: Option<String>,
+    /// 10-450 characters for SMS, 10-2000 for email; discreet; known placeholders only.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub body: Option<String>,
 }
 

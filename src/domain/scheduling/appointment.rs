@@ -530,19 +530,19 @@ pub struct Appointment {
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
 pub struct AppointmentQuery {
     /// One status.
-    #[cfg_attr(feature = "server", param(value_type = Option<AppointmentStatus>))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::appointment_status_param))]
     pub status: Option<String>,
     /// One provider's appointments.
-    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::id_param))]
     pub provider_user_id: Option<String>,
     /// One patient's appointments.
-    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::id_param))]
     pub patient_id: Option<String>,
     /// Starting at or after (date and time, or a date: its midnight UTC).
-    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::bound_param))]
     pub from: Option<String>,
     /// Starting before (date and time, or a date: the whole day is included).
-    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::bound_param))]
     pub to: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,

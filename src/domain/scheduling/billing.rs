@@ -373,15 +373,15 @@ pub struct BillingDesk {
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
 pub struct InvoiceQuery {
     /// `paid` or `unpaid`.
-    #[cfg_attr(feature = "server", param(value_type = Option<InvoiceStatus>))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::invoice_status_param))]
     pub status: Option<String>,
-    #[cfg_attr(feature = "server", param(value_type = Option<Uuid>))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::id_param))]
     pub patient_id: Option<String>,
     /// Visits on or after (a date or a date and time).
-    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::bound_param))]
     pub from: Option<String>,
     /// Visits before (a date includes the whole day).
-    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::moment))]
+    #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::bound_param))]
     pub to: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,

@@ -5,6 +5,8 @@
 
 mod book;
 #[cfg(feature = "ssr")]
+mod fees;
+#[cfg(feature = "ssr")]
 mod invoices;
 #[cfg(feature = "ssr")]
 mod parts;
@@ -12,6 +14,8 @@ mod parts;
 mod schedule;
 
 pub use book::{BookPage, BOOK_FORM};
+#[cfg(feature = "ssr")]
+pub use fees::FeesPage;
 #[cfg(feature = "ssr")]
 pub use invoices::InvoicesPage;
 #[cfg(feature = "ssr")]

@@ -53,6 +53,7 @@ pub(crate) fn Notice() -> impl IntoView {
             "invoiced" => "Invoice created.",
             "paid" => "Marked as paid.",
             "unpaid" => "Marked as unpaid.",
+            "fees" => "Fees saved.",
             _ => "Saved.",
         })
     };
