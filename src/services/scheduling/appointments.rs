@@ -116,6 +116,11 @@ fn to_view(
     })
 }
 
+/// The ids of `ids`, each once, in order.
+pub(crate) fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    ids.collect::<BTreeSet<_>>().into_iter().collect()
+}
+
 /// The caller's hospital (nil for callers with none, whom `AtHospital` then refuses).
 fn own_hospital(caller: &Caller) -> Uuid {
     caller.actor.hospital_id().unwrap_or_else(Uuid::nil)
@@ -451,18 +456,8 @@ pub(crate) async fn views(
     caller: &Caller,
     rows: Vec<appointment::Model>,
 ) -> AppResult<(Vec<Appointment>, Vec<Uuid>)> {
-    let patients: Vec<Uuid> = rows
-        .iter()
-        .map(|m| m.patient_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let providers: Vec<Uuid> = rows
-        .iter()
-        .map(|m| m.provider_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let patients: Vec<Uuid> = distinct(rows.iter().map(|m| m.patient_id));
+    let providers: Vec<Uuid> = distinct(rows.iter().map(|m| m.provider_id));
     let provider_names: HashMap<Uuid, String> = staff_account::Entity::find()
         .select_only()
         .column(staff_account::Column::Id)
@@ -473,12 +468,7 @@ pub(crate) async fn views(
         .await?
         .into_iter()
         .collect();
-    let hospitals: Vec<Uuid> = rows
-        .iter()
-        .map(|m| m.hospital_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let hospitals: Vec<Uuid> = distinct(rows.iter().map(|m| m.hospital_id));
     let zones: HashMap<Uuid, Tz> = hospital::Entity::find()
         .select_only()
         .column(hospital::Column::Id)
@@ -805,12 +795,7 @@ pub(crate) async fn own_visits(
             .order_by_asc(appointment::Column::ScheduledStart)
     };
     let rows = query.limit(limit).all(db).await?;
-    let hospitals: Vec<Uuid> = rows
-        .iter()
-        .map(|m| m.hospital_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let hospitals: Vec<Uuid> = distinct(rows.iter().map(|m| m.hospital_id));
     let places: HashMap<Uuid, (String, Tz)> = hospital::Entity::find()
         .filter(hospital::Column::Id.is_in(hospitals))
         .all(db)

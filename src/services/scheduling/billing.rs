@@ -11,10 +11,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::appointments::{self, status_of};
+use super::appointments::{self, distinct, status_of};
 use crate::db::{begin_write, is_unique_violation, locked, WriteTransaction};
 use crate::domain::clinical::category::DataCategory;
 use crate::domain::identity::role::Permission;
@@ -492,12 +492,7 @@ pub async fn list(
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
-        let patients: Vec<Uuid> = rows
-            .iter()
-            .map(|m| m.patient_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let patients: Vec<Uuid> = distinct(rows.iter().map(|m| m.patient_id));
         let names = names_of(core, txn, &patients).await?;
         let mut invoices = Vec::with_capacity(rows.len());
         for m in rows {
@@ -589,12 +584,7 @@ pub async fn to_invoice(core: &Core, caller: &Caller) -> AppResult<Vec<BillableV
             .find_also_related(appointment::Entity)
             .all(txn)
             .await?;
-        let patients: Vec<Uuid> = rows
-            .iter()
-            .map(|(c, _)| c.patient_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let patients: Vec<Uuid> = distinct(rows.iter().map(|(c, _)| c.patient_id));
         let names = names_of(core, txn, &patients).await?;
         let visits: Vec<BillableVisit> = rows
             .into_iter()
