@@ -263,6 +263,9 @@ pub enum Action {
         permission: Permission,
         hospital_id: Uuid,
     },
+    /// Read the network view of the indicators (every hospital's aggregates, small numbers
+    /// hidden): staff of the whole network only (platform admins).
+    ReadNetworkIndicators,
     /// Review the break-glass openings of `hospital_id` (`None`: no such opening), one opened
     /// by `opened_by` when reviewing one: the hospital's own admins only, never their own.
     ReviewBreakGlass {
@@ -325,6 +328,7 @@ fn permission(action: Action) -> Option<Permission> {
         | Action::WriteAttachments
         | Action::ReadAttachments => return None,
         Action::ReviewBreakGlass { .. } => Permission::BreakGlassReview,
+        Action::ReadNetworkIndicators => Permission::IndicatorsRead,
         Action::Sync => Permission::Sync,
         Action::AtHospital { permission, .. } => permission,
         Action::ManageOwnSharing
@@ -587,6 +591,8 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 Decision::NotFound
             }
         }
+        // A hospital's staff read their own hospital's indicators, not the network's.
+        Action::ReadNetworkIndicators => allow_if(hospital_id.is_none() && role.is_some()),
         Action::ReviewBreakGlass {
             hospital_id: target,
             opened_by,
@@ -770,6 +776,67 @@ mod tests {
         assert_eq!(choosing.portal_patient(), None);
         assert!(manager.portal_patient().is_some());
         assert_eq!(manager.kind(), "proxy");
+    }
+
+    #[test]
+    fn indicators_are_read_by_admins_and_the_network_view_by_platform_admins_only() {
+        let (h, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let report = |hospital_id| Action::AtHospital {
+            permission: Permission::IndicatorsRead,
+            hospital_id,
+        };
+        // role, own hospital's report, another hospital's, the network view.
+        let table = [
+            (
+                Role::PlatformAdmin,
+                None,
+                Decision::NotFound,
+                Decision::Allow,
+            ),
+            (
+                Role::HospitalAdmin,
+                Some(h),
+                Decision::NotFound,
+                Decision::Deny,
+            ),
+            (Role::Clinician, Some(h), Decision::Deny, Decision::Deny),
+            (Role::Viewer, Some(h), Decision::Deny, Decision::Deny),
+            (Role::BillingClerk, Some(h), Decision::Deny, Decision::Deny),
+        ];
+        for (role, hospital, elsewhere, network) in table {
+            let actor = staff(role, hospital);
+            let own = match hospital {
+                Some(h) => decide(&actor, report(h)),
+                None => Decision::NotFound,
+            };
+            let expected_own = if role.has(Permission::IndicatorsRead) && hospital.is_some() {
+                Decision::Allow
+            } else if hospital.is_some() {
+                Decision::Deny
+            } else {
+                Decision::NotFound
+            };
+            assert_eq!(own, expected_own, "{role:?} own");
+            assert_eq!(decide(&actor, report(other)), elsewhere, "{role:?} other");
+            assert_eq!(
+                decide(&actor, Action::ReadNetworkIndicators),
+                network,
+                "{role:?} network"
+            );
+        }
+        let client = Actor::Client {
+            id: Uuid::now_v7(),
+            hospital_id: h,
+            scopes: Role::HospitalAdmin.grants(),
+        };
+        assert_eq!(
+            decide(&client, Action::ReadNetworkIndicators),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&Actor::Anonymous, Action::ReadNetworkIndicators),
+            Decision::Unauthenticated
+        );
     }
 
     #[test]

@@ -29,8 +29,12 @@ use pages::{
 };
 
 /// Staff pages the server renders alone: links and plain form posts, nothing to hydrate.
-pub const SERVER_ONLY: [&str; 5] = [
+pub const SERVER_ONLY: [&str; 9] = [
     "/schedule",
+    "/worklists",
+    "/dashboard",
+    "/dashboard/patients",
+    "/network",
     "/invoices",
     "/admin/messages",
     "/admin/templates",
@@ -110,6 +114,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/messages") view=MessagesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/templates") view=TemplatesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/fees") view=FeesRoute ssr=SsrMode::Async />
+                    <Route path=path!("/worklists") view=WorklistsRoute ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardRoute ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/patients") view=IndicatorPatientsRoute ssr=SsrMode::Async />
+                    <Route path=path!("/network") view=NetworkRoute ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </div>
@@ -161,6 +169,13 @@ server_only_page!(InvoicesRoute, pages::scheduling::InvoicesPage);
 server_only_page!(MessagesRoute, pages::notifications::MessagesPage);
 server_only_page!(TemplatesRoute, pages::notifications::TemplatesPage);
 server_only_page!(FeesRoute, pages::scheduling::FeesPage);
+server_only_page!(WorklistsRoute, pages::worklists::WorklistsPage);
+server_only_page!(DashboardRoute, pages::dashboard::DashboardPage);
+server_only_page!(
+    IndicatorPatientsRoute,
+    pages::dashboard::IndicatorPatientsPage
+);
+server_only_page!(NetworkRoute, pages::dashboard::NetworkPage);
 
 /// In the browser, a portal address is loaded whole from the server.
 #[cfg(not(feature = "ssr"))]

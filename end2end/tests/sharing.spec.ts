@@ -1,6 +1,5 @@
 import { test, expect, type Page, request as playwrightRequest } from "@playwright/test";
-import { hydrated, watchErrors, totp, ADMIN_STATE, signIn, openChart, breakGlass } from "./helpers";
-import * as fs from "node:fs";
+import { hydrated, watchErrors, ADMIN_STATE, signIn, openChart, breakGlass, signInSowetoAdmin } from "./helpers";
 
 /** The newest consent code sent to Amina's phone, read from the development outbox. */
 async function latestConsentCode(baseURL: string, after: number): Promise<string> {
@@ -59,36 +58,6 @@ async function codeFlow(page: Page, baseURL: string, js: boolean) {
   await page.locator("#grant-rows li", { hasText: "active" }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.locator("#revoked")).toBeVisible();
   await expect(page.locator("#record-rows [data-source]")).toHaveCount(0);
-}
-
-/** Where Soweto's admin keeps the recovery codes of the enrolment the first run makes. */
-const CHB_ADMIN_CODES = "end2end/.auth/admin-chb.json";
-
-/** Signs in Soweto's admin: enrols a second factor the first time, then uses a recovery code
- * (a TOTP step is never accepted twice, and runs follow each other within seconds). */
-async function signInSowetoAdmin(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill("admin.chb@hospitallink.example");
-  await page.getByLabel("Password").fill("hospitallink-demo-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/(account\/mfa|login\/mfa)$/);
-  if (page.url().endsWith("/account/mfa")) {
-    const secret = (await page.locator("#totp-secret").textContent())!.trim();
-    await page.getByLabel("Code from the app").fill(totp(secret));
-    await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
-    await expect(page.locator("#recovery-codes li")).toHaveCount(10);
-    const codes = await page.locator("#recovery-codes li").allTextContents();
-    fs.mkdirSync("end2end/.auth", { recursive: true });
-    fs.writeFileSync(CHB_ADMIN_CODES, JSON.stringify(codes.map((c) => c.trim())));
-    await page.getByRole("link", { name: "Continue" }).click();
-  } else {
-    const codes: string[] = JSON.parse(fs.readFileSync(CHB_ADMIN_CODES, "utf8"));
-    const code = codes.pop()!;
-    fs.writeFileSync(CHB_ADMIN_CODES, JSON.stringify(codes));
-    await page.getByLabel("Code").fill(code);
-    await page.getByRole("button", { name: "Continue" }).click();
-  }
-  await expect(page.locator("#signed-in-as")).toContainText("hospital admin");
 }
 
 test.describe("hydrated", () => {

@@ -23,6 +23,8 @@ mod m20261201_000016_api_clients;
 mod m20261202_000017_sync;
 mod m20261203_000018_appointments;
 mod m20261203_000019_notifications;
+mod m20261204_000020_decision_support;
+mod m20261205_000021_indicators;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_sync::Migration),
             Box::new(m20261203_000018_appointments::Migration),
             Box::new(m20261203_000019_notifications::Migration),
+            Box::new(m20261204_000020_decision_support::Migration),
+            Box::new(m20261205_000021_indicators::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Command line: `serve` (default), `migrate`, `seed-demo`, `admin create`, `clients create`,
-//! `audit verify`, `keys generate`, `keys rotate`.
+//! `indicators`, `audit verify`, `keys generate`, `keys rotate`.
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +44,24 @@ pub enum Command {
     Clients {
         #[command(subcommand)]
         command: ClientsCommand,
+    },
+    /// A hospital's indicators for a period, as JSON (or one indicator as CSV), computed as
+    /// the application; `--profile` times the report and each of its queries, with the
+    /// database's plans.
+    Indicators {
+        /// The hospital's code, e.g. KSM.
+        #[arg(long)]
+        hospital: String,
+        /// First day (YYYY-MM-DD); with --period-end, or neither for the last whole quarter.
+        #[arg(long)]
+        period_start: Option<String>,
+        #[arg(long)]
+        period_end: Option<String>,
+        /// One indicator as CSV (tx_curr, tx_new, tx_pvls_d, tx_pvls_n, tx_ml, tx_rtt, enrolled).
+        #[arg(long)]
+        csv: Option<String>,
+        #[arg(long)]
+        profile: bool,
     },
     /// Encryption keys.
     Keys {
@@ -133,4 +151,58 @@ pub async fn create_client(
         ),
     };
     hospitallink::services::integration::clients::create(core, &system, hospital.id, &input).await
+}
+
+/// Prints a hospital's indicators (JSON, or one as CSV), or with `profile` the time of the
+/// report and of each query with its plan. Runs as the application.
+pub async fn indicators(
+    core: &hospitallink::services::Core,
+    code: &str,
+    period_start: Option<&str>,
+    period_end: Option<&str>,
+    csv: Option<&str>,
+    profile: bool,
+) -> hospitallink::error::AppResult<()> {
+    use hospitallink::domain::indicators::{Measure, Period};
+    use hospitallink::domain::ErrorKind;
+    use hospitallink::policy::Caller;
+    use hospitallink::services::indicators;
+    let hospital = indicators::hospital_by_code(core, code).await?;
+    let period = Period::parse_or_last_quarter(period_start, period_end, indicators::today(core))?;
+    let system = Caller::system();
+    if profile {
+        let (whole, queries) = indicators::profile(core, hospital, period).await?;
+        println!(
+            "{code} {} to {}: the whole report in {whole:.1} ms",
+            period.start, period.end
+        );
+        for q in &queries {
+            println!("  {:<11} {:>8} rows {:>9.1} ms", q.name, q.rows, q.millis);
+        }
+        if let Some(slowest) = queries.iter().max_by(|a, b| a.millis.total_cmp(&b.millis)) {
+            println!("plan of the slowest ({}):", slowest.name);
+            for line in &slowest.plan {
+                println!("  {line}");
+            }
+        }
+        return Ok(());
+    }
+    match csv {
+        Some(raw) => {
+            let m = Measure::parse(raw)
+                .ok_or_else(|| ErrorKind::invalid_field("csv", "no such indicator"))?;
+            print!(
+                "{}",
+                indicators::export_csv(core, &system, Some(hospital), period, m).await?
+            );
+        }
+        None => {
+            let report = indicators::report(core, &system, Some(hospital), period).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }

@@ -47,6 +47,12 @@ pub async fn prepare_core(config: Config) -> anyhow::Result<(Core, bool)> {
     Migrator::up(&db, None).await?;
     let core = Core::new(db, config);
     core.storage.check().map_err(|e| anyhow::anyhow!(e))?;
+    let filled = hospitallink::services::indicators::fill_birth_months(&core)
+        .await
+        .map_err(|e| anyhow::anyhow!("filling months of birth: {}", e.into_kind()))?;
+    if filled > 0 {
+        tracing::info!(filled, "months of birth filled for the indicators");
+    }
     let seeded = if core.config.seed_demo {
         hospitallink::services::seed::demo::seed_if_empty(&core)
             .await

@@ -171,6 +171,29 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("client_id={}", created.client_id);
             println!("client_secret={}", created.client_secret);
         }
+        Command::Indicators {
+            hospital,
+            period_start,
+            period_end,
+            csv,
+            profile,
+        } => {
+            let (core, _) = server::prepare_core(Config {
+                seed_demo: false,
+                ..config
+            })
+            .await?;
+            server::cli::indicators(
+                &core,
+                &hospital,
+                period_start.as_deref(),
+                period_end.as_deref(),
+                csv.as_deref(),
+                profile,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.into_kind().explained()))?;
+        }
         Command::Keys {
             command: KeysCommand::Generate,
         } => {

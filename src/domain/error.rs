@@ -40,6 +40,12 @@ pub enum ErrorKind {
         /// (e.g. the patient to link instead of registering a duplicate).
         existing_id: Option<uuid::Uuid>,
     },
+    /// 409: a prescription, regimen or dispensing with a severe drug interaction and no
+    /// override reason; `warnings` says which WHO rules and what they advise.
+    InteractionOverrideRequired {
+        message: String,
+        warnings: Vec<crate::domain::cds::interactions::InteractionWarning>,
+    },
     /// 412: `If-Match` did not match the current version.
     PreconditionFailed { current_version: i64 },
     /// 422: well formed, but cannot be taken as it is (an idempotency key sent again with a
@@ -72,6 +78,7 @@ struct ErrorWire {
     current_version: Option<i64>,
     limit_bytes: Option<u64>,
     retry_after_secs: Option<u64>,
+    warnings: Option<Vec<crate::domain::cds::interactions::InteractionWarning>>,
 }
 
 /// A field the `kind` requires, or the error naming it.
@@ -110,6 +117,10 @@ impl TryFrom<ErrorWire> for ErrorKind {
                 code: required(w.code, "code")?,
                 message: required(w.message, "message")?,
                 fields: required(w.fields, "fields")?,
+            },
+            "interaction_override_required" => ErrorKind::InteractionOverrideRequired {
+                message: required(w.message, "message")?,
+                warnings: required(w.warnings, "warnings")?,
             },
             "precondition_failed" => ErrorKind::PreconditionFailed {
                 current_version: required(w.current_version, "current_version")?,
@@ -196,7 +207,7 @@ impl ErrorKind {
             ErrorKind::Unauthenticated { .. } => 401,
             ErrorKind::Forbidden { .. } => 403,
             ErrorKind::NotFound { .. } => 404,
-            ErrorKind::Conflict { .. } => 409,
+            ErrorKind::Conflict { .. } | ErrorKind::InteractionOverrideRequired { .. } => 409,
             ErrorKind::PreconditionFailed { .. } => 412,
             ErrorKind::Unprocessable { .. } => 422,
             ErrorKind::PayloadTooLarge { .. } => 413,
@@ -216,6 +227,7 @@ impl ErrorKind {
             | ErrorKind::Unprocessable { code, .. } => code,
             ErrorKind::Unauthenticated { .. } => "unauthenticated",
             ErrorKind::NotFound { .. } => "not_found",
+            ErrorKind::InteractionOverrideRequired { .. } => "interaction_override_required",
             ErrorKind::PreconditionFailed { .. } => "version_mismatch",
             ErrorKind::PayloadTooLarge { .. } => "payload_too_large",
             ErrorKind::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -234,7 +246,8 @@ impl ErrorKind {
             | ErrorKind::NotFound { message }
             | ErrorKind::Conflict { message, .. }
             | ErrorKind::Unprocessable { message, .. }
-            | ErrorKind::UnsupportedMediaType { message } => message.clone(),
+            | ErrorKind::UnsupportedMediaType { message }
+            | ErrorKind::InteractionOverrideRequired { message, .. } => message.clone(),
             ErrorKind::PreconditionFailed { current_version } => format!(
                 "The record changed since you loaded it (current version {current_version}); reload and try again."
             ),
@@ -257,6 +270,14 @@ impl ErrorKind {
             ErrorKind::Invalid { fields, .. }
             | ErrorKind::Conflict { fields, .. }
             | ErrorKind::Unprocessable { fields, .. } => fields.clone(),
+            ErrorKind::InteractionOverrideRequired { .. } => {
+                let mut fields = FieldErrors::new();
+                fields.insert(
+                    "override_reason".into(),
+                    vec!["is required to go ahead despite a severe interaction".into()],
+                );
+                fields
+            }
             _ => FieldErrors::new(),
         }
     }
@@ -287,6 +308,9 @@ impl ErrorKind {
             | ErrorKind::Unprocessable { fields, .. } => {
                 fields.get(name).cloned().unwrap_or_default()
             }
+            ErrorKind::InteractionOverrideRequired { .. } => {
+                self.fields().get(name).cloned().unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
@@ -302,6 +326,18 @@ impl ErrorKind {
                 ErrorKind::Conflict { existing_id, .. } => *existing_id,
                 _ => None,
             },
+            warnings: match self {
+                ErrorKind::InteractionOverrideRequired { warnings, .. } => warnings.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// The interaction warnings of a refused prescription (empty for any other error).
+    pub fn warnings(&self) -> &[crate::domain::cds::interactions::InteractionWarning] {
+        match self {
+            ErrorKind::InteractionOverrideRequired { warnings, .. } => warnings,
+            _ => &[],
         }
     }
 }
@@ -327,6 +363,9 @@ pub struct ErrorBody {
     /// On a `patient_exists` conflict: the patient to link instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<uuid::Uuid>,
+    /// On `interaction_override_required`: the WHO interaction rules that stopped it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::domain::cds::interactions::InteractionWarning>,
 }
 
 /// Server functions return `ErrorKind` directly, so the hydrated UI sees the same codes and

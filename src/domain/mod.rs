@@ -4,6 +4,7 @@
 //! - `identity`: roles and permissions; sign-in and token types.
 //! - `integration`: integration clients (the client-credentials grant) and their scopes.
 //! - `clinical`: patients, HIV records, attachments, data categories.
+//! - `cds`: the WHO HIV DAK's decision support: flags, prescribing safety, tracing outcomes.
 //! - `platform`: hospitals, audit entries, the outbox.
 //! - `notifications`: what messages to patients say and when they go.
 //! - `sharing`: consent grants across hospitals.
@@ -11,14 +12,17 @@
 //! - `portal`: what the patient portal shows, in the patient's words.
 //! - `proxies`: family members and guardians who act for a patient.
 //! - `scheduling`: appointments, visit fees, CPT records and invoices.
+//! - `indicators`: PEPFAR MER indicators and the care cascade of a hospital and the network.
 //! - shared by all: the error model (`error`), field validation (`validate`), pagination
 //!   (`page`).
 
+pub mod cds;
 pub mod clinical;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod fhir;
 pub mod identity;
+pub mod indicators;
 pub mod integration;
 pub mod notifications;
 pub mod page;
@@ -46,6 +50,18 @@ pub fn format_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
         at.minute(),
         at.second()
     )
+}
+
+/// One CSV field: quoted, inner quotes doubled, and a leading formula character (or a tab or
+/// carriage return, which some spreadsheets skip before one) neutralised so a spreadsheet
+/// never evaluates a stored value.
+pub fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    format!("\"{}\"", value.replace('"', "\"\""))
 }
 
 #[cfg(test)]

@@ -423,6 +423,72 @@ pub fn clock_time() -> Object {
         .build()
 }
 
+/// Why a prescriber goes ahead despite a severe interaction: blank or `null` for none, else
+/// at most 1000 characters.
+pub fn override_reason() -> Object {
+    optional_text(crate::domain::clinical::record::OVERRIDE_REASON_MAX)
+}
+
+/// A decision-support rule set (`who`, `kenya`); `null` keeps the current one.
+pub fn rule_set() -> Object {
+    optional_string()
+        .pattern(Some(format!(
+            r"^{SPACE}*(?:{}){SPACE}*$",
+            crate::domain::cds::RuleSet::IDS.join("|")
+        )))
+        .description(Some(
+            "The decision-support rule set: who (default) or kenya.",
+        ))
+        .build()
+}
+
+/// A worklist name; blank or `null` for `iit`.
+pub fn worklist_name() -> Object {
+    optional_string()
+        .pattern(Some(format!(
+            r"^{SPACE}*(?:vl_due|unsuppressed|iit|ahd)?{SPACE}*$"
+        )))
+        .build()
+}
+
+/// A tracing outcome (the WHO HIV DAK follow-up codes).
+pub fn tracing_outcome() -> Object {
+    let names: Vec<&str> = crate::domain::cds::retention::TracingOutcome::ALL
+        .iter()
+        .map(|o| o.as_str())
+        .collect();
+    string()
+        .pattern(Some(format!(r"^{SPACE}*(?:{}){SPACE}*$", names.join("|"))))
+        .build()
+}
+
+/// A day a tracing outcome was learnt: `YYYY-MM-DD`, from 1980 to today; blank or `null` for
+/// today.
+pub fn tracing_date() -> Schema {
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(string().pattern(Some(format!("^{SPACE}*$"))))
+            .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+            .description(Some("YYYY-MM-DD, from 1980 to today; blank for today."))
+            .build(),
+    )
+}
+
+/// How a patient was reached: `phone`, `sms`, `home_visit`; blank or `null` for unknown.
+pub fn contact_method() -> Object {
+    optional_string()
+        .pattern(Some(format!(
+            r"^{SPACE}*(?:phone|sms|home_visit)?{SPACE}*$"
+        )))
+        .build()
+}
+
+/// A tracing note: at most 1000 characters; blank or `null` for none.
+pub fn tracing_note() -> Object {
+    optional_text(crate::domain::cds::worklist::TRACING_NOTE_MAX)
+}
+
 /// A portal language, `en`, `sw`, `fr` or `pt`; blank for the browser's, `null` keeps it.
 pub fn language() -> Object {
     optional_string()
@@ -701,6 +767,89 @@ mod tests {
         });
         agree("code", six_digit_code(), |v| {
             parse_otp_code("code", Some(v)).is_ok()
+        });
+    }
+
+    #[test]
+    fn decision_support_fields_are_documented_as_validated() {
+        use crate::domain::cds::worklist::TracingInput;
+        use crate::domain::clinical::record::RecordInput;
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let mut extra = samples();
+        extra.extend(
+            [
+                "iit",
+                " vl_due ",
+                "ahd",
+                "unsuppressed",
+                "IIT",
+                "iit,ahd",
+                "died",
+                " not_located",
+                "returning_to_clinic",
+                "phone",
+                "sms",
+                "home_visit",
+                "home visit",
+                "kenya",
+                " who ",
+                "WHO",
+                "kenya2",
+                "",
+            ]
+            .map(String::from),
+        );
+        let check = |field: &str, schema: Object, accepts: &dyn Fn(&str) -> bool| {
+            let re = pattern(&schema);
+            for sample in &extra {
+                assert_eq!(re.is_match(sample), accepts(sample), "{field}: {sample:?}");
+            }
+        };
+        let tracing = |field: &str, v: &str| {
+            let mut input = TracingInput {
+                outcome: Some("not_located".into()),
+                ..Default::default()
+            };
+            match field {
+                "worklist" => input.worklist = Some(v.into()),
+                "outcome" => input.outcome = Some(v.into()),
+                "contact_method" => input.contact_method = Some(v.into()),
+                _ => input.note = Some(v.into()),
+            }
+            input
+                .validate(today)
+                .err()
+                .is_none_or(|e| e.field(field).is_empty())
+        };
+        check("worklist", worklist_name(), &|v| tracing("worklist", v));
+        check("outcome", tracing_outcome(), &|v| tracing("outcome", v));
+        check("contact_method", contact_method(), &|v| {
+            tracing("contact_method", v)
+        });
+        check("note", tracing_note(), &|v| tracing("note", v));
+        check("override_reason", override_reason(), &|v| {
+            RecordInput {
+                record_type: Some("prescription".into()),
+                payload: Some(
+                    serde_json::json!({"drug_name": "Metformin", "dose": "500 mg",
+                    "frequency": "twice daily"}),
+                ),
+                override_reason: Some(v.into()),
+                ..Default::default()
+            }
+            .validate(chrono::Utc::now())
+            .err()
+            .is_none_or(|e| e.field("override_reason").is_empty())
+        });
+        check("rule_set", rule_set(), &|v| {
+            crate::domain::platform::hospital::HospitalSettings {
+                break_glass_minutes: Some(180),
+                rule_set: Some(v.into()),
+                ..Default::default()
+            }
+            .validate()
+            .err()
+            .is_none_or(|e| e.field("rule_set").is_empty())
         });
     }
 

@@ -35,6 +35,10 @@ pub struct Model {
     pub delete_reason: Option<String>,
     /// A dispensing's supply end (`recorded_at` plus the days supplied).
     pub supply_until: Option<ChronoDateTimeUtc>,
+    /// The DAK interaction rules (HIV.D21.2.DT ids, comma-separated) the record was saved with.
+    pub interaction_rules: Option<String>,
+    /// The prescriber's reason for going ahead despite a severe interaction (sealed).
+    pub override_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

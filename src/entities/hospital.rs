@@ -22,6 +22,8 @@ pub struct Model {
     pub break_glass_minutes: i32,
     /// IANA time zone (`Africa/Nairobi`): the schedule's days and the hour reminders go out.
     pub timezone: String,
+    /// The decision-support rule set the hospital chose (`who`, `kenya`).
+    pub rule_set: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

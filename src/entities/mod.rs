@@ -33,4 +33,5 @@ pub mod staff_invitation;
 pub mod sync_change;
 pub mod sync_change_head;
 pub mod sync_external_id;
+pub mod tracing_outcome;
 pub mod visit_fee;

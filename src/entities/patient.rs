@@ -30,6 +30,9 @@ pub struct Model {
     pub credentials_version: i64,
     /// The hospital that registered the patient: it holds the contact details it typed.
     pub registering_hospital_id: Option<Uuid>,
+    /// Month of birth as `yyyymm`, in plain for the indicators' age bands (the day stays
+    /// sealed).
+    pub birth_month: Option<i32>,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -5,6 +5,7 @@
 //! - `identity`: staff and patient sign-in, second factor, tokens, sessions, attempt limits.
 //! - `integration`: integration clients and their client-credentials tokens.
 //! - `clinical`: patients, their hospital links, HIV records, attachments and the chart.
+//! - `cds`: decision support: prescribing safety, patient flags, worklists.
 //! - `fhir`: the FHIR R4 API over the same services.
 //! - `platform`: the hospital registry, the audit log, key rotation, the message outbox.
 //! - `notifications`: reminders and other messages to patients, planned from the data.
@@ -14,9 +15,11 @@
 //! - `scheduling`: appointments, CPT records, the fee table, invoices and payments.
 //! - `seed`: the demo network and synthetic patients.
 
+pub mod cds;
 pub mod clinical;
 pub mod fhir;
 pub mod identity;
+pub mod indicators;
 pub mod integration;
 pub mod notifications;
 pub mod platform;

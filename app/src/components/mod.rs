@@ -1,5 +1,6 @@
 //! Reusable pieces: the staff shell and form fields.
 
+pub mod bars;
 mod field;
 mod shell;
 pub mod trend;

@@ -22,6 +22,9 @@ pub fn SignOut(#[prop(optional)] class: &'static str) -> impl IntoView {
 pub fn StaffShell(children: Children) -> impl IntoView {
     let nav = [
         ("/patients", "Patients"),
+        ("/worklists", "Worklists"),
+        ("/dashboard", "Dashboard"),
+        ("/network", "Network"),
         ("/schedule", "Schedule"),
         ("/invoices", "Billing"),
         ("/hospitals", "Hospitals"),

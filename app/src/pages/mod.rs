@@ -1,6 +1,8 @@
 pub mod auth;
 pub mod break_glass;
 pub mod clients;
+#[cfg(feature = "ssr")]
+pub mod dashboard;
 pub mod hospitals;
 pub mod landing;
 pub mod not_found;
@@ -10,6 +12,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod patients;
 pub mod scheduling;
+pub mod worklists;
 // The patient portal is rendered by the server alone: its pages need no script, and on a
 // prepaid plan the browser bundle would cost more than every portal page together. Its code
 // is left out of that bundle.

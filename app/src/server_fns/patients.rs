@@ -33,6 +33,31 @@ pub async fn patient_chart(id: String, types: String, page: u64) -> Result<Chart
         .map_err(crate::state::fail)
 }
 
+/// The WHO drug interactions a regimen, prescription or dispensing form would be saved with,
+/// checked while the prescriber fills it in (nothing is saved).
+#[server(prefix = "/_fn", endpoint = "patients/records/check")]
+pub async fn check_interactions(
+    id: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<Vec<hospitallink::domain::cds::interactions::InteractionWarning>, ErrorKind> {
+    use hospitallink::domain::clinical::record::record_from_form;
+    let (core, caller) = crate::state::caller().await?;
+    let id = uuid::Uuid::parse_str(id.trim())
+        .map_err(|_| crate::state::fail(ErrorKind::not_found("patient").into()))?;
+    match hospitallink::services::cds::prescribing::preview(
+        &core,
+        &caller,
+        id,
+        &record_from_form(&values),
+    )
+    .await
+    {
+        // A form still being filled in has nothing to check yet; saving names what is missing.
+        Err(e) if matches!(e.kind, ErrorKind::Invalid { .. }) => Ok(Vec::new()),
+        other => other.map_err(crate::state::fail),
+    }
+}
+
 /// Records one quick-entry form of the chart (`values` are the form's fields by name, as the
 /// plain POST to `/patients/{id}/records` sends them). The hydrated chart's path.
 #[server(prefix = "/_fn", endpoint = "patients/records/add")]

@@ -6,6 +6,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod cds;
 mod clients;
 mod hospitals;
 mod notifications;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(portal::router())
         .merge(clients::router())
         .merge(scheduling::router())
+        .merge(cds::router())
         .merge(notifications::router())
 }
 

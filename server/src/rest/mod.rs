@@ -3,9 +3,11 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod cds;
 pub mod clients;
 pub mod fhir;
 pub mod hospitals;
+pub mod indicators;
 pub mod notifications;
 pub mod patients;
 pub mod portal;
@@ -76,6 +78,14 @@ use app::state::AppState;
         patients::get_record,
         patients::update_record,
         patients::delete_record,
+        cds::interaction_check,
+        cds::worklist_counts,
+        cds::worklist,
+        cds::record_tracing,
+        indicators::report,
+        indicators::patients,
+        indicators::csv,
+        indicators::network,
         attachments::upload,
         attachments::list,
         attachments::download,
@@ -186,7 +196,36 @@ use app::state::AppState;
         hospitallink::domain::clinical::record::VlThresholds,
         hospitallink::domain::clinical::record::Cd4Result,
         hospitallink::domain::clinical::record::CurrentRegimen,
-        hospitallink::domain::clinical::record::Flag,
+        hospitallink::domain::cds::Flag,
+        hospitallink::domain::cds::Evidence,
+        hospitallink::domain::cds::FlagKind,
+        hospitallink::domain::cds::Severity,
+        hospitallink::domain::cds::interactions::InteractionWarning,
+        hospitallink::domain::cds::interactions::InteractionSeverity,
+        cds::InteractionCheck,
+        hospitallink::domain::cds::worklist::Worklist,
+        hospitallink::domain::cds::worklist::WorklistCounts,
+        hospitallink::domain::cds::worklist::WorklistPage,
+        hospitallink::domain::cds::worklist::WorklistEntry,
+        hospitallink::domain::cds::worklist::LastOutcome,
+        hospitallink::domain::cds::worklist::TracingInput,
+        hospitallink::domain::cds::worklist::TracingRecord,
+        hospitallink::domain::cds::retention::TracingOutcome,
+        hospitallink::domain::indicators::Measure,
+        hospitallink::domain::indicators::IndicatorReport,
+        hospitallink::domain::indicators::IndicatorValue,
+        hospitallink::domain::indicators::Cell,
+        hospitallink::domain::indicators::OutcomeCount,
+        hospitallink::domain::indicators::Cascade,
+        hospitallink::domain::indicators::SuppressionMonth,
+        hospitallink::domain::indicators::AgeBand,
+        hospitallink::domain::indicators::SexGroup,
+        hospitallink::domain::indicators::MlOutcome,
+        hospitallink::domain::indicators::IndicatorPatients,
+        hospitallink::domain::indicators::IndicatorPatient,
+        hospitallink::domain::indicators::NetworkReport,
+        hospitallink::domain::indicators::HospitalColumn,
+        hospitallink::domain::indicators::NetworkValue,
         hospitallink::domain::clinical::record::ViralLoad,
         hospitallink::domain::clinical::record::Cd4,
         hospitallink::domain::clinical::record::ArtRegimen,
@@ -298,6 +337,8 @@ use app::state::AppState;
         (name = "hospitals", description = "The network's hospital registry"),
         (name = "patients", description = "Patients, their hospital links and MRNs"),
         (name = "records", description = "HIV clinical records and the summary"),
+        (name = "decision support", description = "WHO HIV DAK worklists and tracing outcomes"),
+        (name = "indicators", description = "PEPFAR MER indicators, the care cascade and the network view"),
         (name = "attachments", description = "Consent forms and scans, stored encrypted"),
         (name = "sharing", description = "The patient's consent grants across hospitals, and break-glass"),
         (name = "portal", description = "The signed-in patient's own profile, preferences, records and export"),
@@ -444,6 +485,8 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(hospitals::router())
         .merge(patients::router())
+        .merge(cds::router())
+        .merge(indicators::router())
         .merge(attachments::router())
         .merge(sharing::router())
         .merge(portal::router())
@@ -495,6 +538,7 @@ async fn json_method_not_allowed(response: Response) -> Response {
             code: "method_not_allowed".into(),
             fields: Default::default(),
             existing_id: None,
+            warnings: Vec::new(),
         };
         let mut out = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
         if let Some(allow) = allow {

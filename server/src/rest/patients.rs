@@ -358,7 +358,7 @@ pub async fn summary(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Role may not write this record type", body = ErrorBody),
         (status = 404, description = "Absent or not linked to your hospital", body = ErrorBody),
-        (status = 409, description = "The superseded record was already corrected", body = ErrorBody),
+        (status = 409, description = "`already_superseded`: the superseded record was already corrected; `interaction_override_required`: a severe WHO drug interaction (HIV.D21.2.DT) and no `override_reason` (`warnings` names the rules and their guidance)", body = ErrorBody),
     )
 )]
 pub async fn add_record(

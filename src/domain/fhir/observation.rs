@@ -157,6 +157,7 @@ pub fn read_observation(body: &Value) -> Result<NewObservation, ErrorKind> {
             payload,
             supersedes: None,
             clinician_only: None,
+            override_reason: None,
         },
         identifier,
     })

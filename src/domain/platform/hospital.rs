@@ -107,6 +107,10 @@ pub struct HospitalSettings {
     /// its schedule and the hour its reminders go out. Left out: unchanged.
     #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::timezone))]
     pub timezone: Option<String>,
+    /// The decision-support rule set (`who`, `kenya`): the viral-load thresholds and
+    /// intervals the flags, worklists and indicators use. Left out: unchanged.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::rule_set))]
+    pub rule_set: Option<String>,
 }
 
 /// Settings that meet the rules.
@@ -114,6 +118,7 @@ pub struct HospitalSettings {
 pub struct ValidSettings {
     pub break_glass_minutes: i32,
     pub timezone: Option<String>,
+    pub rule_set: Option<String>,
 }
 
 /// Whether `name` is a time zone of the tz database (server side, where the database is).
@@ -134,6 +139,18 @@ impl HospitalSettings {
                 ));
             }
         }
+        let rule_set = self.rule_set.as_deref().map(str::trim).map(str::to_string);
+        if let Some(r) = &rule_set {
+            if !crate::domain::cds::RuleSet::IDS.contains(&r.as_str()) {
+                return Err(ErrorKind::invalid_field(
+                    "rule_set",
+                    format!(
+                        "must be one of {}",
+                        crate::domain::cds::RuleSet::IDS.join(", ")
+                    ),
+                ));
+            }
+        }
         let minutes = match self.break_glass_minutes {
             None => Err(ErrorKind::invalid_field(
                 "break_glass_minutes",
@@ -148,12 +165,17 @@ impl HospitalSettings {
         Ok(ValidSettings {
             break_glass_minutes: minutes,
             timezone,
+            rule_set,
         })
     }
 }
 
 fn utc() -> String {
     "UTC".into()
+}
+
+fn who() -> String {
+    "who".into()
 }
 
 /// A hospital as clients see it.
@@ -173,6 +195,9 @@ pub struct Hospital {
     /// The hospital's time zone (tz database name): its schedule's days, its reminders' hours.
     #[serde(default = "utc")]
     pub timezone: String,
+    /// The decision-support rule set (`who`, `kenya`).
+    #[serde(default = "who")]
+    pub rule_set: String,
     /// Optimistic-concurrency version; send it back as `If-Match` when updating.
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -81,6 +81,47 @@ pub struct PortalHome {
     /// clock.
     #[serde(default)]
     pub visits: Vec<MyVisit>,
+    /// What the care team's rules suggest, in the patient's words (most urgent first).
+    #[serde(default)]
+    pub care: Vec<CareNote>,
+}
+
+/// A decision-support flag as the patient reads it: what to do, without alarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CareNote {
+    TalkSoon,
+    ComeBack,
+    ExtraCare,
+    ExtraTest,
+    TestDue,
+    RepeatTest,
+    Cd4Due,
+    KidneyTest,
+    VisitDue,
+}
+
+impl CareNote {
+    /// The note a flag of this kind becomes (none for what the patient need not act on).
+    pub fn of(kind: crate::domain::cds::FlagKind) -> Option<CareNote> {
+        use crate::domain::cds::FlagKind as K;
+        Some(match kind {
+            K::Unsuppressed
+            | K::VirologicalFailure
+            | K::ImmunologicalFailure
+            | K::ClinicalFailure => CareNote::TalkSoon,
+            K::InterruptionInTreatment => CareNote::ComeBack,
+            K::AdvancedDisease => CareNote::ExtraCare,
+            K::CryptococcalAntigen => CareNote::ExtraTest,
+            K::ViralLoadDue | K::ViralLoadOverdue => CareNote::TestDue,
+            K::LowLevelViraemia => CareNote::RepeatTest,
+            K::Cd4Due => CareNote::Cd4Due,
+            K::RenalMonitoring => CareNote::KidneyTest,
+            K::ClinicalVisitDue => CareNote::VisitDue,
+            K::SeenElsewhere => return None,
+        })
+    }
 }
 
 /// A visit as the patient sees it: when, where, and whether it still stands. Nothing of why.
@@ -125,6 +166,15 @@ impl PortalHome {
             treatment,
             next_appointment: summary.next_appointment,
             visits: Vec::new(),
+            care: {
+                let mut notes: Vec<CareNote> = Vec::new();
+                for note in summary.flags.iter().filter_map(|f| CareNote::of(f.kind)) {
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
+                }
+                notes
+            },
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod preferences;
 pub mod records;
 pub mod sharing;
 
-pub use home::{MyVisit, MyVisits, PortalHome, Treatment, ViralLoadNews};
+pub use home::{CareNote, MyVisit, MyVisits, PortalHome, Treatment, ViralLoadNews};
 pub use preferences::{
     ClockTime, Language, MyHospital, MyProfile, Preferences, PreferencesInput, ReminderChannel,
 };

@@ -151,6 +151,8 @@ mod tests {
             superseded_by: None,
             editable: false,
             clinician_only: false,
+            interactions: Vec::new(),
+            override_reason: None,
         }
     }
 

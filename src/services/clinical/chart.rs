@@ -78,7 +78,7 @@ async fn assemble(
     let mut shown = json!({});
     if held.is_some_and(|r| r.has(Permission::RecordsRead)) {
         let (summary, vl, cd4) =
-            records::summary_in(caller, txn, patient_id, &linked, true).await?;
+            records::summary_in(core, caller, txn, patient_id, &linked, true).await?;
         chart.summary = Some(summary);
         chart.viral_loads = vl;
         chart.cd4 = cd4;

@@ -73,6 +73,9 @@ fn assign(core: &Core, model: &mut patient::ActiveModel, id: Uuid, valid: &Valid
     model.last_name = Set(seal("last_name", &valid.last_name));
     model.date_of_birth = Set(seal("date_of_birth", &valid.date_of_birth.to_string()));
     model.sex = Set(valid.sex.clone());
+    model.birth_month = Set(Some(crate::domain::indicators::birth_month(
+        valid.date_of_birth,
+    )));
     model.email = Set(seal_opt("email", email.as_ref()));
     model.email_index = Set(email.as_deref().map(|e| k.blind_index("email", e)));
     model.phone = Set(seal_opt("phone", phone.as_ref()));
@@ -342,6 +345,14 @@ pub(crate) async fn live_link(
         .filter(link::Column::RemovedAt.is_null())
         .one(db)
         .await?)
+}
+
+/// The patient's date of birth (opened from its sealed column); `None` if unreadable.
+pub(crate) fn birth_date(core: &Core, m: &patient::Model) -> Option<chrono::NaiveDate> {
+    open(core, "date_of_birth", m.id, &m.date_of_birth)
+        .ok()?
+        .parse()
+        .ok()
 }
 
 fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Patient> {

@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 use super::patients::{patient_access, Linked};
 use crate::db::{begin_write, changed_one, locked, WriteTransaction};
+use crate::domain::cds::interactions::warning_of;
+use crate::domain::cds::RuleSet;
 use crate::domain::clinical::category::DataCategory;
 use crate::domain::clinical::patient::DeleteRequest;
 use crate::domain::clinical::record::{
@@ -36,6 +38,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::{readable_record_types, record_read_permission, Action, Actor, Caller};
+use crate::services::cds::{flags, prescribing};
 use crate::services::integration::changes::{self, Logged};
 use crate::services::integration::sync::{self, ExternalRef};
 use crate::services::platform::audit::{self, AuditedRead, Event};
@@ -47,7 +50,7 @@ const REVISIONS: &str = "clinical_record_revisions";
 /// Which of the patient's records the caller sees (`None`: all, for the application itself):
 /// its own hospital's, and those of other hospitals whose type the policy opens to it with the
 /// patient's consent (asked once per record type).
-fn visible_records(caller: &Caller, linked: &Linked) -> Option<Condition> {
+pub(crate) fn visible_records(caller: &Caller, linked: &Linked) -> Option<Condition> {
     let own = match &caller.actor {
         Actor::System => return None,
         actor => actor.hospital_id(),
@@ -88,7 +91,7 @@ fn shared_types(caller: &Caller, linked: &Linked) -> Vec<RecordType> {
         .collect()
 }
 
-fn open_payload(core: &Core, id: Uuid, sealed: &str) -> AppResult<Value> {
+pub(crate) fn open_payload(core: &Core, id: Uuid, sealed: &str) -> AppResult<Value> {
     let clear = core
         .keyring
         .open(TABLE, "payload", id, sealed)
@@ -119,6 +122,8 @@ struct RecordRow {
     supersedes: Option<Uuid>,
     superseded_by: Option<Uuid>,
     clinician_only: bool,
+    interaction_rules: Option<String>,
+    override_reason: Option<String>,
 }
 
 impl From<record::Model> for RecordRow {
@@ -137,6 +142,8 @@ impl From<record::Model> for RecordRow {
             supersedes: m.supersedes,
             superseded_by: m.superseded_by,
             clinician_only: m.clinician_only,
+            interaction_rules: m.interaction_rules,
+            override_reason: m.override_reason,
         }
     }
 }
@@ -164,6 +171,21 @@ fn to_view(core: &Core, m: RecordRow) -> AppResult<ClinicalRecord> {
         superseded_by: m.superseded_by,
         editable: t.is_editable() && m.superseded_by.is_none(),
         clinician_only: m.clinician_only,
+        interactions: m
+            .interaction_rules
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(warning_of)
+            .collect(),
+        override_reason: match m.override_reason.as_deref() {
+            Some(sealed) => Some(
+                core.keyring
+                    .open(TABLE, "override_reason", m.id, sealed)
+                    .map_err(|e| AppError::internal(format!("record {}: {e}", m.id)))?,
+            ),
+            None => None,
+        },
     })
 }
 
@@ -353,9 +375,9 @@ pub async fn create_as(
             .into());
         }
     }
-    let model = insert(
+    let checked = prescribing::check(core, &txn, caller, patient_id, &valid, now).await?;
+    let mut model = new_model(
         core,
-        &txn,
         NewRecord {
             patient_id,
             hospital_id,
@@ -365,8 +387,21 @@ pub async fn create_as(
             supersedes: valid.supersedes,
             clinician_only: valid.clinician_only,
         },
-    )
-    .await?;
+    );
+    model.interaction_rules = Set(checked.stored_rules());
+    // The reason is kept only where it overrode something.
+    let overriding = !checked.severe.is_empty() && valid.override_reason.is_some();
+    if let (true, Some(reason), sea_orm::ActiveValue::Set(id)) =
+        (overriding, &valid.override_reason, &model.id)
+    {
+        model.override_reason = Set(Some(core.keyring.seal(
+            TABLE,
+            "override_reason",
+            *id,
+            reason,
+        )));
+    }
+    let model = model.insert(&txn).await?;
     if let Some(old_id) = valid.supersedes {
         // One correction per record: of two corrections sent at once, the second is refused.
         let taken = record::Entity::update_many()
@@ -392,9 +427,16 @@ pub async fn create_as(
         logged.push(Logged::record(old_id, patient_id, hospital_id, t));
     }
     changes::log(&txn, now, &logged).await?;
+    let interactions: Vec<&str> = checked
+        .warnings
+        .iter()
+        .map(|w| w.rule_id.as_str())
+        .collect();
     let event = event.entity_id(model.id).details(json!({
         "record_type": t.as_str(),
         "supersedes": valid.supersedes,
+        "interactions": interactions,
+        "override": overriding,
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;
@@ -895,16 +937,37 @@ pub async fn refresh_state(
     upsert_state(txn, row, columns).await
 }
 
-/// The viral-load thresholds of a hospital's rule set (WHO unless overridden).
-pub fn thresholds_of(h: Option<&hospital::Model>) -> VlThresholds {
-    let who = VlThresholds::WHO;
+/// A hospital's decision-support rule set (WHO unless it chose another), with its own
+/// viral-load thresholds where it set them.
+pub fn rule_set_of(h: Option<&hospital::Model>) -> RuleSet {
     match h {
-        Some(h) => VlThresholds {
-            low_level_above: h.vl_low_level_above.unwrap_or(who.low_level_above),
-            unsuppressed_above: h.vl_unsuppressed_above.unwrap_or(who.unsuppressed_above),
-        },
-        None => who,
+        Some(h) => RuleSet::by_id(Some(&h.rule_set))
+            .with_thresholds(h.vl_low_level_above, h.vl_unsuppressed_above),
+        None => RuleSet::who(),
     }
+}
+
+/// The viral-load thresholds of a hospital's rule set.
+pub fn thresholds_of(h: Option<&hospital::Model>) -> VlThresholds {
+    rule_set_of(h).thresholds
+}
+
+/// The live, current records of one type of a patient, limited to `visible` (the caller's
+/// hospital's and those shared with it; `None`: all).
+pub(crate) fn live_records(
+    patient_id: Uuid,
+    t: RecordType,
+    visible: Option<Condition>,
+) -> sea_orm::Select<record::Entity> {
+    let mut q = record::Entity::find()
+        .filter(record::Column::PatientId.eq(patient_id))
+        .filter(record::Column::RecordType.eq(t.as_str()))
+        .filter(record::Column::DeletedAt.is_null())
+        .filter(record::Column::SupersededBy.is_null());
+    if let Some(visible) = visible {
+        q = q.filter(visible);
+    }
+    q
 }
 
 struct VlColumns<'a> {
@@ -937,7 +1000,7 @@ pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResul
     let txn = read.txn();
     let result = async {
         let linked = Linked::load(txn, core.clock.now(), caller, patient_id).await?;
-        summary_in(caller, txn, patient_id, &linked, false).await
+        summary_in(core, caller, txn, patient_id, &linked, false).await
     }
     .await;
     read.finish(result.map(|(summary, _, _)| (summary, json!({}))))
@@ -946,6 +1009,7 @@ pub async fn summary(core: &Core, caller: &Caller, patient_id: Uuid) -> AppResul
 
 /// The summary (and with `series`, the lab series) inside an audited read.
 pub(crate) async fn summary_in(
+    core: &Core,
     caller: &Caller,
     txn: &DatabaseTransaction,
     patient_id: Uuid,
@@ -1002,9 +1066,14 @@ pub(crate) async fn summary_in(
     } else {
         (Vec::new(), Vec::new())
     };
-    let thresholds = thresholds_of(hospital.as_ref());
-    let mut summary = combine(patient_id, &states, thresholds);
+    let rules = rule_set_of(hospital.as_ref());
+    let mut summary = combine(patient_id, &states, rules.thresholds);
     summary.hospitals_withheld = hidden.len() as u32;
+    let scope = flags::Scope {
+        visible: visible_records(caller, linked),
+        here: hospital_id,
+    };
+    summary.flags = flags::flags(core, txn, patient_id, &scope, &summary, &rules).await?;
     Ok((summary, vl, cd4))
 }
 
@@ -1049,6 +1118,7 @@ pub(crate) async fn own_records(
 /// patient themselves (`ReadOwnRecord` is decided first); viral loads are read with the
 /// thresholds of the hospital that registered them.
 pub(crate) async fn own_summary(
+    core: &Core,
     db: &impl ConnectionTrait,
     caller: &Caller,
     patient_id: Uuid,
@@ -1074,14 +1144,29 @@ pub(crate) async fn own_summary(
         Some(h) => hospital::Entity::find_by_id(h).one(db).await?,
         None => None,
     };
-    let summary = combine(patient_id, &states, thresholds_of(hospital.as_ref()));
+    let rules = rule_set_of(hospital.as_ref());
+    let mut summary = combine(patient_id, &states, rules.thresholds);
+    let scope = flags::Scope {
+        visible: None,
+        here: None,
+    };
+    summary.flags = flags::flags(core, db, patient_id, &scope, &summary, &rules)
+        .await?
+        .into_iter()
+        .filter(|f| !f.patient_text.is_empty())
+        .collect();
     Ok((summary, vl, cd4))
 }
 
 /// Another hospital's clinical state with only what is open to the caller: its lab values with
 /// `labs`, its treatment with `art`, its last record's date with `notes` too; and whether
 /// anything of it was withheld.
-fn foreign_state(mut s: state::Model, labs: bool, art: bool, notes: bool) -> (state::Model, bool) {
+pub(crate) fn foreign_state(
+    mut s: state::Model,
+    labs: bool,
+    art: bool,
+    notes: bool,
+) -> (state::Model, bool) {
     let mut withheld = false;
     if !labs {
         withheld |= s.latest_vl_at.is_some() || s.latest_cd4_at.is_some();
@@ -1161,7 +1246,11 @@ async fn hospitals_with_hidden_records(
 }
 
 /// One summary from the states of every visible hospital: the latest of each value wins.
-fn combine(patient_id: Uuid, states: &[state::Model], t: VlThresholds) -> PatientSummary {
+pub(crate) fn combine(
+    patient_id: Uuid,
+    states: &[state::Model],
+    t: VlThresholds,
+) -> PatientSummary {
     let latest_by = |key: fn(&state::Model) -> Option<DateTime<Utc>>| {
         states
             .iter()

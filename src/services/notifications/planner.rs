@@ -34,7 +34,7 @@ use crate::services::Core;
 /// visits are looked for.
 const HORIZON_DAYS: i64 = 3;
 /// A visit still "booked" this long after its end was missed (the front desk did not mark it).
-const MISSED_AFTER_HOURS: i64 = 6;
+pub(crate) const MISSED_AFTER_HOURS: i64 = 6;
 /// Most items one pass looks at per kind.
 const BATCH: u64 = 2000;
 /// Dispensings whose supply end is computed per pass (older rows, written before the column).

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::db::{begin_write, WriteTransaction};
+use crate::domain::csv_field;
 use crate::domain::page::{Page, PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, AuditEntry, ChainReport, Outcome};
 use crate::domain::ErrorKind;
@@ -434,18 +435,6 @@ fn condition(caller: &Caller, filter: &AuditFilter) -> Condition {
 
 /// Most rows one CSV export carries; narrow the filters for more.
 pub const EXPORT_LIMIT: u64 = 50_000;
-
-fn csv_field(value: &str) -> String {
-    // Quote everything; double inner quotes. A leading formula character (or a tab or carriage
-    // return, which some spreadsheets skip before one) is neutralised so a spreadsheet never
-    // evaluates a logged value.
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
 
 /// The matching entries as CSV (newest first, at most `EXPORT_LIMIT`); the export is audited.
 pub async fn export_csv(core: &Core, caller: &Caller, filter: &AuditFilter) -> AppResult<String> {

@@ -30,6 +30,7 @@ fn to_view(m: hospital::Model) -> Hospital {
         active: m.active,
         break_glass_minutes: m.break_glass_minutes,
         timezone: m.timezone,
+        rule_set: m.rule_set,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -247,10 +248,14 @@ pub async fn update_settings(
     let version = current.version + 1;
     let before = current.break_glass_minutes;
     let zone_before = current.timezone.clone();
+    let rules_before = current.rule_set.clone();
     let mut model: hospital::ActiveModel = current.into();
     model.break_glass_minutes = Set(minutes);
     if let Some(tz) = &valid.timezone {
         model.timezone = Set(tz.clone());
+    }
+    if let Some(r) = &valid.rule_set {
+        model.rule_set = Set(r.clone());
     }
     model.version = Set(version);
     let now = core.clock.now();
@@ -259,6 +264,7 @@ pub async fn update_settings(
     let event = event.details(json!({
         "break_glass_minutes": {"from": before, "to": minutes},
         "timezone": {"from": zone_before, "to": model.timezone},
+        "rule_set": {"from": rules_before, "to": model.rule_set},
     }));
     audit::append(&txn, now, caller, &event, Outcome::Allowed).await?;
     txn.commit().await?;

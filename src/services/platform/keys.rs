@@ -18,6 +18,7 @@ use crate::domain::platform::audit::{AuditAction, Outcome};
 use crate::entities::{
     break_glass_session, clinical_record, clinical_record_revision, outbox_message, patient,
     patient_attachment, patient_hospital_link, proxy, proxy_relationship, staff_account,
+    tracing_outcome,
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::Caller;
@@ -205,7 +206,7 @@ fn reseal_record(
         active,
         m,
         n,
-        [delete_reason]
+        [delete_reason, override_reason]
     );
     Ok((n > 0).then_some((active, n)))
 }
@@ -282,6 +283,16 @@ fn reseal_break_glass(
         n,
         [review_note]
     );
+    Ok((n > 0).then_some((active, n)))
+}
+
+fn reseal_tracing(
+    core: &Core,
+    m: &tracing_outcome::Model,
+) -> AppResult<Option<(tracing_outcome::ActiveModel, u64)>> {
+    let mut n = 0;
+    let mut active: tracing_outcome::ActiveModel = m.clone().into();
+    reseal_optional!(core, "tracing_outcomes", m.id, active, m, n, [note]);
     Ok((n > 0).then_some((active, n)))
 }
 
@@ -396,6 +407,15 @@ pub async fn rotate(core: &Core, batch: u64) -> AppResult<RotationReport> {
         proxy_relationship::Column::Id,
         |m| m.id,
         reseal_proxy_relationship,
+        &mut report,
+    )
+    .await?;
+    reseal_table(
+        core,
+        batch,
+        tracing_outcome::Column::Id,
+        |m| m.id,
+        reseal_tracing,
         &mut report,
     )
     .await?;

@@ -27,7 +27,7 @@ pub async fn home(core: &Core, caller: &Caller) -> AppResult<PortalHome> {
     let result = async {
         let txn = read.txn();
         let (patient, _) = patients::own_profile(core, txn, patient_id).await?;
-        let (summary, _, _) = records::own_summary(txn, caller, patient_id, false).await?;
+        let (summary, _, _) = records::own_summary(core, txn, caller, patient_id, false).await?;
         let mut home = PortalHome::from_summary(patient.first_name, &summary);
         home.visits = appointments::own_visits(core, txn, patient_id, false, 5).await?;
         home.next_appointment = home.visits.first().map(|v| v.scheduled_start);
@@ -47,7 +47,8 @@ pub async fn records(core: &Core, caller: &Caller) -> AppResult<MyRecords> {
     let result = async {
         let txn = read.txn();
         let all = records::own_records(core, txn, patient_id).await?;
-        let (_, viral_loads, cd4) = records::own_summary(txn, caller, patient_id, true).await?;
+        let (_, viral_loads, cd4) =
+            records::own_summary(core, txn, caller, patient_id, true).await?;
         let names = records::sources(txn, caller, all.iter().map(|r| r.hospital_id)).await?;
         let total = all.len();
         let mine = MyRecords {

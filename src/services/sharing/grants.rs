@@ -69,6 +69,36 @@ pub(crate) async fn granted_to(
     ))
 }
 
+/// The categories each patient shares with `hospital_id` now, for every patient with a grant
+/// to it (one query: a hospital's lists).
+pub(crate) async fn granted_by_patient(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    hospital_id: Uuid,
+) -> AppResult<std::collections::HashMap<Uuid, BTreeSet<DataCategory>>> {
+    let rows = row::Entity::find()
+        .filter(row::Column::HospitalId.eq(hospital_id))
+        .filter(row::Column::RevokedAt.is_null())
+        .all(db)
+        .await?;
+    let mut by_patient: std::collections::HashMap<Uuid, Vec<&row::Model>> = Default::default();
+    for m in &rows {
+        by_patient.entry(m.patient_id).or_default().push(m);
+    }
+    Ok(by_patient
+        .into_iter()
+        .map(|(patient, rows)| {
+            let grants: Vec<(Term, Vec<DataCategory>)> = rows
+                .iter()
+                .map(|m| (term_of(m), categories_of(m)))
+                .collect();
+            let open = granted_categories(grants.iter().map(|(t, c)| (t, c.as_slice())), now);
+            (patient, open)
+        })
+        .filter(|(_, open)| !open.is_empty())
+        .collect())
+}
+
 pub(crate) async fn to_view(
     db: &impl ConnectionTrait,
     m: &row::Model,

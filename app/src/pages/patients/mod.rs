@@ -25,7 +25,7 @@ pub(super) const INPUT: &str = "focus-ring mt-1 block min-h-11 w-full rounded bo
 pub(super) const BUTTON: &str = "focus-ring inline-flex min-h-11 items-center justify-center rounded bg-teal-700 px-4 font-medium text-white";
 
 /// Sets the response status during server rendering.
-pub(super) fn set_status(_status: u16) {
+pub(crate) fn set_status(_status: u16) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(code) = http::StatusCode::from_u16(_status) {

@@ -1,7 +1,7 @@
 //! `/portal`: the home page. The last test result is behind a tap (a `<details>`, no script
 //! needed), so the first screen can be shown on a shared phone.
 
-use hospitallink::domain::portal::{PortalHome as Home, ViralLoadNews};
+use hospitallink::domain::portal::{CareNote, PortalHome as Home, ViralLoadNews};
 use leptos::prelude::*;
 
 use super::words::long_date;
@@ -24,6 +24,22 @@ fn news_sentence(i18n: I18n, news: ViralLoadNews, date: String) -> String {
         ViralLoadNews::Pending => t_string!(i18n, home.vl_pending, date = date).to_string(),
         ViralLoadNews::Retest => t_string!(i18n, home.vl_retest, date = date).to_string(),
     }
+}
+
+/// What a care note says.
+fn care_sentence(i18n: I18n, note: CareNote) -> String {
+    match note {
+        CareNote::TalkSoon => t_string!(i18n, care.talk_soon),
+        CareNote::ComeBack => t_string!(i18n, care.come_back),
+        CareNote::ExtraCare => t_string!(i18n, care.extra_care),
+        CareNote::ExtraTest => t_string!(i18n, care.extra_test),
+        CareNote::TestDue => t_string!(i18n, care.test_due),
+        CareNote::RepeatTest => t_string!(i18n, care.repeat_test),
+        CareNote::Cd4Due => t_string!(i18n, care.cd4_due),
+        CareNote::KidneyTest => t_string!(i18n, care.kidney_test),
+        CareNote::VisitDue => t_string!(i18n, care.visit_due),
+    }
+    .to_string()
 }
 
 #[component]
@@ -113,6 +129,24 @@ fn home_view(i18n: I18n, home: Home) -> impl IntoView {
             t_string!(i18n, home.go_settings),
         ),
     ];
+    // Behind a tap like the test result: the first screen may be seen on a shared phone.
+    let care = (!home.care.is_empty()).then(|| {
+        let notes = home
+            .care
+            .iter()
+            .map(|n| view! { <li>{care_sentence(i18n, *n)}</li> })
+            .collect_view();
+        view! {
+            <Card title=t_string!(i18n, care.title)>
+                <details class="mt-2" id="care-notes">
+                    <summary class="focus-ring flex min-h-11 cursor-pointer items-center font-medium text-teal-800 underline">
+                        {t!(i18n, care.show)}
+                    </summary>
+                    <ul class="mt-2 list-inside list-disc space-y-1">{notes}</ul>
+                </details>
+            </Card>
+        }
+    });
     view! {
         <p id="greeting" class="mt-2 text-lg">{t_string!(i18n, home.greeting, name = home.first_name.clone()).to_string()}</p>
         <Card title=t_string!(i18n, home.result_title)>
@@ -129,6 +163,7 @@ fn home_view(i18n: I18n, home: Home) -> impl IntoView {
                 None => view! { <p class="mt-2">{t!(i18n, home.no_result)}</p> }.into_any(),
             }}
         </Card>
+        {care}
         <Card title=t_string!(i18n, home.treatment_title)>
             {match treatment {
                 Some(text) => view! {

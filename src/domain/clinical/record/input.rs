@@ -32,6 +32,10 @@ pub struct RecordInput {
     /// Keep this note from the patient's own view (portal and export): adherence notes and
     /// diagnoses only.
     pub clinician_only: Option<bool>,
+    /// Why to go ahead despite a severe drug interaction (HIV.D21.2.DT): required then, for a
+    /// prescription, a regimen or a dispensing; kept sealed with the record and audited.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::domain::schema::override_reason))]
+    pub override_reason: Option<String>,
 }
 
 /// A validated new record.
@@ -41,7 +45,11 @@ pub struct ValidRecord {
     pub recorded_at: DateTime<Utc>,
     pub supersedes: Option<Uuid>,
     pub clinician_only: bool,
+    pub override_reason: Option<String>,
 }
+
+/// The longest override reason.
+pub const OVERRIDE_REASON_MAX: usize = 1000;
 
 /// How far ahead of the server clock a `recorded_at` may be (device clocks drift).
 pub const CLOCK_SKEW_SECS: i64 = 300;
@@ -134,6 +142,17 @@ impl RecordInput {
                 "only notes (adherence notes, diagnoses) can be kept from the patient",
             );
         }
+        let override_reason = e.optional_text(
+            "override_reason",
+            self.override_reason.as_deref(),
+            OVERRIDE_REASON_MAX,
+        );
+        if override_reason.is_some() && record_type.is_some_and(|t| !t.is_interaction_checked()) {
+            e.add(
+                "override_reason",
+                "only prescriptions, regimens and dispensing are checked for interactions",
+            );
+        }
         let Some(payload) = payload else {
             if e.is_empty() {
                 e.add("payload", "is required");
@@ -145,6 +164,7 @@ impl RecordInput {
             recorded_at,
             supersedes,
             clinician_only,
+            override_reason,
         })
     }
 }
@@ -282,6 +302,7 @@ pub fn record_from_form(fields: &std::collections::BTreeMap<String, String>) -> 
         clinician_only: fields
             .get("clinician_only")
             .map(|v| matches!(v.trim(), "on" | "true" | "1")),
+        override_reason: fields.get("override_reason").cloned(),
     }
 }
 

@@ -18,6 +18,7 @@ mod view;
 pub use fields::parse_datetime;
 pub use input::{
     record_from_form, RecordFilter, RecordInput, RecordUpdate, ValidRecord, CLOCK_SKEW_SECS,
+    OVERRIDE_REASON_MAX,
 };
 pub use payload::{
     format_number, qualitative_label, AdherenceNote, Allergy, ArtRegimen, Cd4, Diagnosis,

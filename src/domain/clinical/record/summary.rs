@@ -46,7 +46,7 @@ impl VlInterpretation {
 }
 
 /// Interprets a result; `None` when there is nothing to interpret (pending, rejected, or
-/// detected without a number).
+/// detected without a number). The decision-support rules read results the same way.
 pub fn interpret_vl(
     copies: Option<f64>,
     comparator: &str,
@@ -54,26 +54,8 @@ pub fn interpret_vl(
     lower_limit: Option<f64>,
     t: VlThresholds,
 ) -> Option<VlInterpretation> {
-    match qualitative {
-        Some("not_detected" | "ldl") => return Some(VlInterpretation::Undetectable),
-        Some("rejected" | "pending") => return None,
-        _ => {}
-    }
-    let c = copies?;
-    if comparator == "<" && lower_limit.is_none_or(|l| c <= l) {
-        // "< 40" is below the assay's limit of detection.
-        return Some(VlInterpretation::Undetectable);
-    }
-    if c == 0.0 {
-        return Some(VlInterpretation::Undetectable);
-    }
-    Some(if c > t.unsuppressed_above {
-        VlInterpretation::Unsuppressed
-    } else if c > t.low_level_above {
-        VlInterpretation::LowLevel
-    } else {
-        VlInterpretation::Suppressed
-    })
+    crate::domain::cds::viral_load::VlValue::normalise(copies, comparator, qualitative, lower_limit)
+        .classify(t)
 }
 
 /// A viral-load result in the summary.
@@ -105,14 +87,8 @@ pub struct CurrentRegimen {
     pub since: DateTime<Utc>,
 }
 
-/// A decision-support flag (filled by the decision-support rules).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct Flag {
-    pub rule_id: String,
-    pub severity: String,
-    pub message: String,
-}
+/// A decision-support flag: what fired, why, what to do, the reference.
+pub use crate::domain::cds::Flag;
 
 /// The HIV summary of a patient as the caller's hospital sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

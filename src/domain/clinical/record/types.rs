@@ -148,6 +148,15 @@ impl RecordType {
         matches!(self, RecordType::AdherenceNote | RecordType::Diagnosis)
     }
 
+    /// Whether a new record of this type is checked against the patient's medicines for the
+    /// WHO drug interactions (HIV.D21.2.DT).
+    pub fn is_interaction_checked(self) -> bool {
+        matches!(
+            self,
+            RecordType::Prescription | RecordType::ArtRegimen | RecordType::Dispensing
+        )
+    }
+
     /// Lab values are immutable: a correction is a new record that supersedes the old one.
     /// Only notes may be edited in place.
     pub fn is_editable(self) -> bool {

@@ -36,6 +36,12 @@ pub struct ClinicalRecord {
     /// Kept from the patient's own view (the portal and their export).
     #[serde(default)]
     pub clinician_only: bool,
+    /// The WHO drug interactions (HIV.D21.2.DT) the record was saved with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interactions: Vec<crate::domain::cds::interactions::InteractionWarning>,
+    /// Why the prescriber went ahead despite a severe interaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
 }
 
 /// One point of a chart series.
@@ -134,10 +140,12 @@ pub struct ChartView {
 }
 
 /// The quick-entry forms of the chart.
-pub const QUICK_ENTRY: [RecordType; 5] = [
+pub const QUICK_ENTRY: [RecordType; 7] = [
     RecordType::ViralLoad,
     RecordType::Cd4,
     RecordType::ArtRegimen,
+    RecordType::Prescription,
+    RecordType::Dispensing,
     RecordType::AdherenceNote,
     RecordType::VitalSigns,
 ];

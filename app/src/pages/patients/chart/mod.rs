@@ -3,6 +3,7 @@
 //! and the quick-entry forms (`quick_entry`).
 
 mod documents;
+mod flags;
 mod guardians;
 mod quick_entry;
 mod records;
@@ -28,6 +29,7 @@ use crate::components::StaffShell;
 use crate::pages::auth::{use_outcome, FormOutcome};
 use crate::server_fns::patients::patient_chart;
 use documents::Documents;
+use flags::Flags;
 use guardians::Guardians;
 use quick_entry::{QuickEntry, QuickEntryState};
 use records::{ArtTimeline, RecordsTable};
@@ -120,6 +122,25 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
         .map(|s| s.thresholds.unsuppressed_above)
         .unwrap_or(1000.0);
     let id = p.id;
+    // What the dispensing form offers: the prescriptions written here, not since corrected.
+    let prescriptions: Vec<(uuid::Uuid, String)> = chart
+        .records
+        .as_ref()
+        .map(|page| {
+            page.data
+                .iter()
+                .filter(|r| {
+                    r.record_type == RecordType::Prescription && r.source.is_none() && !r.corrected
+                })
+                .map(|r| {
+                    (
+                        r.id,
+                        format!("{} · {}", r.summary, r.recorded_at.date_naive()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let break_glass = chart.break_glass_until.map(|until| {
         view! {
             <p role="status" id="break-glass-banner"
@@ -190,6 +211,7 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                 </div>
             </div>
         </header>
+        {summary.as_ref().map(|s| view! { <Flags flags=s.flags.clone() /> })}
         {summary.is_some().then(|| view! {
             <section aria-label="Trends" class="mt-4 grid gap-4 lg:grid-cols-2">
                 <TrendChart id="vl-chart" points=chart.viral_loads.clone() scale=Scale::Log { min: 20.0, max: 1_000_000.0 } title="Viral load (copies/mL, log scale)" unit="copies/mL" threshold=(threshold, format!("{} copies/mL", format_number(threshold))) />
@@ -221,7 +243,7 @@ fn Chart(chart: ChartView, types: String, outcome: FormOutcome, reload: u32) -> 
                     <Guardians id minor=is_minor(p.date_of_birth, chart.today) guardians attachments=chart.attachments.clone() outcome=outcome.clone() />
                 })}
             </div>
-            <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload />
+            <QuickEntry id writable=chart.writable.clone() outcome today=chart.today reload prescriptions=prescriptions />
         </div>
     }
 }

@@ -1,16 +1,20 @@
-//! The chart's quick-entry forms (viral load, CD4, regimen, adherence note, vital signs).
-//! Without JavaScript each is a plain POST; hydrated, it saves through a server function,
-//! shows the entry at once in the records table, keeps what was typed on an error and reloads
-//! only the chart's data on success.
+//! The chart's quick-entry forms (viral load, CD4, regimen, prescription, dispensing, adherence
+//! note, vital signs). Without JavaScript each is a plain POST; hydrated, it saves through a
+//! server function, shows the entry at once in the records table, keeps what was typed on an
+//! error and reloads only the chart's data on success. A regimen, prescription or dispensing is
+//! checked for the WHO drug interactions: hydrated, as soon as the medicine is filled in (before
+//! saving); without JavaScript, when the form comes back refused. A severe one is saved only
+//! with an override reason.
 
 use chrono::NaiveDate;
+use hospitallink::domain::cds::interactions::{InteractionSeverity, InteractionWarning};
 use hospitallink::domain::clinical::record::RecordType;
 use hospitallink::domain::ErrorKind;
 use leptos::prelude::*;
 
 use super::super::{BUTTON, INPUT};
 use crate::pages::auth::FormOutcome;
-use crate::server_fns::patients::AddRecord;
+use crate::server_fns::patients::{AddRecord, CheckInteractions};
 
 /// The values of a submitted quick-entry form of type `t`, by field name.
 fn form_values(
@@ -23,9 +27,14 @@ fn form_values(
         .dyn_into::<leptos::web_sys::HtmlFormElement>()
         .ok()?;
     let data = leptos::web_sys::FormData::new_with_form(&form).ok()?;
-    let names = ["record_type", "recorded_at", "clinician_only"]
-        .into_iter()
-        .chain(t.fields().iter().copied());
+    let names = [
+        "record_type",
+        "recorded_at",
+        "clinician_only",
+        "override_reason",
+    ]
+    .into_iter()
+    .chain(t.fields().iter().copied());
     Some(
         names
             .filter_map(|name| Some((name.to_string(), data.get(name).as_string()?)))
@@ -59,6 +68,9 @@ pub(super) struct Pending {
 #[derive(Clone, Copy)]
 pub(super) struct QuickEntryState {
     add: ServerAction<AddRecord>,
+    /// The interaction check of the form being filled in, and which form it was.
+    check: ServerAction<CheckInteractions>,
+    checked: RwSignal<Option<RecordType>>,
     pub(super) pending: RwSignal<Option<Pending>>,
     /// The last answer's errors and the form they belong to (at first, a plain POST's).
     errors: RwSignal<Option<(RecordType, ErrorKind)>>,
@@ -79,6 +91,8 @@ impl QuickEntryState {
             .and_then(|t| RecordType::parse(t));
         let state = QuickEntryState {
             add: ServerAction::new(),
+            check: ServerAction::new(),
+            checked: RwSignal::new(None),
             pending: RwSignal::new(None),
             errors: RwSignal::new(failed.zip(outcome.error.clone())),
             saved: RwSignal::new(None),
@@ -127,6 +141,45 @@ impl QuickEntryState {
         });
     }
 
+    /// Checks a form's medicine for interactions while it is being filled in.
+    fn check(
+        self,
+        patient: uuid::Uuid,
+        t: RecordType,
+        values: std::collections::BTreeMap<String, String>,
+    ) {
+        let named = ["drug_name", "regimen", "prescription_id"]
+            .iter()
+            .any(|k| values.get(*k).is_some_and(|v| !v.trim().is_empty()));
+        if !named {
+            return;
+        }
+        self.checked.set(Some(t));
+        self.check.dispatch(CheckInteractions {
+            id: patient.to_string(),
+            values,
+        });
+    }
+
+    /// The interaction warnings to show on form `t`: those of a refused save, else those of
+    /// the check of what is being typed.
+    fn warnings(self, t: RecordType) -> Vec<InteractionWarning> {
+        let refused = self.errors.with(|e| match e {
+            Some((form, e)) if *form == t => e.warnings().to_vec(),
+            _ => Vec::new(),
+        });
+        if !refused.is_empty() {
+            return refused;
+        }
+        if self.checked.get() != Some(t) {
+            return Vec::new();
+        }
+        match self.check.value().get() {
+            Some(Ok(w)) => w,
+            _ => Vec::new(),
+        }
+    }
+
     /// The messages for one field of one form.
     fn field_errors(self, form: RecordType, key: &str) -> Vec<String> {
         self.errors.with(|e| match e {
@@ -154,7 +207,7 @@ fn QField(
     } else {
         initial.unwrap_or_default()
     };
-    let key = if name == "recorded_at" {
+    let key = if matches!(name, "recorded_at" | "override_reason") {
         name.to_string()
     } else {
         format!("payload.{name}")
@@ -222,6 +275,72 @@ const METHODS: &[(&str, &str)] = &[
     ("other", "Other"),
 ];
 
+/// The interaction warnings of a form, each with its rule, guidance and reference.
+#[component]
+fn Warnings(form: RecordType) -> impl IntoView {
+    let entry = use_context::<QuickEntryState>();
+    let warnings = move || entry.map(|e| e.warnings(form)).unwrap_or_default();
+    view! {
+        <div id=format!("{}-interactions", form.as_str()) role="status" class="col-span-2">
+            {move || {
+                let w = warnings();
+                (!w.is_empty()).then(|| view! {
+                    <ul class="space-y-2">
+                        {w.into_iter().map(|w| {
+                            let (label, tone) = match w.severity {
+                                InteractionSeverity::Severe => ("Severe interaction: give an override reason to go ahead", "border-red-500 bg-red-50"),
+                                InteractionSeverity::Caution => ("Caution", "border-amber-500 bg-amber-50"),
+                            };
+                            view! {
+                                <li class=format!("rounded border-l-4 px-3 py-2 text-sm {tone}") data-rule=w.rule_id.clone()>
+                                    <p class="font-semibold">{label}</p>
+                                    <p>{w.line()}</p>
+                                    <p class="text-xs text-slate-600">{w.reference.clone()}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+        </div>
+    }
+}
+
+/// The dispensing form's prescription choice (the patient's current prescriptions here).
+#[component]
+fn PrescriptionChoice(
+    prescriptions: Vec<(uuid::Uuid, String)>,
+    outcome: FormOutcome,
+) -> impl IntoView {
+    let chosen = (outcome.values.get("record_type").map(String::as_str) == Some("dispensing"))
+        .then(|| outcome.values.get("prescription_id").cloned())
+        .flatten()
+        .unwrap_or_default();
+    let entry = use_context::<QuickEntryState>();
+    let messages = move || {
+        entry
+            .map(|e| e.field_errors(RecordType::Dispensing, "payload.prescription_id"))
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="col-span-2">
+            <label for="dispensing-prescription_id" class="block text-sm font-medium text-slate-700">"Prescription"</label>
+            <select id="dispensing-prescription_id" name="prescription_id" class=INPUT aria-describedby="dispensing-prescription_id-error">
+                <option value="">"—"</option>
+                {prescriptions.into_iter().map(|(id, label)| {
+                    let value = id.to_string();
+                    let selected = value == chosen;
+                    view! { <option value=value selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+            {move || {
+                let m = messages();
+                (!m.is_empty()).then(|| view! { <p id="dispensing-prescription_id-error" role="alert" class="mt-1 text-sm text-red-700">{m.join("; ")}</p> })
+            }}
+        </div>
+    }
+}
+
 #[component]
 pub(super) fn QuickEntry(
     id: uuid::Uuid,
@@ -229,6 +348,9 @@ pub(super) fn QuickEntry(
     outcome: FormOutcome,
     today: NaiveDate,
     reload: u32,
+    /// The patient's prescriptions at the viewer's hospital (for the dispensing form).
+    #[prop(optional)]
+    prescriptions: Vec<(uuid::Uuid, String)>,
 ) -> impl IntoView {
     if writable.is_empty() {
         return ().into_any();
@@ -267,6 +389,21 @@ pub(super) fn QuickEntry(
                 <QField form=t name="line" label="Line" options=LINES outcome=o.clone() />
                 <QField form=t name="action" label="Action" options=ACTIONS outcome=o.clone() />
             }.into_any(),
+            RecordType::Prescription => view! {
+                <div class="col-span-2">
+                    <QField form=t name="drug_name" label="Medicine" outcome=o.clone() />
+                </div>
+                <QField form=t name="atc" label="ATC code (optional)" outcome=o.clone() />
+                <QField form=t name="dose" label="Dose" outcome=o.clone() />
+                <QField form=t name="frequency" label="Frequency" outcome=o.clone() />
+                <QField form=t name="duration_days" label="Days" kind="number" step="1" outcome=o.clone() />
+                <QField form=t name="quantity" label="Quantity" kind="number" step="1" outcome=o.clone() />
+            }.into_any(),
+            RecordType::Dispensing => view! {
+                <PrescriptionChoice prescriptions=prescriptions.clone() outcome=o.clone() />
+                <QField form=t name="quantity" label="Quantity" kind="number" step="1" outcome=o.clone() />
+                <QField form=t name="days_supplied" label="Days supplied" kind="number" step="1" outcome=o.clone() />
+            }.into_any(),
             RecordType::AdherenceNote => view! {
                 <QField form=t name="text" label="Note" kind="textarea" outcome=o.clone() />
                 <QField form=t name="adherence_percent" label="Adherence %" kind="number" step="any" outcome=o.clone() />
@@ -284,6 +421,30 @@ pub(super) fn QuickEntry(
                 <QField form=t name="pulse" label="Pulse" kind="number" step="1" outcome=o.clone() />
             }.into_any(),
         };
+        let checked = t.is_interaction_checked();
+        let override_field = checked.then(|| view! {
+            <Warnings form=t />
+            <div class="col-span-2">
+                <QField form=t name="override_reason" label="Override reason (needed for a severe interaction)" kind="textarea" outcome=o.clone() />
+            </div>
+        });
+        let changed = move |ev: leptos::ev::Event| {
+            if !checked {
+                return;
+            }
+            use leptos::wasm_bindgen::JsCast;
+            let form = ev
+                .current_target()
+                .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
+            let Some(data) = form.and_then(|f| leptos::web_sys::FormData::new_with_form(&f).ok()) else {
+                return;
+            };
+            let values = ["record_type", "regimen", "line", "action", "drug_name", "atc", "dose", "frequency", "prescription_id", "quantity", "days_supplied"]
+                .iter()
+                .filter_map(|k| Some((k.to_string(), data.get(k).as_string()?)))
+                .collect();
+            entry.check(id, t, values);
+        };
         let submit = move |ev: leptos::ev::SubmitEvent| {
             // Without the form's values the plain POST goes out instead.
             if let Some(values) = form_values(&ev, t) {
@@ -295,12 +456,13 @@ pub(super) fn QuickEntry(
         view! {
             <details class="rounded-lg border border-slate-200 bg-white" open=t == shown id=format!("entry-{}", t.as_str())>
                 <summary class="focus-ring flex min-h-12 cursor-pointer items-center px-4 font-semibold">{format!("Add {label}")}</summary>
-                <form method="post" action=format!("/patients/{id}/records") class="grid grid-cols-2 gap-3 px-4 pb-4" novalidate on:submit=submit>
+                <form method="post" action=format!("/patients/{id}/records") class="grid grid-cols-2 gap-3 px-4 pb-4" novalidate on:submit=submit on:change=changed>
                     <input type="hidden" name="record_type" value=t.as_str() />
                     <div class="col-span-2">
                         <QField form=t name="recorded_at" label="Date" kind="date" outcome=o.clone() initial=today.to_string() />
                     </div>
                     {fields}
+                    {override_field}
                     <div class="col-span-2">
                         <button type="submit" class=format!("{BUTTON} w-full disabled:opacity-60") disabled=move || saving.get()>
                             {move || if saving.get() { "Saving…".to_string() } else { format!("Save {label}") }}

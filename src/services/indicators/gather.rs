@@ -1,0 +1,276 @@
+//! The facts the indicators read, gathered for every patient linked to a hospital in a few
+//! grouped queries over plain columns (the same SQL on SQLite and PostgreSQL): the first ART
+//! start, the latest regimen, stop, contact and refill as of the day before the period and as
+//! of its last day, attended and missed visits, tracing outcomes, and the latest viral load in
+//! the 12 months up to the period's end.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::domain::cds::retention::TracingOutcome;
+use crate::domain::cds::viral_load::VlValue;
+use crate::domain::indicators::cohort::vl_window_start;
+use crate::domain::indicators::{PatientFacts, Period, StatusFacts};
+use crate::error::AppResult;
+use crate::services::notifications::planner::MISSED_AFTER_HOURS;
+
+/// The linked patients: month of birth, sex and MRN.
+pub(crate) const PATIENTS: &str = "SELECT l.patient_id, l.mrn, p.birth_month, p.sex \
+     FROM patient_hospital_links l JOIN patients p ON p.id = l.patient_id \
+     WHERE l.hospital_id = $1 AND l.removed_at IS NULL AND p.deleted_at IS NULL";
+
+/// Each patient's records at the hospital up to the period's end ($3), with what was known
+/// before it started ($2).
+pub(crate) const RECORDS: &str = "SELECT patient_id, \
+     MIN(CASE WHEN record_type = 'art_regimen' THEN recorded_at END) AS first_regimen, \
+     MIN(CASE WHEN record_type = 'art_regimen' AND art_action = 'start' THEN recorded_at END) AS first_start, \
+     MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' AND recorded_at < $2 THEN recorded_at END) AS regimen0, \
+     MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' AND recorded_at < $2 THEN recorded_at END) AS stop0, \
+     MAX(CASE WHEN recorded_at < $2 THEN recorded_at END) AS contact0, \
+     MAX(CASE WHEN record_type = 'dispensing' AND recorded_at < $2 THEN supply_until END) AS supply0, \
+     MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' THEN recorded_at END) AS regimen1, \
+     MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' THEN recorded_at END) AS stop1, \
+     MAX(recorded_at) AS contact1, \
+     MAX(CASE WHEN record_type = 'dispensing' THEN supply_until END) AS supply1 \
+     FROM clinical_records \
+     WHERE hospital_id = $1 AND recorded_at < $3 AND deleted_at IS NULL AND superseded_by IS NULL \
+     GROUP BY patient_id";
+
+/// Visits attended, before the period and up to its end.
+pub(crate) const ATTENDED: &str = "SELECT patient_id, \
+     MAX(CASE WHEN scheduled_start < $2 THEN scheduled_start END) AS attended0, \
+     MAX(scheduled_start) AS attended1 \
+     FROM appointments \
+     WHERE hospital_id = $1 AND scheduled_start < $3 AND status IN ('completed', 'checked_in') \
+     GROUP BY patient_id";
+
+/// Visits missed up to the period's end: no-shows, and visits still booked whose time passed
+/// more than the grace period ago ($4).
+pub(crate) const MISSED: &str = "SELECT patient_id, scheduled_start \
+     FROM appointments \
+     WHERE hospital_id = $1 AND scheduled_start < $3 \
+     AND (status = 'no_show' OR (status = 'scheduled' AND scheduled_end < $4))";
+
+/// Tracing outcomes up to the period's end, oldest first.
+pub(crate) const OUTCOMES: &str = "SELECT patient_id, outcome, outcome_date \
+     FROM tracing_outcomes WHERE hospital_id = $1 AND outcome_date < $3 \
+     ORDER BY outcome_date, created_at";
+
+/// Each patient's latest viral-load result in the 12 months up to the period's end ($5 to
+/// $3), pending and rejected samples left out.
+pub(crate) const LATEST_VL: &str = "SELECT patient_id, recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit \
+     FROM (SELECT patient_id, recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit, \
+       ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY recorded_at DESC, id DESC) AS rn \
+       FROM clinical_records \
+       WHERE hospital_id = $1 AND record_type = 'viral_load' AND recorded_at >= $5 AND recorded_at < $3 \
+       AND deleted_at IS NULL AND superseded_by IS NULL \
+       AND COALESCE(vl_qualitative, '') NOT IN ('pending', 'rejected') \
+       AND (vl_copies IS NOT NULL OR vl_qualitative IS NOT NULL)) latest \
+     WHERE rn = 1";
+
+/// Every viral-load result of the 12 calendar months up to the period's end ($6 to $3).
+pub(crate) const MONTHLY_VL: &str = "SELECT recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit \
+     FROM clinical_records \
+     WHERE hospital_id = $1 AND record_type = 'viral_load' AND recorded_at >= $6 AND recorded_at < $3 \
+     AND deleted_at IS NULL AND superseded_by IS NULL \
+     AND COALESCE(vl_qualitative, '') NOT IN ('pending', 'rejected') \
+     AND (vl_copies IS NOT NULL OR vl_qualitative IS NOT NULL)";
+
+/// Every query a report runs, by name (for the profile).
+pub(crate) const QUERIES: [(&str, &str); 7] = [
+    ("patients", PATIENTS),
+    ("records", RECORDS),
+    ("attended", ATTENDED),
+    ("missed", MISSED),
+    ("outcomes", OUTCOMES),
+    ("latest_vl", LATEST_VL),
+    ("monthly_vl", MONTHLY_VL),
+];
+
+/// The values bound to `$1`..`$6`.
+pub(crate) struct Bounds {
+    pub hospital_id: Uuid,
+    /// The period's first day, 00:00 UTC: facts before it are "at the start".
+    pub start: DateTime<Utc>,
+    /// The day after the period, 00:00 UTC.
+    pub end: DateTime<Utc>,
+    /// A booked visit whose end is before this was missed.
+    pub missed_before: DateTime<Utc>,
+    /// The 12-month viral-load window's first day.
+    pub vl_from: DateTime<Utc>,
+    /// The first day of the 12 calendar months of the suppression chart.
+    pub months_from: DateTime<Utc>,
+}
+
+fn midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+impl Bounds {
+    pub fn new(hospital_id: Uuid, period: Period, now: DateTime<Utc>) -> Bounds {
+        use chrono::Datelike;
+        let end = period.end + Duration::days(1);
+        let first_month = NaiveDate::from_ymd_opt(period.end.year(), period.end.month(), 1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(11)))
+            .unwrap_or(period.end);
+        Bounds {
+            hospital_id,
+            start: midnight(period.start),
+            end: midnight(end),
+            missed_before: now - Duration::hours(MISSED_AFTER_HOURS),
+            vl_from: midnight(vl_window_start(period.end)),
+            months_from: midnight(first_month),
+        }
+    }
+
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.hospital_id.into(),
+            self.start.into(),
+            self.end.into(),
+            self.missed_before.into(),
+            self.vl_from.into(),
+            self.months_from.into(),
+        ]
+    }
+}
+
+/// `sql` with the parameters it names (of `$1`..`$6`) bound for `backend`, renumbered in
+/// order (a statement must use every parameter it is given); SQLite reads them as `?1`...
+pub(crate) fn statement(backend: DbBackend, sql: &str, bounds: &Bounds) -> Statement {
+    let mut sql = sql.to_string();
+    let mut values = Vec::new();
+    for (n, value) in bounds.values().into_iter().enumerate() {
+        let name = format!("${}", n + 1);
+        if sql.contains(&name) {
+            values.push(value);
+            sql = sql.replace(&name, &format!("#{}", values.len()));
+        }
+    }
+    let mark = match backend {
+        DbBackend::Sqlite => "?",
+        _ => "$",
+    };
+    Statement::from_sql_and_values(backend, sql.replace('#', mark), values)
+}
+
+async fn rows(db: &impl ConnectionTrait, sql: &str, b: &Bounds) -> AppResult<Vec<QueryResult>> {
+    Ok(db
+        .query_all(statement(db.get_database_backend(), sql, b))
+        .await?)
+}
+
+fn day(r: &QueryResult, col: &str) -> AppResult<Option<NaiveDate>> {
+    Ok(r.try_get::<Option<DateTime<Utc>>>("", col)?
+        .map(|t| t.date_naive()))
+}
+
+fn vl_of(r: &QueryResult) -> AppResult<VlValue> {
+    let copies: Option<f64> = r.try_get("", "vl_copies")?;
+    let comparator: Option<String> = r.try_get("", "vl_comparator")?;
+    let qualitative: Option<String> = r.try_get("", "vl_qualitative")?;
+    let lower: Option<f64> = r.try_get("", "vl_lower_limit")?;
+    Ok(VlValue::normalise(
+        copies,
+        comparator.as_deref().unwrap_or("="),
+        qualitative.as_deref(),
+        lower,
+    ))
+}
+
+/// The linked patients with their MRNs, and their facts.
+pub(crate) async fn facts(
+    db: &impl ConnectionTrait,
+    b: &Bounds,
+) -> AppResult<Vec<(String, PatientFacts)>> {
+    let mut out: Vec<(String, PatientFacts)> = Vec::new();
+    let mut place: HashMap<Uuid, usize> = HashMap::new();
+    for r in rows(db, PATIENTS, b).await? {
+        let id: Uuid = r.try_get("", "patient_id")?;
+        place.insert(id, out.len());
+        out.push((
+            r.try_get("", "mrn")?,
+            PatientFacts {
+                patient_id: id,
+                birth_month: r.try_get("", "birth_month")?,
+                sex: r.try_get("", "sex")?,
+                first_regimen: None,
+                first_start: None,
+                at_start: StatusFacts::default(),
+                at_end: StatusFacts::default(),
+                latest_vl: None,
+            },
+        ));
+    }
+    macro_rules! each {
+        ($sql:expr, |$p:ident, $r:ident| $body:block) => {
+            for $r in rows(db, $sql, b).await? {
+                let id: Uuid = $r.try_get("", "patient_id")?;
+                if let Some(i) = place.get(&id) {
+                    let $p = &mut out[*i].1;
+                    $body
+                }
+            }
+        };
+    }
+    each!(RECORDS, |p, r| {
+        p.first_regimen = day(&r, "first_regimen")?;
+        p.first_start = day(&r, "first_start")?;
+        p.at_start.last_regimen = day(&r, "regimen0")?;
+        p.at_start.last_stop = day(&r, "stop0")?;
+        p.at_start.last_contact = day(&r, "contact0")?;
+        p.at_start.supply_until = day(&r, "supply0")?;
+        p.at_end.last_regimen = day(&r, "regimen1")?;
+        p.at_end.last_stop = day(&r, "stop1")?;
+        p.at_end.last_contact = day(&r, "contact1")?;
+        p.at_end.supply_until = day(&r, "supply1")?;
+    });
+    each!(ATTENDED, |p, r| {
+        p.at_start.last_contact = p.at_start.last_contact.max(day(&r, "attended0")?);
+        p.at_end.last_contact = p.at_end.last_contact.max(day(&r, "attended1")?);
+    });
+    let start_day = b.start.date_naive();
+    each!(MISSED, |p, r| {
+        if let Some(at) = day(&r, "scheduled_start")? {
+            // The first visit missed after the last contact, as of each day.
+            let at_start = at < start_day;
+            for (s, applies) in [(&mut p.at_start, at_start), (&mut p.at_end, true)] {
+                if applies && s.last_contact.is_none_or(|c| at > c) {
+                    s.missed_visit = Some(s.missed_visit.map_or(at, |m| m.min(at)));
+                }
+            }
+        }
+    });
+    each!(OUTCOMES, |p, r| {
+        let outcome: String = r.try_get("", "outcome")?;
+        if let (Some(o), Some(at)) = (TracingOutcome::parse(&outcome), day(&r, "outcome_date")?) {
+            // Oldest first: the last one seen is the latest.
+            if at < start_day {
+                p.at_start.outcome = Some((o, at));
+            }
+            p.at_end.outcome = Some((o, at));
+        }
+    });
+    each!(LATEST_VL, |p, r| {
+        if let Some(at) = day(&r, "recorded_at")? {
+            p.latest_vl = Some((at, vl_of(&r)?));
+        }
+    });
+    Ok(out)
+}
+
+/// The viral-load results of the 12 calendar months up to the period's end: (day, value).
+pub(crate) async fn monthly_results(
+    db: &impl ConnectionTrait,
+    b: &Bounds,
+) -> AppResult<Vec<(NaiveDate, VlValue)>> {
+    let mut out = Vec::new();
+    for r in rows(db, MONTHLY_VL, b).await? {
+        if let Some(at) = day(&r, "recorded_at")? {
+            out.push((at, vl_of(&r)?));
+        }
+    }
+    Ok(out)
+}
