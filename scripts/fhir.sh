@@ -8,10 +8,20 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${HOSPITALLINK_FHIR_VENV:-$HOME/.cache/hospitallink/fhir-venv}"
 PINS=("fhir.resources==6.4.0" "pydantic==1.10.27")
-if ! "$VENV/bin/python" -c 'import fhir.resources, pydantic; assert fhir.resources.__version__ == "6.4.0" and pydantic.VERSION == "1.10.27"' 2>/dev/null; then
-  echo "==> installing the FHIR validator (${PINS[*]}) into $VENV" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}" >&2
+installed() {
+  "$VENV/bin/python" -c 'import fhir.resources, pydantic; assert fhir.resources.__version__ == "6.4.0" and pydantic.VERSION == "1.10.27"' 2>/dev/null
+}
+if ! installed; then
+  # Test runs side by side may both get here first: one installs, the other waits for it.
+  mkdir -p "$(dirname "$VENV")"
+  exec 9>"$VENV.lock"
+  flock 9
+  if ! installed; then
+    echo "==> installing the FHIR validator (${PINS[*]}) into $VENV" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}" >&2
+  fi
+  flock -u 9
 fi
 "$VENV/bin/python" "$ROOT/scripts/fhir/validate.py" --self-check >&2
 if [ "$#" -eq 0 ]; then

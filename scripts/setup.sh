@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks: the wasm32 target and the standard library's sources
-# (or Debian's fallback toolchain), the wasm-bindgen CLI matching Cargo.lock, the npm packages
+# (or Debian's fallback toolchain), the wasm-bindgen CLI matching Cargo.lock, the npm packages, the FHIR validator
 # and the S3-compatible test server.
 # `--browser` also installs Debian's Chromium for the browser tests. Each step is skipped when
 # already in place.
@@ -49,6 +49,10 @@ if [ ! -x "$S3_VENV/bin/moto_server" ]; then
   python3 -m venv "$S3_VENV"
   "$S3_VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
 fi
+
+# 4b. The FHIR validator the tests run on what the API emits (before the test runs, which go
+# side by side).
+"$ROOT/scripts/fhir.sh" >/dev/null
 
 # 5. Chromium for the browser tests.
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then

@@ -1,6 +1,6 @@
 //! The HTTP surface, driven with a real client against the real app and database.
 
-mod common;
+use crate::common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use futures_util::StreamExt;

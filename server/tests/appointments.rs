@@ -3,7 +3,7 @@
 //! completion (the CPT record), cancellation, invoices and payments, the fee table; and the
 //! races for one slot and one invoice, which matter on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app, TestApp};
 use futures_util::future::join_all;

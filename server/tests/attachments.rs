@@ -2,7 +2,7 @@
 //! real object stores: the local directory by default, and an S3-compatible server (moto,
 //! started by this test from the environment `scripts/setup.sh` prepares).
 
-mod common;
+use crate::common;
 
 use common::{audit_count, call, hospital, member, spawn_app, spawn_app_with, Call, TestApp};
 use hospitallink::domain::clinical::attachment::AttachmentKind;

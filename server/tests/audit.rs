@@ -1,7 +1,7 @@
 //! The audit log: every registry change and every denial is recorded, the hash chain holds
 //! under concurrent writers, and tampering in the database is found and named.
 
-mod common;
+use crate::common;
 
 use common::{hospital_json, spawn_app, spawn_app_with, PRODUCTION};
 use hospitallink::domain::identity::role::Role;

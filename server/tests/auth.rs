@@ -2,7 +2,7 @@
 //! invitations, disabling, patient one-time codes (with an injected clock), a real SMTP
 //! conversation and the SMS provider call, browser session cookies.
 
-mod common;
+use crate::common;
 
 use common::{
     code_in, sms_provider, smtp_server, spawn_app, spawn_app_with, wait_for, PRODUCTION,

@@ -3,7 +3,7 @@
 //! for Kisumu within those scopes only; every call is audited as the client and shows in the
 //! patient's access log; rotating or disabling ends its tokens at once.
 
-mod common;
+use crate::common;
 
 use common::{add_record, call, hospital, member, spawn_app_with, TestApp};
 use hospitallink::domain::identity::role::Role;

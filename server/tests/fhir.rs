@@ -2,7 +2,7 @@
 //! covers labs, page by page, as valid FHIR (checked by an independent R4 model library); every
 //! read is in her access log; errors are OperationOutcomes.
 
-mod common;
+use crate::common;
 
 use common::{add_record, call, consent_form, hospital, member, spawn_app_with, TestApp};
 use hospitallink::domain::identity::role::Role;

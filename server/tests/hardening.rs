@@ -2,7 +2,7 @@
 //! are never cached, page numbers cannot overflow a query, metrics need a token outside
 //! development, and a patient's sign-in address is not kept in clear in the session row.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, hospital_json, member, spawn_app, spawn_app_with, PRODUCTION};
 use hospitallink::domain::identity::role::Role;

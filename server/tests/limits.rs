@@ -2,7 +2,7 @@
 //! length is declared, at the limit when it streams), server functions included; uploads take
 //! exactly one file part; search terms are bounded before they reach the database.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app, spawn_app_with, TestApp};
 use hospitallink::domain::identity::role::Role;

@@ -3,7 +3,7 @@
 //! it (audited, with an email to the account holder). An address that belongs to nobody is
 //! answered exactly like one that does.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app_with, TestApp, TEST_PASSWORD};
 use hospitallink::clock::FixedClock;

@@ -3,7 +3,7 @@
 //! caller's own hospital and of another. A route missing from `RULES` fails the test, so a new
 //! route cannot be added without deciding who may call it.
 
-mod common;
+use crate::common;
 
 use common::{hospital_json, spawn_app, Staff};
 use hospitallink::domain::identity::role::{Permission, Role};
@@ -27,6 +27,12 @@ enum Rule {
     Needs {
         permissions: &'static [Permission],
         scoped: bool,
+    },
+    /// Staff holding every one of these permissions, of a hospital (`network: false`) or of
+    /// the whole network (`network: true`); everyone else 403.
+    Holding {
+        permissions: &'static [Permission],
+        network: bool,
     },
 }
 
@@ -153,6 +159,47 @@ const RULES: &[(&str, Rule)] = &[
     (
         "GET /api/v1/patients/{id}/records",
         scoped_any(RECORD_READERS),
+    ),
+    (
+        "POST /api/v1/patients/{id}/records/interaction-check",
+        scoped_any(RECORD_WRITERS),
+    ),
+    ("GET /api/v1/worklists", needs(&Permission::RecordsRead)),
+    (
+        "GET /api/v1/indicators",
+        Holding {
+            permissions: &[Permission::IndicatorsRead],
+            network: false,
+        },
+    ),
+    (
+        "GET /api/v1/indicators/{measure}/patients",
+        Holding {
+            permissions: &[Permission::IndicatorsRead, Permission::RecordsRead],
+            network: false,
+        },
+    ),
+    (
+        "GET /api/v1/indicators/{measure}/csv",
+        Holding {
+            permissions: &[Permission::IndicatorsRead],
+            network: false,
+        },
+    ),
+    (
+        "GET /api/v1/indicators/network",
+        Holding {
+            permissions: &[Permission::IndicatorsRead],
+            network: true,
+        },
+    ),
+    (
+        "GET /api/v1/worklists/{name}",
+        needs(&Permission::RecordsRead),
+    ),
+    (
+        "POST /api/v1/patients/{id}/tracing-outcomes",
+        scoped(&Permission::RecordsWrite),
     ),
     ("GET /api/v1/records/{id}", scoped_any(RECORD_READERS)),
     (
@@ -395,6 +442,32 @@ const RULES: &[(&str, Rule)] = &[
     ),
     ("POST /_fn/patients/records/add", scoped_any(RECORD_WRITERS)),
     (
+        "POST /_fn/patients/records/check",
+        scoped_any(RECORD_WRITERS),
+    ),
+    ("POST /_fn/worklists/list", needs(&Permission::RecordsRead)),
+    (
+        "POST /_fn/indicators/report",
+        Holding {
+            permissions: &[Permission::IndicatorsRead],
+            network: false,
+        },
+    ),
+    (
+        "POST /_fn/indicators/patients",
+        Holding {
+            permissions: &[Permission::IndicatorsRead, Permission::RecordsRead],
+            network: false,
+        },
+    ),
+    (
+        "POST /_fn/indicators/network",
+        Holding {
+            permissions: &[Permission::IndicatorsRead],
+            network: true,
+        },
+    ),
+    (
         "POST /_fn/sharing/break-glass",
         needs(&Permission::BreakGlassReview),
     ),
@@ -603,7 +676,8 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             json!({"categories": ["labs"], "purpose": "treatment"})
         }
         "POST /api/v1/patients/{id}/consent-requests/{rid}/confirm" => json!({"code": "000000"}),
-        "POST /api/v1/patients/{id}/records" => match role {
+        "POST /api/v1/patients/{id}/records"
+        | "POST /api/v1/patients/{id}/records/interaction-check" => match role {
             Some(Role::LabTechnician) => {
                 json!({"record_type": "viral_load", "payload": {"copies_per_ml": 40, "comparator": "<"}})
             }
@@ -612,6 +686,9 @@ fn body_for(key: &str, role: Option<Role>, world: &World, n: usize) -> Option<Va
             _ => json!({"record_type": "adherence_note", "payload": {"text": "Matrix note"}}),
         },
         "PUT /api/v1/records/{id}" => json!({"payload": {"text": format!("Edited {n}")}}),
+        "POST /api/v1/patients/{id}/tracing-outcomes" => {
+            json!({"outcome": "not_located", "contact_method": "phone"})
+        }
         k if k.starts_with("POST /api/v1/auth/")
             || k.starts_with("POST /api/v1/staff/invitations/accept") =>
         {
@@ -630,7 +707,7 @@ fn form_for(
 ) -> Vec<(String, String)> {
     let side = if other_side { &world.other } else { &world.own };
     let pairs: Vec<(&str, String)> = match key {
-        "POST /_fn/patients/records/add" => {
+        "POST /_fn/patients/records/add" | "POST /_fn/patients/records/check" => {
             let mut fields = vec![("id", side.patient.to_string())];
             fields.extend(match role {
                 Some(Role::LabTechnician) => vec![
@@ -652,6 +729,20 @@ fn form_for(
             fields
         }
         "POST /_fn/patients/search" => vec![("q", "matrix".into()), ("page", "1".into())],
+        "POST /_fn/worklists/list" => vec![("list", "iit".into()), ("page", "1".into())],
+        "POST /_fn/indicators/report" | "POST /_fn/indicators/network" => vec![
+            ("period_start", "2026-01-01".into()),
+            ("period_end", "2026-03-31".into()),
+        ],
+        "POST /_fn/indicators/patients" => vec![
+            ("measure", "tx_curr".into()),
+            ("period_start", "2026-01-01".into()),
+            ("period_end", "2026-03-31".into()),
+            ("age_band", String::new()),
+            ("sex", String::new()),
+            ("outcome", String::new()),
+            ("page", "1".into()),
+        ],
         "POST /_fn/patients/chart" => vec![
             ("id", side.patient.to_string()),
             ("types", String::new()),
@@ -1129,7 +1220,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             .replace("{id}", &target.to_string())
             .replace("{rid}", &request_id.to_string())
             .replace("{gid}", &guardian.to_string())
-            .replace("{cid}", &client.to_string());
+            .replace("{cid}", &client.to_string())
+            .replace("{name}", "iit")
+            .replace("{measure}", "tx_pvls_d");
         let url = app.url(&concrete);
         let mut request = match method {
             "GET" => app.client.get(url),
@@ -1229,6 +1322,20 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                         }
                     }
                 }
+                Holding {
+                    permissions,
+                    network,
+                } => {
+                    let of_network = *role == Role::PlatformAdmin;
+                    if permissions.iter().all(|p| role.has(*p)) && of_network == *network {
+                        assert!(
+                            ![401, 403, 404, 500].contains(&status),
+                            "{key} as {role}: {status}"
+                        );
+                    } else {
+                        assert_eq!(status, 403, "{key} as {role}");
+                    }
+                }
             }
             checked += 1;
         }
@@ -1255,7 +1362,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     checked += 1;
                 }
             }
-            Needs { .. } => {
+            Needs { .. } | Holding { .. } => {
                 assert!([403, 404].contains(&status), "{key} as a client: {status}")
             }
         }

@@ -4,7 +4,7 @@
 //! day boundary; dropped when no longer wanted; dead letters retried; and two instances on one
 //! database sending each message once over real SMTP.
 
-mod common;
+use crate::common;
 
 use common::{
     call, hospital, member, sms_provider, smtp_server, spawn_app_with, wait_for, TestApp,
@@ -400,7 +400,10 @@ async fn dead_letters_are_kept_and_sent_again_on_request_and_the_admins_see_no_t
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((m.status.as_str(), m.attempts), ("pending", 0));
+    // Pending again, its count restarted; the retry wakes the worker, which may already have
+    // tried once more (the provider is still unreachable).
+    assert_eq!(m.status, "pending");
+    assert!(m.attempts <= 1, "attempts restarted: {}", m.attempts);
     // Another hospital's admin does not see it.
     let other = hospital(&app, "DEAD-O").await;
     let (_, stranger) = member(&app, Role::HospitalAdmin, other, "far").await;

@@ -2,7 +2,7 @@
 //! rules, the link flow, search over encrypted data, versions, soft deletion, record rules,
 //! the summary, per-role access and the audit trail.
 
-mod common;
+use crate::common;
 
 use common::{audit_count, call, hospital, member, spawn_app, Call, TestApp};
 use hospitallink::domain::identity::role::Role;

@@ -2,7 +2,7 @@
 //! record from both hospitals, downloads it as a FHIR Bundle, sets her preferences and sees
 //! who looked at her labs; another patient sees none of it.
 
-mod common;
+use crate::common;
 
 use common::{add_record, audit_count, call, hospital, member, patient_token, TestApp};
 use hospitallink::domain::identity::role::Role;

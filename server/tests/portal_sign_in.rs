@@ -2,7 +2,7 @@
 //! are unique and their changes are told to the previous address; staff can sign a patient out
 //! everywhere; and a sign-in has an absolute end however often its tokens are refreshed.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app_with, TestApp};
 use hospitallink::clock::FixedClock;

@@ -3,7 +3,7 @@
 //! whose record to open, does only what their access allows, and is audited as the proxy on
 //! behalf of the patient. Ending a proxy closes their access at the next request.
 
-mod common;
+use crate::common;
 
 use common::{
     add_record, call, hospital, last_message, member, portal_sign_in, spawn_app_with, TestApp,

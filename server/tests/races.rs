@@ -2,7 +2,7 @@
 //! and the database decides (one conditional write each). These matter on PostgreSQL, where a
 //! read followed by a write is not atomic; `make test` runs them there too.
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app_with, TestApp};
 use futures_util::future::join_all;

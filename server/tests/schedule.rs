@@ -2,7 +2,7 @@
 //! posts answered with a redirect, or with the page and the error; times on the hospital's
 //! clock (Africa/Nairobi, UTC+3).
 
-mod common;
+use crate::common;
 
 use common::{call, hospital, member, spawn_app, TestApp};
 use hospitallink::domain::identity::role::Role;

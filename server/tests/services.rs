@@ -1,7 +1,7 @@
 //! Domain-core services against the real database (SQLite, or PostgreSQL with
 //! `TEST_DATABASE_URL`).
 
-mod common;
+use crate::common;
 
 use hospitallink::clock::{Clock, FixedClock};
 use hospitallink::domain::identity::auth::LoginRequest;

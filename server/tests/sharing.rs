@@ -2,7 +2,7 @@
 //! her and sees Kisumu's records only as far as a grant opens them, from the request after it
 //! is recorded until the request after it is revoked or expires.
 
-mod common;
+use crate::common;
 
 use common::{
     add_record, call, code_in, consent_form, hospital, member, patient_token, spawn_app, TestApp,

@@ -4,7 +4,7 @@
 //! which records, documents and fields come back. Runs on SQLite and, with
 //! `TEST_DATABASE_URL`, on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 //! Amina's grant allows, and nothing once it is revoked; the feed misses nothing and repeats
 //! nothing while writers commit at once; idempotency keys hold under concurrent retries.
 
-mod common;
+use crate::common;
 
 use common::{call, consent_form, hospital, member, spawn_app, TestApp};
 use hospitallink::domain::identity::role::Role;
