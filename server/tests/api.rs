@@ -580,6 +580,21 @@ async fn openapi_documents_every_operation_and_the_docs_page_is_local() {
         }
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // A parameter is in the path only where the path names it; every other one is a query
+    // parameter a client may leave out (a list's filters and page, a report's period).
+    let mut misplaced = Vec::new();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if param["in"] == "path" && !in_path {
+                    misplaced.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(misplaced.is_empty(), "{misplaced:#?}");
     let html = app
         .client
         .get(app.url("/api/docs"))

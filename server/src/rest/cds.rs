@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     page: Option<String>,
     per_page: Option<String>,

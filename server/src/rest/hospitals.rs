@@ -33,6 +33,7 @@ pub struct HospitalList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Prefix of the name (any word) or of the code.
     q: Option<String>,

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// The hospital (default: your own).
     #[param(value_type = Option<uuid::Uuid>)]
@@ -46,6 +47,7 @@ pub struct ReportParams {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PatientParams {
     #[param(value_type = Option<uuid::Uuid>)]
     hospital_id: Option<String>,
@@ -189,6 +191,7 @@ pub async fn csv(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NetworkParams {
     #[param(value_type = Option<chrono::NaiveDate>)]
     period_start: Option<String>,

@@ -48,6 +48,7 @@ pub struct TemplateList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `pending`, `sent`, `failed` (dead letters), `held` or `dropped`.
     #[param(schema_with = hospitallink::domain::schema::message_status_param)]

@@ -59,6 +59,7 @@ pub struct RecordList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Name prefix (every word must start a first- or last-name word), MRN prefix, phone
     /// number in international format, or email. Empty lists everyone.
@@ -70,6 +71,7 @@ pub struct SearchParams {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordParams {
     /// Record types, comma-separated (e.g. `viral_load,cd4`).
     #[serde(rename = "type")]

@@ -151,6 +151,7 @@ pub async fn open_break_glass(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// `pending` (default): waiting for review; `all`: every opening.
     status: Option<String>,
@@ -357,6 +358,7 @@ pub async fn patient_permissions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
     page: Option<String>,

@@ -36,6 +36,7 @@ pub struct StaffList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page number, from 1.
     page: Option<String>,

@@ -32,6 +32,7 @@ pub fn parse_cursor(raw: &str) -> Option<i64> {
 /// The query of `GET /sync/changes`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ChangesQuery {
     /// The `next_cursor` of the previous page; from the beginning when omitted.

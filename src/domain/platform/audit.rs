@@ -115,6 +115,7 @@ pub struct ChainReport {
 /// Raw query values, as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// Entries about this patient.
     pub patient_id: Option<String>,

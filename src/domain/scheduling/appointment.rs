@@ -528,6 +528,7 @@ pub struct Appointment {
 /// The list's query (`GET /appointments`): every value optional.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 pub struct AppointmentQuery {
     /// One status.
     #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::appointment_status_param))]

@@ -371,6 +371,7 @@ pub struct BillingDesk {
 /// The invoice list's query.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 pub struct InvoiceQuery {
     /// `paid` or `unpaid`.
     #[cfg_attr(feature = "server", param(schema_with = crate::domain::schema::invoice_status_param))]
