@@ -29,7 +29,7 @@ use pages::{
 };
 
 /// Staff pages the server renders alone: links and plain form posts, nothing to hydrate.
-pub const SERVER_ONLY: [&str; 9] = [
+pub const SERVER_ONLY: [&str; 10] = [
     "/schedule",
     "/worklists",
     "/dashboard",
@@ -39,6 +39,7 @@ pub const SERVER_ONLY: [&str; 9] = [
     "/admin/messages",
     "/admin/templates",
     "/admin/fees",
+    "/admin/settings",
 ];
 
 /// Whether the request being rendered is a page the server renders alone: the patient portal,
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/messages") view=MessagesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/templates") view=TemplatesRoute ssr=SsrMode::Async />
                     <Route path=path!("/admin/fees") view=FeesRoute ssr=SsrMode::Async />
+                    <Route path=path!("/admin/settings") view=SettingsRoute ssr=SsrMode::Async />
                     <Route path=path!("/worklists") view=WorklistsRoute ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardRoute ssr=SsrMode::Async />
                     <Route path=path!("/dashboard/patients") view=IndicatorPatientsRoute ssr=SsrMode::Async />
@@ -169,6 +171,7 @@ server_only_page!(InvoicesRoute, pages::scheduling::InvoicesPage);
 server_only_page!(MessagesRoute, pages::notifications::MessagesPage);
 server_only_page!(TemplatesRoute, pages::notifications::TemplatesPage);
 server_only_page!(FeesRoute, pages::scheduling::FeesPage);
+server_only_page!(SettingsRoute, pages::settings::HospitalSettingsPage);
 server_only_page!(WorklistsRoute, pages::worklists::WorklistsPage);
 server_only_page!(DashboardRoute, pages::dashboard::DashboardPage);
 server_only_page!(

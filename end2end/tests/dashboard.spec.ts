@@ -71,6 +71,20 @@ test("a hospital admin reads the cascade and drills down from a number to its pa
   await expect(page.locator("#list-title")).toContainText(`${inCell} patients`);
   await expect(page.locator("#indicator-patients tbody tr")).toHaveCount(Math.min(inCell, 50));
   expect(errors).toEqual([]);
+
+  // The hospital's settings: each rule set says what it changes; a time zone the tz database
+  // does not name is refused by name, and what was typed stays in the form.
+  await page.goto("/admin/settings");
+  await expect(page.locator("h1")).toHaveText("Hospital settings");
+  await expect(page.locator("#rule_set-kenya-summary")).toContainText("Unsuppressed above 200 copies/mL");
+  await noViolations(page);
+  await page.getByLabel("Time zone").fill("Mars/Olympus");
+  await page.getByRole("button", { name: "Save the settings" }).click();
+  await expect(page.locator("#refused")).toContainText("timezone: must be a time zone");
+  await expect(page.getByLabel("Time zone")).toHaveValue("Mars/Olympus");
+  await noViolations(page);
+  // The refused form's 400 is the answer expected; nothing else went wrong.
+  expect(errors.filter((e) => !e.includes("status of 400"))).toEqual([]);
 });
 
 test.describe("the network view", () => {

@@ -162,6 +162,103 @@ async fn an_overdue_viral_load_is_explained_and_the_rule_set_decides_the_thresho
     app.cleanup().await;
 }
 
+/// The hospital admin chooses the rule set (and the break-glass length and time zone) on the
+/// settings page, a plain form: a refused value comes back named with what was typed and
+/// changes nothing; other roles are refused.
+#[tokio::test]
+async fn the_hospital_admin_chooses_the_rule_set_on_the_settings_page() {
+    let app = common::spawn_app().await;
+    let h = hospital(&app, "SET").await;
+    let (admin, admin_token) = member(&app, Role::HospitalAdmin, h, "admin").await;
+    let (doctor, _) = member(&app, Role::Clinician, h, "doc").await;
+    let browser = app.browser(&admin).await;
+    let page = |client: reqwest::Client, path: &'static str| {
+        let url = app.url(path);
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let radio = |html: &str, id: &str| -> String {
+        let at = html.find(&format!("id=\"rule_set-{id}\"")).unwrap();
+        let start = html[..at].rfind('<').unwrap();
+        html[start..at + html[at..].find('>').unwrap()].to_string()
+    };
+    let (status, html) = page(browser.clone(), "/admin/settings").await;
+    assert_eq!(status, 200);
+    assert!(radio(&html, "who").contains("checked"), "WHO by default");
+    assert!(!radio(&html, "kenya").contains("checked"));
+    assert!(
+        html.contains("Unsuppressed above 200 copies/mL"),
+        "what Kenya changes"
+    );
+
+    let form = |zone: &str| {
+        vec![
+            ("break_glass_minutes", "120".to_string()),
+            ("timezone", zone.to_string()),
+            ("rule_set", "kenya".to_string()),
+        ]
+    };
+    let r = browser
+        .post(app.url("/admin/settings"))
+        .form(&form("Mars/Olympus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("timezone") && html.contains("Mars/Olympus"),
+        "named and kept"
+    );
+    assert!(radio(&html, "kenya").contains("checked"), "the choice kept");
+    let kept = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/hospitals/{h}"),
+        &admin_token,
+        None,
+    )
+    .await;
+    assert_eq!(kept.body["rule_set"], "who", "nothing changed");
+
+    let r = browser
+        .post(app.url("/admin/settings"))
+        .form(&form("Africa/Nairobi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/settings?done=settings");
+    let saved = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/hospitals/{h}"),
+        &admin_token,
+        None,
+    )
+    .await;
+    assert_eq!(saved.body["rule_set"], "kenya");
+    assert_eq!(saved.body["break_glass_minutes"], 120);
+    assert_eq!(saved.body["timezone"], "Africa/Nairobi");
+    let (_, html) = page(browser.clone(), "/admin/settings?done=settings").await;
+    assert!(html.contains("Settings saved."));
+    assert!(radio(&html, "kenya").contains("checked"));
+
+    let clinician = app.browser(&doctor).await;
+    let (_, html) = page(clinician.clone(), "/admin/settings").await;
+    assert!(html.contains("permission"), "refused");
+    let r = clinician
+        .post(app.url("/admin/settings"))
+        .form(&form("Africa/Nairobi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    app.cleanup().await;
+}
+
 #[tokio::test]
 async fn an_interruption_is_a_transfer_when_another_hospital_the_caller_may_see_saw_the_patient() {
     let app = common::spawn_app().await;

@@ -427,6 +427,10 @@ const RULES: &[(&str, Rule)] = &[
         "POST /_fn/hospitals/create",
         needs(&Permission::HospitalsManage),
     ),
+    (
+        "POST /_fn/hospitals/settings",
+        needs(&Permission::SettingsManage),
+    ),
     ("POST /_fn/auth/me", Public),
     ("POST /_fn/auth/mfa/enrolment", SignedIn),
     ("POST /_fn/auth/invitation", Public),

@@ -33,6 +33,7 @@ pub fn StaffShell(children: Children) -> impl IntoView {
         ("/admin/messages", "Messages"),
         ("/admin/templates", "Message wording"),
         ("/admin/fees", "Visit fees"),
+        ("/admin/settings", "Hospital settings"),
         ("/admin/clients", "Integration clients"),
         ("/api/docs", "API"),
     ];

@@ -12,6 +12,8 @@ pub mod not_found;
 pub mod notifications;
 pub mod patients;
 pub mod scheduling;
+#[cfg(feature = "ssr")]
+pub mod settings;
 pub mod worklists;
 // The patient portal is rendered by the server alone: its pages need no script, and on a
 // prepaid plan the browser bundle would cost more than every portal page together. Its code

@@ -23,3 +23,12 @@ pub async fn create_hospital(input: HospitalInput) -> Result<Hospital, ErrorKind
         .await
         .map_err(crate::state::fail)
 }
+
+/// Your hospital's settings (its admins): break-glass length, time zone, rule set.
+#[server(prefix = "/_fn", endpoint = "hospitals/settings")]
+pub async fn load_hospital_settings() -> Result<Hospital, ErrorKind> {
+    let (core, caller) = crate::state::caller().await?;
+    hospitallink::services::platform::hospitals::own_settings(&core, &caller)
+        .await
+        .map_err(crate::state::fail)
+}

@@ -108,6 +108,33 @@ impl RuleSet {
         self
     }
 
+    /// Every set a hospital may choose, in the order `IDS` names them.
+    pub fn all() -> [RuleSet; 2] {
+        [RuleSet::who(), RuleSet::kenya()]
+    }
+
+    /// What the set changes, in one sentence, for the admin choosing it.
+    pub fn summary(&self) -> String {
+        let young = match self.young_up_to_age {
+            Some(age) if self.young_routine_vl_months != self.routine_vl_months => format!(
+                " (every {} months up to {age} years of age)",
+                self.young_routine_vl_months
+            ),
+            _ => String::new(),
+        };
+        format!(
+            "Unsuppressed above {} copies/mL, low-level viraemia above {}; a viral load {} and {} \
+             months after ART start, then every {} months{young}; overdue {} days after it \
+             was due.",
+            copies(self.thresholds.unsuppressed_above),
+            copies(self.thresholds.low_level_above),
+            self.first_vl_months,
+            self.second_vl_months,
+            self.routine_vl_months,
+            self.overdue_days,
+        )
+    }
+
     /// `WHO 2021`: how a flag names the set it was computed with.
     pub fn label(&self) -> String {
         format!("{} {}", self.name, self.version)
@@ -122,9 +149,43 @@ impl RuleSet {
     }
 }
 
+/// A threshold as a person writes it: `1,000`.
+fn copies(value: f64) -> String {
+    let whole = value.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if whole < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_set_says_what_it_changes() {
+        assert_eq!(
+            RuleSet::who().summary(),
+            "Unsuppressed above 1,000 copies/mL, low-level viraemia above 50; a viral load 6 and \
+             12 months after ART start, then every 12 months; overdue 28 days after it was due."
+        );
+        assert_eq!(
+            RuleSet::kenya().summary(),
+            "Unsuppressed above 200 copies/mL, low-level viraemia above 50; a viral load 6 and \
+             12 months after ART start, then every 12 months (every 6 months up to 24 years of \
+             age); overdue 28 days after it was due."
+        );
+        let ids: Vec<String> = RuleSet::all().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, RuleSet::IDS);
+    }
 
     #[test]
     fn the_kenya_set_differs_from_who_only_where_it_says() {

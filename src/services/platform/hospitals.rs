@@ -228,8 +228,19 @@ pub async fn update(
     Ok(to_view(model))
 }
 
+/// The caller's own hospital, for its settings page: its admins (`settings.manage`) only.
+pub async fn own_settings(core: &Core, caller: &Caller) -> AppResult<Hospital> {
+    let id = caller.actor.hospital_id().unwrap_or_else(Uuid::nil);
+    authorize(&caller.actor, Action::UpdateHospitalSettings(id))?;
+    let h = hospital::Entity::find_by_id(id)
+        .one(&core.db)
+        .await?
+        .ok_or_else(|| AppError::from(ErrorKind::not_found("hospital")))?;
+    Ok(to_view(h))
+}
+
 /// Sets the hospital's own settings (its admins, `settings.manage`): how long a break-glass
-/// opening lasts. Audited.
+/// opening lasts, its time zone, its decision-support rule set. Audited.
 pub async fn update_settings(
     core: &Core,
     caller: &Caller,

@@ -9,7 +9,7 @@ mod fees;
 #[cfg(feature = "ssr")]
 mod invoices;
 #[cfg(feature = "ssr")]
-mod parts;
+pub(crate) mod parts;
 #[cfg(feature = "ssr")]
 mod schedule;
 
@@ -21,5 +21,5 @@ pub use invoices::InvoicesPage;
 #[cfg(feature = "ssr")]
 pub use schedule::SchedulePage;
 
-pub(super) const INPUT: &str = "focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3 text-base aria-[invalid=true]:border-red-600";
-pub(super) const BUTTON: &str = "focus-ring inline-flex min-h-11 items-center justify-center rounded bg-teal-700 px-4 font-medium text-white";
+pub(crate) const INPUT: &str = "focus-ring mt-1 block min-h-11 w-full rounded border border-slate-300 bg-white px-3 text-base aria-[invalid=true]:border-red-600";
+pub(crate) const BUTTON: &str = "focus-ring inline-flex min-h-11 items-center justify-center rounded bg-teal-700 px-4 font-medium text-white";

@@ -54,6 +54,7 @@ pub(crate) fn Notice() -> impl IntoView {
             "paid" => "Marked as paid.",
             "unpaid" => "Marked as unpaid.",
             "fees" => "Fees saved.",
+            "settings" => "Settings saved.",
             _ => "Saved.",
         })
     };
