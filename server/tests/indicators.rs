@@ -1028,6 +1028,21 @@ async fn the_indicators_equal_the_hand_computed_fixture() {
     // One patient on ART there: hidden, and so is the network's TX_CURR total.
     assert_eq!(value(&theirs["values"], "tx_curr")["value"], Value::Null);
     assert_eq!(value(&network["totals"], "tx_curr")["value"], Value::Null);
+    assert_eq!(network["hospitals_left_out"], 0);
+    // Whole calendar quarters only: a period a day shorter cannot be subtracted from it.
+    let r = call(
+        &app,
+        Method::GET,
+        "/api/v1/indicators/network?period_start=2025-07-01&period_end=2025-09-29",
+        &platform_token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body["fields"]["period_start"][0]
+        .as_str()
+        .unwrap()
+        .contains("whole calendar quarter"));
     let r = call(
         &app,
         Method::GET,

@@ -416,7 +416,7 @@ pub fn NetworkPage() -> impl IntoView {
         <Title text="Network indicators" />
         <StaffShell>
             <h1 class="text-2xl font-bold">"Network indicators"</h1>
-            <p class="text-slate-600">"Every hospital's totals; a number under 5 is not shown, nor a total that would give it away."</p>
+            <p class="text-slate-600">"Every hospital's totals for one whole calendar quarter; a number under 5 is not shown, nor a total that would give it away."</p>
             <Suspense fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
                 {move || data.get().map(|result| match result {
                     Err(e) => view! { <Refused error=e /> }.into_any(),
@@ -443,6 +443,9 @@ pub fn NetworkPage() -> impl IntoView {
                         view! {
                             <PeriodForm action="/network" start=start.clone() end=end.clone() />
                             <p class="mt-2 text-slate-600" id="period">{format!("{} to {}", long_date(n.period_start), long_date(n.period_end))}</p>
+                            {(n.hospitals_left_out > 0).then(|| view! {
+                                <p role="note" id="left-out" class="mt-2 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-amber-900">{format!("The first 200 hospitals by name are shown; {} more are not, and the totals are those of the hospitals shown.", n.hospitals_left_out)}</p>
+                            })}
                             <div class="mt-4"><BarChart id="network-tx-curr" title="On ART (TX_CURR) by hospital".to_string() description bars max /></div>
                             <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white focus-ring" tabindex="0" role="region" aria-label="Hospitals table">
                                 <table class="min-w-full text-sm" id="network">

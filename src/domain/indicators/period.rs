@@ -103,6 +103,32 @@ impl Period {
         Period { start, end }
     }
 
+    /// Whether the period is exactly one calendar quarter (1 January to 31 March, 1 April to
+    /// 30 June, 1 July to 30 September, 1 October to 31 December).
+    pub fn is_whole_quarter(&self) -> bool {
+        let quarter_end = self
+            .start
+            .checked_add_months(chrono::Months::new(3))
+            .and_then(|d| d.pred_opt());
+        self.start.day() == 1
+            && self.start.month0().is_multiple_of(3)
+            && quarter_end == Some(self.end)
+    }
+
+    /// The period as the network view reads it: one whole calendar quarter. Two periods it
+    /// reports are then the same or apart, so no number hidden as small can be had by
+    /// subtracting one report from another of a period a few days longer.
+    pub fn whole_quarter(self) -> Result<Period, ErrorKind> {
+        if self.is_whole_quarter() {
+            Ok(self)
+        } else {
+            Err(ErrorKind::invalid_field(
+                "period_start",
+                "the network view reads one whole calendar quarter, such as 2026-01-01 to 2026-03-31",
+            ))
+        }
+    }
+
     /// `1 July 2025 to 30 September 2025`.
     pub fn describe(&self) -> String {
         format!(
@@ -143,6 +169,36 @@ mod tests {
         assert_eq!(e.field("period_start").len(), 1, "{e:?}");
         // A whole leap year is allowed.
         assert!(Period::parse(Some("2024-01-01"), Some("2024-12-31"), today).is_ok());
+    }
+
+    #[test]
+    fn the_network_view_reads_whole_quarters_only() {
+        let today = d("2026-12-01");
+        for (start, end) in [
+            ("2025-01-01", "2025-03-31"),
+            ("2024-04-01", "2024-06-30"),
+            ("2026-07-01", "2026-09-30"),
+            ("2025-10-01", "2025-12-31"),
+        ] {
+            let p = Period::parse(Some(start), Some(end), today).unwrap();
+            assert_eq!(p.whole_quarter(), Ok(p), "{start} to {end}");
+        }
+        for (start, end) in [
+            ("2025-01-01", "2025-03-30"),
+            ("2025-01-02", "2025-03-31"),
+            ("2025-02-01", "2025-04-30"),
+            ("2025-01-01", "2025-06-30"),
+            ("2025-01-01", "2025-12-31"),
+            ("2025-07-01", "2025-07-31"),
+        ] {
+            let p = Period::parse(Some(start), Some(end), today).unwrap();
+            let e = p.whole_quarter().unwrap_err();
+            assert!(
+                e.field("period_start")[0].contains("quarter"),
+                "{start} to {end}"
+            );
+        }
+        assert!(Period::last_quarter(today).is_whole_quarter());
     }
 
     #[test]

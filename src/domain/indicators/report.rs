@@ -417,6 +417,10 @@ pub struct NetworkReport {
     /// give that number away by subtraction).
     pub totals: Vec<NetworkValue>,
     pub suppressed_percent: Option<f64>,
+    /// Active hospitals left out of the view (it holds the first 200 by name); the totals
+    /// are those of the hospitals shown.
+    #[serde(default)]
+    pub hospitals_left_out: u64,
 }
 
 fn suppressed_percent(values: &[NetworkValue]) -> Option<f64> {
@@ -497,6 +501,7 @@ pub fn network(period: Period, hospitals: &[HospitalTotals]) -> NetworkReport {
         hospitals: columns,
         suppressed_percent: suppressed_percent(&totals),
         totals,
+        hospitals_left_out: 0,
     }
 }
 

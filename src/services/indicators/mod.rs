@@ -10,7 +10,9 @@
 mod gather;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -262,20 +264,26 @@ pub async fn export_csv(
 /// Most hospitals the network view computes (every active hospital of a network this size).
 pub const NETWORK_LIMIT: u64 = 200;
 
-/// The network view: every hospital's totals for the period, numbers under 5 hidden, for
-/// platform admins. Audited.
+/// The network view: every hospital's totals for one whole calendar quarter, numbers under 5
+/// hidden, for platform admins. Audited.
 pub async fn network(core: &Core, caller: &Caller, period: Period) -> AppResult<NetworkReport> {
     let event = Event::new("indicators", AuditAction::Read);
     let read = AuditedRead::begin(core, caller, event).await?;
     let result = async {
         crate::policy::authorize(&caller.actor, Action::ReadNetworkIndicators)?;
+        let period = period.whole_quarter()?;
         let txn = read.txn();
-        let hospitals = hospital::Entity::find()
-            .filter(hospital::Column::Active.eq(true))
+        let active = hospital::Entity::find().filter(hospital::Column::Active.eq(true));
+        let hospitals = active
+            .clone()
             .order_by_asc(hospital::Column::Name)
             .limit(NETWORK_LIMIT)
             .all(txn)
             .await?;
+        let left_out = active
+            .count(txn)
+            .await?
+            .saturating_sub(hospitals.len() as u64);
         let mut columns = Vec::with_capacity(hospitals.len());
         for h in hospitals {
             let rules = rule_set_of(Some(&h));
@@ -286,9 +294,10 @@ pub async fn network(core: &Core, caller: &Caller, period: Period) -> AppResult<
                 .collect();
             columns.push((h.id, h.name, values));
         }
-        let view = network_view(period, &columns);
+        let mut view = network_view(period, &columns);
+        view.hospitals_left_out = left_out;
         let details = json!({"period_start": period.start, "period_end": period.end,
-            "hospitals": view.hospitals.len()});
+            "hospitals": view.hospitals.len(), "hospitals_left_out": left_out});
         Ok((view, details))
     }
     .await;
