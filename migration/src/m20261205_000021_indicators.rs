@@ -3,8 +3,12 @@
 //! stays sealed. Rows written before this migration are filled in at startup
 //! (`services::indicators::fill_birth_months`).
 //!
-//! An index of live records by hospital and patient holding every column the indicators'
-//! grouped query reads, so it is answered from the index in patient order.
+//! Indexes that answer the indicators' queries without reading the tables' rows (SQLite uses
+//! an index as covering only when it holds every column the query names, the partial index's
+//! own condition included):
+//! - live records by hospital and patient: the grouped per-patient query, in patient order;
+//! - live viral-load results by hospital and time: the latest result and the monthly series;
+//! - a hospital's links with their MRN and removal, and patients' plain month of birth and sex.
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +21,20 @@ enum Patients {
     BirthMonth,
 }
 
+const INDEXES: [&str; 4] = [
+    "CREATE INDEX idx_records_live_indicators ON clinical_records \
+     (hospital_id, patient_id, recorded_at, record_type, art_action, supply_until, \
+     deleted_at, superseded_by) \
+     WHERE deleted_at IS NULL AND superseded_by IS NULL",
+    "CREATE INDEX idx_records_live_viral_loads ON clinical_records \
+     (hospital_id, recorded_at, patient_id, id, vl_copies, vl_comparator, vl_qualitative, \
+     vl_lower_limit, record_type, deleted_at, superseded_by) \
+     WHERE record_type = 'viral_load' AND deleted_at IS NULL AND superseded_by IS NULL",
+    "CREATE INDEX idx_links_hospital_live ON patient_hospital_links \
+     (hospital_id, removed_at, patient_id, mrn)",
+    "CREATE INDEX idx_patients_indicators ON patients (id, deleted_at, birth_month, sex)",
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -28,23 +46,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // A partial index (both databases take the same statement).
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE INDEX idx_records_live_indicators ON clinical_records \
-                 (hospital_id, patient_id, recorded_at, record_type, art_action, supply_until) \
-                 WHERE deleted_at IS NULL AND superseded_by IS NULL",
-            )
-            .await?;
+        // Partial indexes: both databases take the same statements.
+        for statement in INDEXES {
+            manager
+                .get_connection()
+                .execute_unprepared(statement)
+                .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP INDEX idx_records_live_indicators")
-            .await?;
+        for name in [
+            "idx_records_live_indicators",
+            "idx_records_live_viral_loads",
+            "idx_links_hospital_live",
+            "idx_patients_indicators",
+        ] {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!("DROP INDEX {name}"))
+                .await?;
+        }
         manager
             .alter_table(
                 Table::alter()

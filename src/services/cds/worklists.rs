@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef, Set,
 };
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
@@ -36,7 +36,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
-use crate::services::clinical::patients::{birth_date, names_of, patient_access};
+use crate::services::clinical::patients::{birth_date_sealed, names_of, patient_access};
 use crate::services::clinical::records::{combine, foreign_state, rule_set_of};
 use crate::services::notifications::planner::MISSED_AFTER_HOURS;
 use crate::services::platform::audit::{self, AuditedRead, Event};
@@ -131,12 +131,21 @@ pub(crate) async fn evaluate_hospital(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Evaluated>> {
     let today = day(now);
-    let links: Vec<(Uuid, String)> = link::Entity::find()
+    // The linked patients with what the rules read of them: sex and the sealed date of birth.
+    let to_patient: RelationDef = link::Entity::belongs_to(patient::Entity)
+        .from(link::Column::PatientId)
+        .to(patient::Column::Id)
+        .into();
+    let linked: Vec<(Uuid, String, String, String)> = link::Entity::find()
         .select_only()
         .column(link::Column::PatientId)
         .column(link::Column::Mrn)
+        .column(patient::Column::Sex)
+        .column(patient::Column::DateOfBirth)
+        .join(JoinType::InnerJoin, to_patient)
         .filter(link::Column::HospitalId.eq(hospital_id))
         .filter(link::Column::RemovedAt.is_null())
+        .filter(patient::Column::DeletedAt.is_null())
         .into_tuple()
         .all(db)
         .await?;
@@ -186,7 +195,8 @@ pub(crate) async fn evaluate_hospital(
         .into_iter()
         .map(|h| (h.id, h.name))
         .collect();
-    // Refills: when the hospital's last dispensing of each patient runs out.
+    // Refills: when the hospital's last dispensing of each patient runs out (live records, as
+    // the chart reads them: a corrected dispensing counts by its correction).
     let supplies: Vec<(Uuid, Option<DateTime<Utc>>)> = record::Entity::find()
         .select_only()
         .column(record::Column::PatientId)
@@ -194,6 +204,7 @@ pub(crate) async fn evaluate_hospital(
         .filter(record::Column::HospitalId.eq(hospital_id))
         .filter(record::Column::RecordType.eq(RecordType::Dispensing.as_str()))
         .filter(record::Column::DeletedAt.is_null())
+        .filter(record::Column::SupersededBy.is_null())
         .group_by(record::Column::PatientId)
         .into_tuple()
         .all(db)
@@ -225,24 +236,9 @@ pub(crate) async fn evaluate_hospital(
             outcomes.insert(o.patient_id, (outcome, day(o.outcome_date)));
         }
     }
-    let ids: Vec<Uuid> = links.iter().map(|(p, _)| *p).collect();
-    let mut people: HashMap<Uuid, patient::Model> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for p in patient::Entity::find()
-            .filter(patient::Column::Id.is_in(chunk.to_vec()))
-            .filter(patient::Column::DeletedAt.is_null())
-            .all(db)
-            .await?
-        {
-            people.insert(p.id, p);
-        }
-    }
     let missed_after = now - Duration::hours(MISSED_AFTER_HOURS);
-    let mut out = Vec::with_capacity(links.len());
-    for (patient_id, mrn) in links {
-        let Some(person) = people.get(&patient_id) else {
-            continue;
-        };
+    let mut out = Vec::with_capacity(linked.len());
+    for (patient_id, mrn, sex, sealed_birth) in linked {
         let own = states
             .get(&patient_id)
             .map(Vec::as_slice)
@@ -304,8 +300,8 @@ pub(crate) async fn evaluate_hospital(
         };
         let facts = facts_of(
             &summary,
-            birth_date(core, person),
-            &person.sex,
+            birth_date_sealed(core, patient_id, &sealed_birth),
+            &sex,
             today,
             retention,
         );

@@ -349,10 +349,13 @@ pub(crate) async fn live_link(
 
 /// The patient's date of birth (opened from its sealed column); `None` if unreadable.
 pub(crate) fn birth_date(core: &Core, m: &patient::Model) -> Option<chrono::NaiveDate> {
-    open(core, "date_of_birth", m.id, &m.date_of_birth)
-        .ok()?
-        .parse()
-        .ok()
+    birth_date_sealed(core, m.id, &m.date_of_birth)
+}
+
+/// The date of birth of patient `id` from its sealed column alone (for lists that read only
+/// the columns they need).
+pub(crate) fn birth_date_sealed(core: &Core, id: Uuid, sealed: &str) -> Option<chrono::NaiveDate> {
+    open(core, "date_of_birth", id, sealed).ok()?.parse().ok()
 }
 
 fn to_view(core: &Core, m: &patient::Model, mrn: Option<String>) -> AppResult<Patient> {

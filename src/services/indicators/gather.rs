@@ -58,35 +58,25 @@ pub(crate) const OUTCOMES: &str = "SELECT patient_id, outcome, outcome_date \
      FROM tracing_outcomes WHERE hospital_id = $1 AND outcome_date < $3 \
      ORDER BY outcome_date, created_at";
 
-/// Each patient's latest viral-load result in the 12 months up to the period's end ($5 to
-/// $3), pending and rejected samples left out.
-pub(crate) const LATEST_VL: &str = "SELECT patient_id, recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit \
-     FROM (SELECT patient_id, recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit, \
-       ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY recorded_at DESC, id DESC) AS rn \
-       FROM clinical_records \
-       WHERE hospital_id = $1 AND record_type = 'viral_load' AND recorded_at >= $5 AND recorded_at < $3 \
-       AND deleted_at IS NULL AND superseded_by IS NULL \
-       AND COALESCE(vl_qualitative, '') NOT IN ('pending', 'rejected') \
-       AND (vl_copies IS NOT NULL OR vl_qualitative IS NOT NULL)) latest \
-     WHERE rn = 1";
-
-/// Every viral-load result of the 12 calendar months up to the period's end ($6 to $3).
-pub(crate) const MONTHLY_VL: &str = "SELECT recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit \
+/// Every viral-load result of the 12 months up to the period's end ($5 to $3), pending and
+/// rejected samples left out: each patient's latest is read from these rows, and so is the
+/// month-by-month series (its 12 calendar months never start before $5). One pass over the
+/// viral-load index.
+pub(crate) const VL_RESULTS: &str = "SELECT patient_id, id, recorded_at, vl_copies, vl_comparator, vl_qualitative, vl_lower_limit \
      FROM clinical_records \
-     WHERE hospital_id = $1 AND record_type = 'viral_load' AND recorded_at >= $6 AND recorded_at < $3 \
+     WHERE hospital_id = $1 AND record_type = 'viral_load' AND recorded_at >= $5 AND recorded_at < $3 \
      AND deleted_at IS NULL AND superseded_by IS NULL \
      AND COALESCE(vl_qualitative, '') NOT IN ('pending', 'rejected') \
      AND (vl_copies IS NOT NULL OR vl_qualitative IS NOT NULL)";
 
 /// Every query a report runs, by name (for the profile).
-pub(crate) const QUERIES: [(&str, &str); 7] = [
+pub(crate) const QUERIES: [(&str, &str); 6] = [
     ("patients", PATIENTS),
     ("records", RECORDS),
     ("attended", ATTENDED),
     ("missed", MISSED),
     ("outcomes", OUTCOMES),
-    ("latest_vl", LATEST_VL),
-    ("monthly_vl", MONTHLY_VL),
+    ("viral_loads", VL_RESULTS),
 ];
 
 /// The values bound to `$1`..`$6`.
@@ -100,7 +90,8 @@ pub(crate) struct Bounds {
     pub missed_before: DateTime<Utc>,
     /// The 12-month viral-load window's first day.
     pub vl_from: DateTime<Utc>,
-    /// The first day of the 12 calendar months of the suppression chart.
+    /// The first day of the 12 calendar months of the suppression chart (never before
+    /// `vl_from`).
     pub months_from: DateTime<Utc>,
 }
 
@@ -180,11 +171,16 @@ fn vl_of(r: &QueryResult) -> AppResult<VlValue> {
     ))
 }
 
-/// The linked patients with their MRNs, and their facts.
-pub(crate) async fn facts(
-    db: &impl ConnectionTrait,
-    b: &Bounds,
-) -> AppResult<Vec<(String, PatientFacts)>> {
+/// What a report is computed from.
+pub(crate) struct Gathered {
+    /// The linked patients with their MRNs, and their facts.
+    pub patients: Vec<(String, PatientFacts)>,
+    /// The viral-load results of the suppression chart's 12 calendar months: (day, value).
+    pub monthly_results: Vec<(NaiveDate, VlValue)>,
+}
+
+/// The linked patients with their MRNs and facts, and the chart's viral-load results.
+pub(crate) async fn facts(db: &impl ConnectionTrait, b: &Bounds) -> AppResult<Gathered> {
     let mut out: Vec<(String, PatientFacts)> = Vec::new();
     let mut place: HashMap<Uuid, usize> = HashMap::new();
     for r in rows(db, PATIENTS, b).await? {
@@ -253,24 +249,54 @@ pub(crate) async fn facts(
             p.at_end.outcome = Some((o, at));
         }
     });
-    each!(LATEST_VL, |p, r| {
-        if let Some(at) = day(&r, "recorded_at")? {
-            p.latest_vl = Some((at, vl_of(&r)?));
+    // Each patient's latest result: the latest time, then the greatest id (as the records'
+    // own order has it).
+    let mut latest: HashMap<Uuid, (DateTime<Utc>, Uuid)> = HashMap::new();
+    let mut monthly_results = Vec::new();
+    for r in rows(db, VL_RESULTS, b).await? {
+        let Some(at) = r.try_get::<Option<DateTime<Utc>>>("", "recorded_at")? else {
+            continue;
+        };
+        let value = vl_of(&r)?;
+        if at >= b.months_from {
+            monthly_results.push((at.date_naive(), value));
         }
-    });
-    Ok(out)
-}
-
-/// The viral-load results of the 12 calendar months up to the period's end: (day, value).
-pub(crate) async fn monthly_results(
-    db: &impl ConnectionTrait,
-    b: &Bounds,
-) -> AppResult<Vec<(NaiveDate, VlValue)>> {
-    let mut out = Vec::new();
-    for r in rows(db, MONTHLY_VL, b).await? {
-        if let Some(at) = day(&r, "recorded_at")? {
-            out.push((at, vl_of(&r)?));
+        let patient_id: Uuid = r.try_get("", "patient_id")?;
+        let Some(i) = place.get(&patient_id) else {
+            continue;
+        };
+        let key = (at, r.try_get::<Uuid>("", "id")?);
+        if latest.get(&patient_id).is_none_or(|seen| key > *seen) {
+            latest.insert(patient_id, key);
+            out[*i].1.latest_vl = Some((at.date_naive(), value));
         }
     }
-    Ok(out)
+    Ok(Gathered {
+        patients: out,
+        monthly_results,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    /// The monthly series is read from the latest-result query's rows, so its first month may
+    /// never start before that query's window, whatever day the period ends on.
+    #[test]
+    fn the_charts_months_start_inside_the_viral_load_window() {
+        let mut end = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+        let now = Utc::now();
+        while end.year() < 2027 {
+            let period = Period {
+                start: end - Duration::days(90),
+                end,
+            };
+            let b = Bounds::new(Uuid::nil(), period, now);
+            assert!(b.months_from >= b.vl_from, "period ending {end}");
+            assert!(b.months_from < b.end, "period ending {end}");
+            end += Duration::days(1);
+        }
+    }
 }
