@@ -373,12 +373,51 @@ pub fn id_param() -> Schema {
 }
 
 fn choice_param(choices: &[&str]) -> Object {
+    let escaped: Vec<String> = choices
+        .iter()
+        .map(|c| {
+            c.chars()
+                .map(|ch| match ch {
+                    '+' | '*' | '?' | '.' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '^' | '$'
+                    | '\\' => format!("\\{ch}"),
+                    _ => ch.to_string(),
+                })
+                .collect()
+        })
+        .collect();
     string()
         .pattern(Some(format!(
             "^{SPACE}*(?:{})?{SPACE}*$",
-            choices.join("|")
+            escaped.join("|")
         )))
         .build()
+}
+
+/// A day (`YYYY-MM-DD`); blank for none.
+pub fn date_param() -> Schema {
+    blank_or(
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .build(),
+    )
+}
+
+/// A MER age band to narrow a list to (`<1`, `1-4`, ... `65+`, `unknown`); blank for all.
+pub fn age_band_param() -> Object {
+    use crate::domain::indicators::report::AgeBand;
+    choice_param(&AgeBand::ALL.map(AgeBand::as_str))
+}
+
+/// `female`, `male` or `unknown`; blank for all.
+pub fn sex_group_param() -> Object {
+    use crate::domain::indicators::report::SexGroup;
+    choice_param(&SexGroup::ALL.map(SexGroup::as_str))
+}
+
+/// One of TX_ML's outcomes; blank for all.
+pub fn ml_outcome_param() -> Object {
+    use crate::domain::indicators::cohort::MlOutcome;
+    choice_param(&MlOutcome::ALL.map(MlOutcome::as_str))
 }
 
 /// An appointment status to filter by; blank for all.
@@ -713,6 +752,45 @@ mod tests {
             .validate(today)
             .err()
             .is_none_or(|e| e.field(field).is_empty())
+    }
+
+    /// A drill-down's filters: the pattern admits exactly what `PatientFilter` reads, blank
+    /// included (no filter), with the white space it trims.
+    #[test]
+    fn drill_down_filters_are_documented_as_validated() {
+        use crate::domain::indicators::report::{AgeBand, PatientFilter, SexGroup};
+        use crate::domain::indicators::{cohort::MlOutcome, Measure};
+        let mut values: Vec<String> = samples();
+        for v in AgeBand::ALL
+            .map(AgeBand::as_str)
+            .into_iter()
+            .chain(SexGroup::ALL.map(SexGroup::as_str))
+            .chain(MlOutcome::ALL.map(MlOutcome::as_str))
+        {
+            values.extend([
+                v.to_string(),
+                format!(" {v}\t"),
+                format!("{v}x"),
+                v.to_uppercase(),
+            ]);
+        }
+        values.extend(["65".into(), "655".into(), "<".into(), "1-".into()]);
+        for (field, schema) in [
+            ("age_band", age_band_param()),
+            ("sex", sex_group_param()),
+            ("outcome", ml_outcome_param()),
+        ] {
+            let re = pattern(&schema);
+            for v in &values {
+                let (a, s, o) = match field {
+                    "age_band" => (Some(v.as_str()), None, None),
+                    "sex" => (None, Some(v.as_str()), None),
+                    _ => (None, None, Some(v.as_str())),
+                };
+                let accepted = PatientFilter::parse(Measure::TxMl, a, s, o).is_ok();
+                assert_eq!(re.is_match(v), accepted, "{field}: {v:?}");
+            }
+        }
     }
 
     #[test]

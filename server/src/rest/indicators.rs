@@ -8,8 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use hospitallink::domain::error::ErrorBody;
 use hospitallink::domain::indicators::{
-    AgeBand, IndicatorPatients, IndicatorReport, Measure, MlOutcome, NetworkReport, PatientFilter,
-    Period, SexGroup,
+    IndicatorPatients, IndicatorReport, Measure, NetworkReport, PatientFilter, Period,
 };
 use hospitallink::domain::page::PageRequest;
 use hospitallink::domain::ErrorKind;
@@ -34,35 +33,35 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// The hospital (default: your own).
-    #[param(value_type = Option<uuid::Uuid>)]
+    #[param(schema_with = hospitallink::domain::schema::id_param)]
     hospital_id: Option<String>,
     /// First day of the period (`YYYY-MM-DD`); with `period_end`, or neither for the last
     /// whole quarter.
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_start: Option<String>,
     /// Last day of the period, included (at most 366 days after the start, not in the
     /// future).
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_end: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PatientParams {
-    #[param(value_type = Option<uuid::Uuid>)]
+    #[param(schema_with = hospitallink::domain::schema::id_param)]
     hospital_id: Option<String>,
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_start: Option<String>,
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_end: Option<String>,
     /// One MER age band (`<1`, `1-4`, ... `65+`, `unknown`).
-    #[param(value_type = Option<AgeBand>)]
+    #[param(schema_with = hospitallink::domain::schema::age_band_param)]
     age_band: Option<String>,
     /// `female`, `male` or `unknown`.
-    #[param(value_type = Option<SexGroup>)]
+    #[param(schema_with = hospitallink::domain::schema::sex_group_param)]
     sex: Option<String>,
     /// TX_ML only: one outcome.
-    #[param(value_type = Option<MlOutcome>)]
+    #[param(schema_with = hospitallink::domain::schema::ml_outcome_param)]
     outcome: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
@@ -193,9 +192,9 @@ pub async fn csv(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NetworkParams {
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_start: Option<String>,
-    #[param(value_type = Option<chrono::NaiveDate>)]
+    #[param(schema_with = hospitallink::domain::schema::date_param)]
     period_end: Option<String>,
 }
 
