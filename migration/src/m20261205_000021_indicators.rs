@@ -6,7 +6,9 @@
 //! Indexes that answer the indicators' queries without reading the tables' rows (SQLite uses
 //! an index as covering only when it holds every column the query names, the partial index's
 //! own condition included):
-//! - live records by hospital and patient: the grouped per-patient query, in patient order;
+//! - live records by hospital, patient and time: each patient's last contact, one seek;
+//! - live ART and dispensing records by hospital and patient: the per-patient treatment facts,
+//!   grouped in patient order from a small part of all records;
 //! - live viral-load results by hospital and time: the latest result and the monthly series;
 //! - a hospital's links with their MRN and removal, and patients' plain month of birth and sex.
 
@@ -21,11 +23,15 @@ enum Patients {
     BirthMonth,
 }
 
-const INDEXES: [&str; 4] = [
-    "CREATE INDEX idx_records_live_indicators ON clinical_records \
+const INDEXES: [&str; 5] = [
+    "CREATE INDEX idx_records_live_contacts ON clinical_records \
+     (hospital_id, patient_id, recorded_at, deleted_at, superseded_by) \
+     WHERE deleted_at IS NULL AND superseded_by IS NULL",
+    "CREATE INDEX idx_records_live_treatment ON clinical_records \
      (hospital_id, patient_id, recorded_at, record_type, art_action, supply_until, \
      deleted_at, superseded_by) \
-     WHERE deleted_at IS NULL AND superseded_by IS NULL",
+     WHERE record_type IN ('art_regimen', 'dispensing') \
+     AND deleted_at IS NULL AND superseded_by IS NULL",
     "CREATE INDEX idx_records_live_viral_loads ON clinical_records \
      (hospital_id, recorded_at, patient_id, id, vl_copies, vl_comparator, vl_qualitative, \
      vl_lower_limit, record_type, deleted_at, superseded_by) \
@@ -58,7 +64,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in [
-            "idx_records_live_indicators",
+            "idx_records_live_contacts",
+            "idx_records_live_treatment",
             "idx_records_live_viral_loads",
             "idx_links_hospital_live",
             "idx_patients_indicators",

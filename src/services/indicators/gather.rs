@@ -1,5 +1,6 @@
 //! The facts the indicators read, gathered for every patient linked to a hospital in a few
-//! grouped queries over plain columns (the same SQL on SQLite and PostgreSQL): the first ART
+//! queries over plain columns (the same SQL on SQLite and PostgreSQL but for how each finds
+//! the last contact, where each is fastest its own way): the first ART
 //! start, the latest regimen, stop, contact and refill as of the day before the period and as
 //! of its last day, attended and missed visits, tracing outcomes, and the latest viral load in
 //! the 12 months up to the period's end.
@@ -16,27 +17,65 @@ use crate::domain::indicators::{PatientFacts, Period, StatusFacts};
 use crate::error::AppResult;
 use crate::services::notifications::planner::MISSED_AFTER_HOURS;
 
-/// The linked patients: month of birth, sex and MRN.
-pub(crate) const PATIENTS: &str = "SELECT l.patient_id, l.mrn, p.birth_month, p.sex \
+/// The linked patients, one row each: MRN, month of birth and sex; from their ART and
+/// dispensing records at the hospital up to the period's end ($3), the first regimen and start
+/// and the latest regimen, stop and refill, as of the end and as known before the period
+/// started ($2); and their last contact (any record) at both ends (`{contacts}`, `{join}`:
+/// see `CONTACTS_BY_SEEK` and `CONTACTS_GROUPED`). The treatment records are grouped from
+/// their own index, a small part of all records.
+const PATIENTS: &str = "SELECT l.patient_id, l.mrn, p.birth_month, p.sex, \
+     t.first_regimen, t.first_start, t.regimen0, t.stop0, t.supply0, t.regimen1, t.stop1, t.supply1, \
+     {contacts} \
      FROM patient_hospital_links l JOIN patients p ON p.id = l.patient_id \
+     LEFT JOIN (SELECT patient_id, \
+       MIN(CASE WHEN record_type = 'art_regimen' THEN recorded_at END) AS first_regimen, \
+       MIN(CASE WHEN record_type = 'art_regimen' AND art_action = 'start' THEN recorded_at END) AS first_start, \
+       MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' AND recorded_at < $2 THEN recorded_at END) AS regimen0, \
+       MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' AND recorded_at < $2 THEN recorded_at END) AS stop0, \
+       MAX(CASE WHEN record_type = 'dispensing' AND recorded_at < $2 THEN supply_until END) AS supply0, \
+       MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' THEN recorded_at END) AS regimen1, \
+       MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' THEN recorded_at END) AS stop1, \
+       MAX(CASE WHEN record_type = 'dispensing' THEN supply_until END) AS supply1 \
+       FROM clinical_records \
+       WHERE hospital_id = $1 AND record_type IN ('art_regimen', 'dispensing') AND recorded_at < $3 \
+       AND deleted_at IS NULL AND superseded_by IS NULL \
+       GROUP BY patient_id) t ON t.patient_id = l.patient_id \
+     {join} \
      WHERE l.hospital_id = $1 AND l.removed_at IS NULL AND p.deleted_at IS NULL";
 
-/// Each patient's records at the hospital up to the period's end ($3), with what was known
-/// before it started ($2).
-pub(crate) const RECORDS: &str = "SELECT patient_id, \
-     MIN(CASE WHEN record_type = 'art_regimen' THEN recorded_at END) AS first_regimen, \
-     MIN(CASE WHEN record_type = 'art_regimen' AND art_action = 'start' THEN recorded_at END) AS first_start, \
-     MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' AND recorded_at < $2 THEN recorded_at END) AS regimen0, \
-     MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' AND recorded_at < $2 THEN recorded_at END) AS stop0, \
-     MAX(CASE WHEN recorded_at < $2 THEN recorded_at END) AS contact0, \
-     MAX(CASE WHEN record_type = 'dispensing' AND recorded_at < $2 THEN supply_until END) AS supply0, \
-     MAX(CASE WHEN record_type = 'art_regimen' AND COALESCE(art_action, '') <> 'stop' THEN recorded_at END) AS regimen1, \
-     MAX(CASE WHEN record_type = 'art_regimen' AND art_action = 'stop' THEN recorded_at END) AS stop1, \
-     MAX(recorded_at) AS contact1, \
-     MAX(CASE WHEN record_type = 'dispensing' THEN supply_until END) AS supply1 \
-     FROM clinical_records \
-     WHERE hospital_id = $1 AND recorded_at < $3 AND deleted_at IS NULL AND superseded_by IS NULL \
-     GROUP BY patient_id";
+/// Each patient's last contact as SQLite answers it fastest: one seek each in the index of
+/// live records by patient and time (about 0.1 s for 33,000 patients, where grouping all their
+/// records takes three times as long).
+const CONTACTS_BY_SEEK: (&str, &str) = (
+    "(SELECT MAX(r.recorded_at) FROM clinical_records r WHERE r.hospital_id = l.hospital_id \
+       AND r.patient_id = l.patient_id AND r.recorded_at < $2 \
+       AND r.deleted_at IS NULL AND r.superseded_by IS NULL) AS contact0, \
+     (SELECT MAX(r.recorded_at) FROM clinical_records r WHERE r.hospital_id = l.hospital_id \
+       AND r.patient_id = l.patient_id AND r.recorded_at < $3 \
+       AND r.deleted_at IS NULL AND r.superseded_by IS NULL) AS contact1",
+    "",
+);
+
+/// The same as PostgreSQL answers it fastest: the hospital's live records grouped by patient
+/// from the same index and joined (a seek per patient costs it twice as much).
+const CONTACTS_GROUPED: (&str, &str) = (
+    "c.contact0, c.contact1",
+    "LEFT JOIN (SELECT patient_id, MAX(CASE WHEN recorded_at < $2 THEN recorded_at END) AS contact0, \
+       MAX(recorded_at) AS contact1 FROM clinical_records \
+       WHERE hospital_id = $1 AND recorded_at < $3 AND deleted_at IS NULL AND superseded_by IS NULL \
+       GROUP BY patient_id) c ON c.patient_id = l.patient_id",
+);
+
+/// The linked-patients query for `backend`.
+pub(crate) fn patients_query(backend: DbBackend) -> String {
+    let (contacts, join) = match backend {
+        DbBackend::Sqlite => CONTACTS_BY_SEEK,
+        _ => CONTACTS_GROUPED,
+    };
+    PATIENTS
+        .replace("{contacts}", contacts)
+        .replace("{join}", join)
+}
 
 /// Visits attended, before the period and up to its end.
 pub(crate) const ATTENDED: &str = "SELECT patient_id, \
@@ -69,15 +108,16 @@ pub(crate) const VL_RESULTS: &str = "SELECT patient_id, id, recorded_at, vl_copi
      AND COALESCE(vl_qualitative, '') NOT IN ('pending', 'rejected') \
      AND (vl_copies IS NOT NULL OR vl_qualitative IS NOT NULL)";
 
-/// Every query a report runs, by name (for the profile).
-pub(crate) const QUERIES: [(&str, &str); 6] = [
-    ("patients", PATIENTS),
-    ("records", RECORDS),
-    ("attended", ATTENDED),
-    ("missed", MISSED),
-    ("outcomes", OUTCOMES),
-    ("viral_loads", VL_RESULTS),
-];
+/// Every query a report runs on `backend`, by name (for the profile).
+pub(crate) fn queries(backend: DbBackend) -> [(&'static str, String); 5] {
+    [
+        ("patients", patients_query(backend)),
+        ("attended", ATTENDED.to_string()),
+        ("missed", MISSED.to_string()),
+        ("outcomes", OUTCOMES.to_string()),
+        ("viral_loads", VL_RESULTS.to_string()),
+    ]
+}
 
 /// The values bound to `$1`..`$6`.
 pub(crate) struct Bounds {
@@ -183,7 +223,7 @@ pub(crate) struct Gathered {
 pub(crate) async fn facts(db: &impl ConnectionTrait, b: &Bounds) -> AppResult<Gathered> {
     let mut out: Vec<(String, PatientFacts)> = Vec::new();
     let mut place: HashMap<Uuid, usize> = HashMap::new();
-    for r in rows(db, PATIENTS, b).await? {
+    for r in rows(db, &patients_query(db.get_database_backend()), b).await? {
         let id: Uuid = r.try_get("", "patient_id")?;
         place.insert(id, out.len());
         out.push((
@@ -192,10 +232,22 @@ pub(crate) async fn facts(db: &impl ConnectionTrait, b: &Bounds) -> AppResult<Ga
                 patient_id: id,
                 birth_month: r.try_get("", "birth_month")?,
                 sex: r.try_get("", "sex")?,
-                first_regimen: None,
-                first_start: None,
-                at_start: StatusFacts::default(),
-                at_end: StatusFacts::default(),
+                first_regimen: day(&r, "first_regimen")?,
+                first_start: day(&r, "first_start")?,
+                at_start: StatusFacts {
+                    last_regimen: day(&r, "regimen0")?,
+                    last_stop: day(&r, "stop0")?,
+                    last_contact: day(&r, "contact0")?,
+                    supply_until: day(&r, "supply0")?,
+                    ..Default::default()
+                },
+                at_end: StatusFacts {
+                    last_regimen: day(&r, "regimen1")?,
+                    last_stop: day(&r, "stop1")?,
+                    last_contact: day(&r, "contact1")?,
+                    supply_until: day(&r, "supply1")?,
+                    ..Default::default()
+                },
                 latest_vl: None,
             },
         ));
@@ -211,18 +263,6 @@ pub(crate) async fn facts(db: &impl ConnectionTrait, b: &Bounds) -> AppResult<Ga
             }
         };
     }
-    each!(RECORDS, |p, r| {
-        p.first_regimen = day(&r, "first_regimen")?;
-        p.first_start = day(&r, "first_start")?;
-        p.at_start.last_regimen = day(&r, "regimen0")?;
-        p.at_start.last_stop = day(&r, "stop0")?;
-        p.at_start.last_contact = day(&r, "contact0")?;
-        p.at_start.supply_until = day(&r, "supply0")?;
-        p.at_end.last_regimen = day(&r, "regimen1")?;
-        p.at_end.last_stop = day(&r, "stop1")?;
-        p.at_end.last_contact = day(&r, "contact1")?;
-        p.at_end.supply_until = day(&r, "supply1")?;
-    });
     each!(ATTENDED, |p, r| {
         p.at_start.last_contact = p.at_start.last_contact.max(day(&r, "attended0")?);
         p.at_end.last_contact = p.at_end.last_contact.max(day(&r, "attended1")?);

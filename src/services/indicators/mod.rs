@@ -389,10 +389,10 @@ pub async fn profile(core: &Core, hospital_id: Uuid, period: Period) -> AppResul
     let bounds = gather::Bounds::new(hospital_id, period, core.clock.now());
     let backend = db.get_database_backend();
     let mut out = Vec::new();
-    for (name, sql) in gather::QUERIES {
+    for (name, sql) in gather::queries(backend) {
         let started = std::time::Instant::now();
         let rows = db
-            .query_all(gather::statement(backend, sql, &bounds))
+            .query_all(gather::statement(backend, &sql, &bounds))
             .await?
             .len();
         let millis = started.elapsed().as_secs_f64() * 1000.0;
