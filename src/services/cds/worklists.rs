@@ -6,6 +6,7 @@
 //! patients shown. Tracing outcomes are recorded against a linked patient and audited.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationDef, Set,
@@ -24,7 +25,7 @@ use crate::domain::cds::worklist::{
 };
 use crate::domain::cds::{evaluate, Facts, Flag, RetentionFacts, RuleSet};
 use crate::domain::clinical::category::DataCategory;
-use crate::domain::clinical::record::{PatientSummary, RecordType, VlResult};
+use crate::domain::clinical::record::{PatientSummary, VlResult};
 use crate::domain::identity::role::Permission;
 use crate::domain::page::{PageRequest, Pagination};
 use crate::domain::platform::audit::{AuditAction, Outcome};
@@ -38,6 +39,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{Action, Caller};
 use crate::services::clinical::patients::{birth_date_sealed, names_of, patient_access};
 use crate::services::clinical::records::{combine, foreign_state, rule_set_of};
+use crate::services::indicators::LIVE_TREATMENT;
 use crate::services::notifications::planner::MISSED_AFTER_HOURS;
 use crate::services::platform::audit::{self, AuditedRead, Event};
 use crate::services::sharing::grants::granted_by_patient;
@@ -196,15 +198,17 @@ pub(crate) async fn evaluate_hospital(
         .map(|h| (h.id, h.name))
         .collect();
     // Refills: when the hospital's last dispensing of each patient runs out (live records, as
-    // the chart reads them: a corrected dispensing counts by its correction).
+    // the chart reads them: a corrected dispensing counts by its correction), grouped from the
+    // index of live treatment records.
     let supplies: Vec<(Uuid, Option<DateTime<Utc>>)> = record::Entity::find()
         .select_only()
         .column(record::Column::PatientId)
-        .column_as(record::Column::SupplyUntil.max(), "supply_until")
+        .column_as(
+            Expr::cust("MAX(CASE WHEN record_type = 'dispensing' THEN supply_until END)"),
+            "supply_until",
+        )
         .filter(record::Column::HospitalId.eq(hospital_id))
-        .filter(record::Column::RecordType.eq(RecordType::Dispensing.as_str()))
-        .filter(record::Column::DeletedAt.is_null())
-        .filter(record::Column::SupersededBy.is_null())
+        .filter(Expr::cust(LIVE_TREATMENT))
         .group_by(record::Column::PatientId)
         .into_tuple()
         .all(db)

@@ -9,6 +9,12 @@
 
 mod gather;
 
+/// The condition of the index of live treatment records (ART regimens and dispensings), as a
+/// query must write it for a database to use that partial index: the same terms, with the
+/// record types as literals rather than bound values.
+pub(crate) const LIVE_TREATMENT: &str =
+    "record_type IN ('art_regimen', 'dispensing') AND deleted_at IS NULL AND superseded_by IS NULL";
+
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
