@@ -29,6 +29,7 @@ if ! command -v oha >/dev/null; then
   log "installing oha"
   cargo install oha --locked || cargo install oha
 fi
+source "$ROOT/scripts/bench-data.sh"
 mkdir -p bench-results
 OUT="bench-results/chart-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
@@ -49,35 +50,10 @@ PY
 }
 
 run_backend() {
-  local backend="$1" data db_url reuse="${BENCH_REUSE:-}" seeded=""
-  if [ -n "$reuse" ]; then
-    data="$HOME/.cache/hospitallink/bench-$backend"
-    mkdir -p "$data"
-  else
-    data="$(mktemp -d /tmp/hospitallink-bench.XXXXXX)"
-  fi
-  if [ "$backend" = postgres ]; then
-    db_url="${PG_ADMIN%/*}/hl_bench"
-    if [ -n "$reuse" ] && [ -f "$data/seeded" ]; then
-      seeded=1
-    else
-      psql "$PG_ADMIN" -qc "drop database if exists hl_bench with (force)" >/dev/null
-      psql "$PG_ADMIN" -qc "create database hl_bench" >/dev/null
-    fi
-  else
-    db_url="sqlite:$data/hospitallink.db"
-    if [ -n "$reuse" ] && [ -f "$data/seeded" ]; then seeded=1; fi
-  fi
-  local envs=(APP_ENV=development DATA_DIR="$data" DATABASE_URL="$db_url" LEPTOS_SITE_ROOT="$SITE" RUST_LOG=warn)
-
-  local seed_note="reused from an earlier run"
-  if [ -z "$seeded" ]; then
-    log "$backend: seeding the demo network and $PATIENTS synthetic patients"
-    local started=$SECONDS
-    env "${envs[@]}" "$BIN" seed-demo --patients "$PATIENTS" | tee "$data/seed.txt"
-    seed_note="seeded in $((SECONDS - started)) s"
-    touch "$data/seeded"
-  fi
+  local backend="$1"
+  bench_database "$backend"
+  local data="$BENCH_DATA" db_url="$BENCH_DB_URL" envs=("${BENCH_ENVS[@]}")
+  local seed_note="$BENCH_SEED_NOTE"
   local records
   if [ "$backend" = postgres ]; then
     records=$(psql "$db_url" -Atc "select count(*) from clinical_records")
@@ -120,10 +96,7 @@ run_backend() {
   } | tee -a "$OUT"
 
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  if [ -z "$reuse" ]; then
-    rm -rf "$data"
-    if [ "$backend" = postgres ]; then psql "$PG_ADMIN" -qc "drop database if exists hl_bench with (force)" >/dev/null; fi
-  fi
+  bench_cleanup "$backend"
 }
 
 echo "HospitalLink chart load run: $(date -u), $(nproc) cores, $CONNECTIONS connections, $DURATION per endpoint, release build" | tee "$OUT"

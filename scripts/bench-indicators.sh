@@ -26,6 +26,9 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   "$ROOT/scripts/setup.sh"
   "$ROOT/scripts/build.sh"
 fi
+source "$ROOT/scripts/bench-data.sh"
+# The sign-in limits are lifted: every sign-in comes from one address.
+export RATE_LIMIT_LOGIN_PER_IP=1000000 RATE_LIMIT_LOGIN_PER_ACCOUNT=1000000
 mkdir -p bench-results
 OUT="bench-results/indicators-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
@@ -66,35 +69,9 @@ median() { # cookie, path
 }
 
 run_backend() {
-  local backend="$1" data db_url reuse="${BENCH_REUSE:-}" seeded="" first
-  if [ -n "$reuse" ]; then
-    data="$HOME/.cache/hospitallink/bench-$backend"
-    mkdir -p "$data"
-  else
-    data="$(mktemp -d /tmp/hospitallink-bench.XXXXXX)"
-  fi
-  if [ "$backend" = postgres ]; then
-    db_url="${PG_ADMIN%/*}/hl_bench"
-    if [ -n "$reuse" ] && [ -f "$data/seeded" ]; then
-      seeded=1
-    else
-      psql "$PG_ADMIN" -qc "drop database if exists hl_bench with (force)" >/dev/null
-      psql "$PG_ADMIN" -qc "create database hl_bench" >/dev/null
-    fi
-  else
-    db_url="sqlite:$data/hospitallink.db"
-    if [ -n "$reuse" ] && [ -f "$data/seeded" ]; then seeded=1; fi
-  fi
-  local envs=(APP_ENV=development DATA_DIR="$data" DATABASE_URL="$db_url" LEPTOS_SITE_ROOT="$SITE" RUST_LOG=warn
-    RATE_LIMIT_LOGIN_PER_IP=1000000 RATE_LIMIT_LOGIN_PER_ACCOUNT=1000000)
-  if [ -z "$seeded" ]; then
-    log "$backend: seeding the demo network and $PATIENTS synthetic patients"
-    env "${envs[@]}" "$BIN" seed-demo --patients "$PATIENTS" | tee "$data/seed.txt"
-    # What autovacuum does after a bulk load, done now rather than at some point of the run:
-    # statistics for the planner, and the visibility map that lets an index answer alone.
-    if [ "$backend" = postgres ]; then psql "$db_url" -qc "vacuum analyze"; fi
-    touch "$data/seeded"
-  fi
+  local backend="$1" first
+  bench_database "$backend"
+  local data="$BENCH_DATA" db_url="$BENCH_DB_URL" envs=("${BENCH_ENVS[@]}")
   local counts
   if [ "$backend" = postgres ]; then
     counts=$(psql "$db_url" -Atc "select (select count(*) from patients) || ' patients, ' || (select count(*) from clinical_records) || ' records'")
@@ -127,10 +104,7 @@ run_backend() {
   } | tee -a "$OUT"
 
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  if [ -z "$reuse" ]; then
-    rm -rf "$data"
-    if [ "$backend" = postgres ]; then psql "$PG_ADMIN" -qc "drop database if exists hl_bench with (force)" >/dev/null; fi
-  fi
+  bench_cleanup "$backend"
 }
 
 echo "HospitalLink indicator timings: $(date -u), $(nproc) cores, release build" | tee "$OUT"
