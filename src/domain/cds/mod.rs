@@ -63,29 +63,9 @@ pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// `3 March 2026`: how flags write a date.
+/// `3 March 2026`: how flags write a date (the English long date of the messages).
 pub fn long_date(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
+    crate::domain::notifications::templates::long_date(crate::domain::portal::Language::En, date)
 }
 
 /// Whole years from `birth` to `on` (the age a person has on that day).
